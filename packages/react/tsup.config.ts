@@ -1,0 +1,3 @@
+import { wseBuild } from '../../scripts/tsup.config.base.ts';
+
+export default wseBuild({ index: 'src/index.ts' });

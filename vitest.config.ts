@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run on source: the `wse-source` export condition points every @wse/* import at src/.
+const resolve = { conditions: ['wse-source', 'module', 'browser', 'development|production'] };
+const nodeResolve = { conditions: ['wse-source', 'node', 'import', 'module', 'default'] };
+
+export default defineConfig({
+  test: {
+    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      {
+        resolve: nodeResolve,
+        ssr: { resolve: { conditions: ['wse-source'], externalConditions: ['wse-source'] } },
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          exclude: ['**/*.dom.test.*', '**/*.int.test.*', '**/node_modules/**'],
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'dom',
+          environment: 'happy-dom',
+          include: ['packages/*/src/**/*.dom.test.{ts,tsx}', 'packages/*/test/**/*.dom.test.{ts,tsx}'],
+        },
+      },
+      {
+        resolve: nodeResolve,
+        ssr: { resolve: { conditions: ['wse-source'], externalConditions: ['wse-source'] } },
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['packages/*/test/**/*.int.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+    ],
+  },
+});
