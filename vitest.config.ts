@@ -1,3 +1,5 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests run on source: the `wse-source` export condition points every @wse/* import at src/.
@@ -6,7 +8,6 @@ const nodeResolve = { conditions: ['wse-source', 'node', 'import', 'module', 'de
 
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
         resolve: nodeResolve,
@@ -20,10 +21,15 @@ export default defineConfig({
       },
       {
         resolve,
+        // Svelte components in binding tests compile through the plugin; svelteTesting() makes
+        // @testing-library/svelte resolve the browser build (else "mount is not available on the server").
+        plugins: [svelte(), svelteTesting()],
         test: {
           name: 'dom',
           environment: 'happy-dom',
           include: ['packages/*/src/**/*.dom.test.{ts,tsx}', 'packages/*/test/**/*.dom.test.{ts,tsx}'],
+          setupFiles: ['./scripts/dom-setup.ts'],
+          testTimeout: 20_000,
         },
       },
       {

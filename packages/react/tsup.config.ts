@@ -1,3 +1,3 @@
-import { wseBuild } from '../../scripts/tsup.config.base.ts';
+import { wseBuild } from '../../scripts/tsup.config.base';
 
 export default wseBuild({ index: 'src/index.ts' });

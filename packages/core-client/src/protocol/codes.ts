@@ -1,0 +1,114 @@
+/**
+ * Close codes and wire error codes of WSE protocol v1 (PROTOCOL.md §8).
+ * Both maps are `as const` so the values are literal types; the `*_INFO` tables give the one-line
+ * meaning every log line and docs page should use.
+ */
+
+/**
+ * WebSocket close codes used by WSE.
+ *
+ * @example
+ * if (event.code === CloseCode.TOKEN_EXPIRED) await refreshToken();
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  MESSAGE_TOO_BIG: 1009,
+  SERVER_ERROR: 1011,
+  SLOW_CONSUMER: 4008,
+  NODE_DRAINING: 4300,
+  AUTH_FAILED: 4401,
+  TOKEN_EXPIRED: 4403,
+  RATE_LIMITED: 4429,
+  SERVER_FULL: 4503,
+} as const;
+
+/** One of the numeric values of {@link CloseCode}. */
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** What a close code means and whether a client should reconnect after it. */
+export interface CloseCodeInfo {
+  name: keyof typeof CloseCode;
+  meaning: string;
+  reconnect: boolean;
+}
+
+/**
+ * Meaning and reconnect advice per close code.
+ *
+ * @example
+ * const info = CLOSE_CODE_INFO[4008]; // { name: 'SLOW_CONSUMER', reconnect: true, ... }
+ */
+export const CLOSE_CODE_INFO: Record<CloseCodeValue, CloseCodeInfo> = {
+  1000: { name: 'NORMAL', meaning: 'normal closure or idle timeout', reconnect: false },
+  1001: { name: 'GOING_AWAY', meaning: 'server going away; reconnect', reconnect: true },
+  1009: { name: 'MESSAGE_TOO_BIG', meaning: 'a frame exceeded max_message_size', reconnect: true },
+  1011: { name: 'SERVER_ERROR', meaning: 'unexpected server error', reconnect: true },
+  4008: {
+    name: 'SLOW_CONSUMER',
+    meaning: 'backpressure limit exceeded; reconnect and recover',
+    reconnect: true,
+  },
+  4300: { name: 'NODE_DRAINING', meaning: 'node draining; reconnect, maybe elsewhere', reconnect: true },
+  4401: {
+    name: 'AUTH_FAILED',
+    meaning: 'authentication failed; do not retry with the same token',
+    reconnect: false,
+  },
+  4403: { name: 'TOKEN_EXPIRED', meaning: 'token expired; refresh it, then reconnect', reconnect: true },
+  4429: { name: 'RATE_LIMITED', meaning: 'rate limited; reconnect after backoff', reconnect: true },
+  4503: { name: 'SERVER_FULL', meaning: 'server full; back off or try another endpoint', reconnect: true },
+};
+
+/**
+ * Codes carried in `error` frames: `{ t: 'error', p: { code, message, ... } }`.
+ *
+ * @example
+ * if (err.code === ErrorCode.RATE_LIMITED) wait(err.details.retry_after);
+ */
+export const ErrorCode = {
+  AUTH_FAILED: 'AUTH_FAILED',
+  AUTH_REQUIRED: 'AUTH_REQUIRED',
+  AUTH_EXPIRED: 'AUTH_EXPIRED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  INVALID_SUBSCRIPTION: 'INVALID_SUBSCRIPTION',
+  INVALID_ACTION: 'INVALID_ACTION',
+  FORBIDDEN: 'FORBIDDEN',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  PRESENCE_DATA_TOO_LARGE: 'PRESENCE_DATA_TOO_LARGE',
+  PRESENCE_FULL: 'PRESENCE_FULL',
+  ENCRYPTION_REQUIRED: 'ENCRYPTION_REQUIRED',
+  KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
+  HANDLER_ERROR: 'HANDLER_ERROR',
+  SERVER_ERROR: 'SERVER_ERROR',
+} as const;
+
+/** One of the string values of {@link ErrorCode}. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * One-line meaning per wire error code.
+ *
+ * @example
+ * console.warn(ERROR_CODE_INFO[payload.code as ErrorCodeValue]?.meaning);
+ */
+export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
+  AUTH_FAILED: { meaning: 'the token is invalid or was rejected' },
+  AUTH_REQUIRED: { meaning: 'no token was presented and the server requires one' },
+  AUTH_EXPIRED: { meaning: 'the token is past exp (plus leeway)' },
+  RATE_LIMITED: { meaning: 'the inbound token bucket is empty; the message was dropped' },
+  MESSAGE_TOO_LARGE: { meaning: 'a frame or its inflated body exceeds max_message_size' },
+  INVALID_MESSAGE: { meaning: 'the frame or envelope could not be decoded or validated' },
+  INVALID_SUBSCRIPTION: { meaning: 'a subscription request is malformed or names a bad topic' },
+  INVALID_ACTION: { meaning: 'the action is unknown or not allowed in this state' },
+  FORBIDDEN: { meaning: 'the user may not do this on this topic' },
+  TOO_MANY_SUBSCRIPTIONS: { meaning: 'the connection is at max_subscriptions' },
+  PRESENCE_DATA_TOO_LARGE: { meaning: 'presence data exceeds presence_max_data_size' },
+  PRESENCE_FULL: { meaning: 'the topic has presence_max_members members' },
+  ENCRYPTION_REQUIRED: { meaning: 'encryption is on and a plaintext frame arrived; it was dropped' },
+  KEY_EXCHANGE_FAILED: { meaning: 'the public key, signature or decryption failed' },
+  HANDLER_ERROR: { meaning: 'the application handler threw' },
+  SERVER_ERROR: { meaning: 'unexpected server failure' },
+};

@@ -1,0 +1,272 @@
+/**
+ * The WSE envelope (PROTOCOL.md §1): build, validate, categorise.
+ *
+ * Decisions:
+ * - Unknown extra fields are DROPPED by `parseEnvelope`: the result has only the fields below, so
+ *   whatever a peer adds never leaks into fan-out or breaks byte-exact re-encoding.
+ * - Field order of every envelope this module returns (and so of every encoded frame) is fixed:
+ *   c, t, p, id, ts, seq, v, cid, pri, tp, e, o. Absent fields are omitted, never `null`.
+ * - The recovery stamp `tp`/`e`/`o` is all-or-nothing.
+ */
+import { ProtocolError } from './errors';
+
+/** Category: protocol/system, snapshot, update. */
+export type Category = 'WSE' | 'S' | 'U';
+/** The named priorities: background, low, normal, high, critical (any integer 1..10 is accepted). */
+export type Priority = 1 | 3 | 5 | 8 | 10;
+
+/**
+ * One WSE message.
+ *
+ * @example
+ * const env: Envelope = { c: 'U', t: 'chat_message', p: { text: 'hi' } };
+ */
+export interface Envelope<P = Record<string, unknown>> {
+  c: Category;
+  t: string;
+  p: P;
+  id?: string;
+  ts?: string;
+  seq?: number;
+  v?: number;
+  cid?: string;
+  pri?: number;
+  tp?: string;
+  e?: string;
+  o?: number;
+}
+
+/** Protocol version spoken by this codec. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Key order of encoded envelopes (documented so other implementations can match bytes).
+ *
+ * @example
+ * ENVELOPE_KEY_ORDER.join(','); // 'c,t,p,id,ts,seq,v,cid,pri,tp,e,o'
+ */
+export const ENVELOPE_KEY_ORDER = [
+  'c',
+  't',
+  'p',
+  'id',
+  'ts',
+  'seq',
+  'v',
+  'cid',
+  'pri',
+  'tp',
+  'e',
+  'o',
+] as const;
+
+/**
+ * Every message type named in PROTOCOL.md (plus `config_update`); their category is `WSE`.
+ *
+ * @example
+ * PROTOCOL_TYPES.has('server_ready'); // true
+ */
+export const PROTOCOL_TYPES: ReadonlySet<string> = new Set([
+  'server_ready',
+  'client_hello',
+  'server_hello',
+  'ping',
+  'PONG',
+  'error',
+  'auth_refresh',
+  'auth_refreshed',
+  'subscription_update',
+  'subscription',
+  'subscribe',
+  'publish',
+  'presence',
+  'presence_join',
+  'presence_leave',
+  'presence_update',
+  'presence_stats',
+  'rate_limit_warning',
+  'batch',
+  'config_update',
+]);
+
+/**
+ * Category of a message type: `S` for snapshots, `WSE` for protocol types, else `U`.
+ *
+ * @example
+ * categoryOf('orders_snapshot'); // 'S'
+ * categoryOf('ping'); // 'WSE'
+ * categoryOf('chat_message'); // 'U'
+ */
+export function categoryOf(type: string): Category {
+  if (type.endsWith('_snapshot') || type.startsWith('snapshot_')) return 'S';
+  return PROTOCOL_TYPES.has(type) ? 'WSE' : 'U';
+}
+
+const HEX = '0123456789abcdef';
+
+function defaultRandom(bytes: Uint8Array): void {
+  globalThis.crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>);
+}
+
+/**
+ * A UUID v7 (RFC 9562): 48-bit ms timestamp, then random bits; sorts by creation time.
+ *
+ * @example
+ * uuidv7(); // '019a…-…-7…-…'
+ * uuidv7(0, (b) => b.fill(0)); // '00000000-0000-7000-8000-000000000000'
+ */
+export function uuidv7(
+  now: number = Date.now(),
+  random: (bytes: Uint8Array) => void = defaultRandom,
+): string {
+  const b = new Uint8Array(16);
+  random(b);
+  let ms = Math.max(0, Math.floor(now));
+  for (let i = 5; i >= 0; i--) {
+    b[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  b[6] = 0x70 | (b[6]! & 0x0f);
+  b[8] = 0x80 | (b[8]! & 0x3f);
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  }
+  return s;
+}
+
+/** Options of {@link buildEnvelope}; every field overrides the generated default. */
+export interface BuildOptions {
+  id?: string;
+  ts?: string;
+  seq?: number;
+  cid?: string;
+  pri?: number;
+  c?: Category;
+  stamp?: { topic: string; epoch: string; offset: number };
+  /** Clock for `id` and `ts` (ms since epoch); default `Date.now()`. */
+  now?: number;
+}
+
+/**
+ * A complete outbound envelope: fills `c` (category rule), `id` (UUID v7), `ts` (ISO-8601 UTC ms)
+ * and `v: 1`. Validates like {@link parseEnvelope}.
+ *
+ * @example
+ * buildEnvelope('chat_message', { text: 'hi' }, { cid: 'req-1' });
+ */
+export function buildEnvelope<P = Record<string, unknown>>(
+  type: string,
+  payload?: P,
+  options: BuildOptions = {},
+): Envelope<P> {
+  const now = options.now ?? Date.now();
+  const env = parseEnvelope({
+    c: options.c ?? (typeof type === 'string' ? categoryOf(type) : undefined),
+    t: type,
+    p: payload ?? {},
+    id: options.id ?? uuidv7(now),
+    ts: options.ts ?? new Date(now).toISOString(),
+    seq: options.seq,
+    v: PROTOCOL_VERSION,
+    cid: options.cid,
+    pri: options.pri,
+    tp: options.stamp?.topic,
+    e: options.stamp?.epoch,
+    o: options.stamp?.offset,
+  });
+  return env as Envelope<P>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+function invalid(field: string, expected: string): never {
+  throw new ProtocolError('INVALID_FIELD', `envelope field "${field}" must be ${expected}`);
+}
+
+const EPOCH_RE = /^[0-9a-f]{8}$/;
+const isNonNegInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+function optString(src: Record<string, unknown>, out: Record<string, unknown>, key: string): void {
+  const v = src[key];
+  if (v === undefined) return;
+  if (typeof v !== 'string') invalid(key, 'a string');
+  out[key] = v;
+}
+
+function readType(src: Record<string, unknown>): string {
+  const t = src.t ?? src.type;
+  if (t === undefined || t === null || t === '')
+    throw new ProtocolError('MISSING_TYPE', 'envelope has no "t"');
+  if (typeof t !== 'string') invalid('t', 'a string');
+  return t;
+}
+
+function readPayload(src: Record<string, unknown>): Record<string, unknown> {
+  const p = src.p ?? src.payload;
+  if (p === undefined || p === null) return {};
+  if (!isPlainObject(p)) invalid('p', 'an object');
+  return p;
+}
+
+function readCategory(src: Record<string, unknown>, t: string): Category {
+  const c = src.c;
+  if (c === undefined) return categoryOf(t);
+  if (c !== 'WSE' && c !== 'S' && c !== 'U') invalid('c', '"WSE", "S" or "U"');
+  return c;
+}
+
+// seq, v, pri: numbers in range; written in key order by the caller.
+function readNumbers(src: Record<string, unknown>, out: Record<string, unknown>, key: 'seq' | 'v'): void {
+  const x = src[key];
+  if (x === undefined) return;
+  if (key === 'seq' && !isNonNegInt(x)) invalid('seq', 'a non-negative integer');
+  if (key === 'v' && !(isNonNegInt(x) && x >= 1)) invalid('v', 'a positive integer');
+  out[key] = x;
+}
+
+function readPriority(src: Record<string, unknown>, out: Record<string, unknown>): void {
+  const pri = src.pri;
+  if (pri === undefined) return;
+  if (!Number.isInteger(pri) || (pri as number) < 1 || (pri as number) > 10)
+    invalid('pri', 'an integer 1..10');
+  out.pri = pri;
+}
+
+function readStamp(src: Record<string, unknown>, out: Record<string, unknown>): void {
+  const { tp, e, o } = src;
+  if (tp === undefined && e === undefined && o === undefined) return;
+  if (typeof tp !== 'string' || tp === '') invalid('tp', 'a non-empty string (tp, e, o go together)');
+  if (typeof e !== 'string' || !EPOCH_RE.test(e))
+    invalid('e', '8 lower-case hex chars (tp, e, o go together)');
+  if (!isNonNegInt(o)) invalid('o', 'a non-negative safe integer (tp, e, o go together)');
+  out.tp = tp;
+  out.e = e;
+  out.o = o;
+}
+
+/**
+ * Validates a decoded value as an envelope and returns a fresh one in canonical key order.
+ * Accepts `type`/`payload` for `t`/`p`; fills a missing `c` by the category rule; drops unknown
+ * fields. Throws `ProtocolError` (NOT_AN_OBJECT, MISSING_TYPE, INVALID_FIELD).
+ *
+ * @example
+ * parseEnvelope({ type: 'chat_message', payload: { text: 'hi' } });
+ * // { c: 'U', t: 'chat_message', p: { text: 'hi' } }
+ */
+export function parseEnvelope(value: unknown): Envelope {
+  if (!isPlainObject(value)) throw new ProtocolError('NOT_AN_OBJECT', 'envelope must be a JSON object');
+  const t = readType(value);
+  const out: Record<string, unknown> = { c: readCategory(value, t), t, p: readPayload(value) };
+  optString(value, out, 'id');
+  optString(value, out, 'ts');
+  readNumbers(value, out, 'seq');
+  readNumbers(value, out, 'v');
+  optString(value, out, 'cid');
+  readPriority(value, out);
+  readStamp(value, out);
+  return out as unknown as Envelope;
+}
