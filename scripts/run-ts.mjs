@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs a TypeScript script on source (no build step): esbuild bundles it with the `wse-source`
+// condition into a temporary .mjs next to the script (so bare imports resolve from its package),
+// imports it, and removes the bundle. Usage: node scripts/run-ts.mjs path/to/script.ts [args…]
+import { rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const entry = resolve(process.argv[2] ?? '');
+const out = join(dirname(entry), `.${basename(entry, '.ts')}.${process.pid}.mjs`);
+await build({
+  entryPoints: [entry],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  conditions: ['wse-source'],
+  outfile: out,
+  logLevel: 'error',
+});
+process.argv.splice(1, 2, entry);
+try {
+  await import(pathToFileURL(out).href);
+} finally {
+  rmSync(out, { force: true });
+}
