@@ -15,10 +15,18 @@ const run = (cmd, args) => {
 
 run('npm', ['run', 'build', '-w', '@wse/core-client', '-w', '@wse/ref-server']);
 const docsPkg = join(root, 'docs-site', 'package.json');
-const hasDocsBuild = existsSync(docsPkg) && (await import(docsPkg, { with: { type: 'json' } })).default.scripts?.build;
+const hasDocsBuild =
+  existsSync(docsPkg) && (await import(docsPkg, { with: { type: 'json' } })).default.scripts?.build;
 if (hasDocsBuild) run('npm', ['run', 'build', '-w', '@wse/docs-site']);
 
-const args = [join(root, 'packages/ref-server/dist/cli.js'), '--dev', '--host', '127.0.0.1', '--port', process.env.PORT ?? '5007'];
+const args = [
+  join(root, 'packages/ref-server/dist/cli.js'),
+  '--dev',
+  '--host',
+  '127.0.0.1',
+  '--port',
+  process.env.PORT ?? '5007',
+];
 const site = join(root, 'docs-site/.vitepress/dist');
 if (existsSync(site)) args.push('--static-dir', site);
 args.push(...process.argv.slice(2));
