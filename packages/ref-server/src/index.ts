@@ -1,1 +1,30 @@
-export {};
+/**
+ * `@wse/ref-server` — the WSE reference server on uWebSockets.js.
+ *
+ * @example
+ * import { WSEServer } from '@wse/ref-server';
+ * const server = new WSEServer({ port: 0, auth: false });
+ * await server.start();
+ */
+export type { AuthOptions, VerifiedToken } from './auth/token-verifier';
+export type { Engine } from './engine/engine';
+export { MemoryEngine } from './engine/engine';
+export {
+  type ConnectionInfo,
+  InvalidOptionError,
+  type PresenceOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type WSEServerOptions,
+} from './options';
+export { type OutgoingEvent, SERVER_VERSION, WSEServer } from './server';
+export type {
+  ConnectEvent,
+  DisconnectEvent,
+  ErrorEvent,
+  MessageEvent,
+  ServerEvent,
+  ServerEventMap,
+} from './session/event-hub';
+export { TokenBucket } from './session/token-bucket';
+export type { PublishPolicy } from './topics/publish-policy';

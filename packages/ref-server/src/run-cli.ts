@@ -1,0 +1,102 @@
+import { ConfigError, resolveConfig } from './config';
+import type { WSEServerOptions } from './options';
+
+/**
+ * The part of `WSEServer` the CLI drives.
+ *
+ * @example
+ * const s: CliServer = new WSEServer({ port: 0 });
+ */
+export interface CliServer {
+  start(): Promise<unknown>;
+  readonly port?: number;
+  drain(o: { timeoutMs: number }): Promise<unknown>;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * Everything {@link runCli} touches outside itself, injected so it can be tested without a process.
+ *
+ * @example
+ * const deps: CliDeps = { createServer: (o) => new WSEServer(o), out: console.log, err: console.error,
+ *   onSignal: (s, h) => process.on(s, h), exit: (c) => process.exit(c) };
+ */
+export interface CliDeps {
+  createServer(options: WSEServerOptions): CliServer;
+  out(line: string): void;
+  err(line: string): void;
+  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
+  exit(code: number): void;
+  readFile?: (path: string) => string;
+  /** How long a graceful drain may take before the server is stopped anyway (default 10 s). */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * The `wse-server` command: resolve the config, start the server, print its URL, and on
+ * SIGINT/SIGTERM drain (clients get 4300), stop and exit 0. A second signal while draining stops
+ * without waiting and exits 130. Exit codes: 0 ok/help, 1 start or shutdown failure, 2 bad config.
+ *
+ * @example
+ * await runCli(['--dev', '--port', '0'], process.env, deps);
+ * // stdout: WSE server listening on http://127.0.0.1:43121 (ws://127.0.0.1:43121/wse)
+ */
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  deps: CliDeps,
+): Promise<void> {
+  let options: WSEServerOptions;
+  let server: CliServer;
+  try {
+    const resolved = resolveConfig(argv, env, deps.readFile);
+    if (resolved.help !== undefined) {
+      deps.out(resolved.help);
+      return deps.exit(0);
+    }
+    for (const notice of resolved.notices) deps.err(`notice: ${notice}`);
+    options = resolved.options;
+    server = deps.createServer(options);
+  } catch (err) {
+    deps.err(`wse-server: ${(err as Error).message}`);
+    return deps.exit(err instanceof ConfigError || isOptionError(err) ? 2 : 1);
+  }
+  try {
+    const started = await server.start();
+    const port = typeof started === 'number' ? started : (server.port ?? options.port ?? 5007);
+    const host = options.host ?? '0.0.0.0';
+    deps.out(
+      `WSE server listening on http://${host}:${port} (ws://${host}:${port}${options.path ?? '/wse'})`,
+    );
+  } catch (err) {
+    deps.err(`wse-server: could not start: ${(err as Error).message}`);
+    return deps.exit(1);
+  }
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) {
+      deps.err('wse-server: second signal, stopping now');
+      server.stop().catch(() => {});
+      return deps.exit(130);
+    }
+    stopping = true;
+    deps.err('wse-server: draining connections (press Ctrl-C again to force)');
+    const timeoutMs = deps.drainTimeoutMs ?? 10_000;
+    server
+      .drain({ timeoutMs })
+      .then(() => server.stop())
+      .then(
+        () => deps.exit(0),
+        (err: unknown) => {
+          deps.err(`wse-server: shutdown failed: ${(err as Error).message}`);
+          deps.exit(1);
+        },
+      );
+  };
+  deps.onSignal('SIGINT', onSignal);
+  deps.onSignal('SIGTERM', onSignal);
+}
+
+function isOptionError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'INVALID_OPTION';
+}

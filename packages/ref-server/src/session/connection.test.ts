@@ -1,0 +1,108 @@
+import {
+  decodeAnyFrame,
+  hexToBytes,
+  loadVectorSessionKey,
+  loadVectors,
+  toBytes,
+} from '@wse/core-client/protocol';
+import { describe, expect, it } from 'vitest';
+import type { SendStatus, SocketHandle } from '../transport/transport';
+import { Connection } from './connection';
+
+/** A socket that records what the connection hands to uWS. */
+function fakeSocket() {
+  const sent: Array<{ data: string | Uint8Array; binary: boolean }> = [];
+  const closes: number[] = [];
+  const handle: SocketHandle = {
+    closed: false,
+    send(data, binary): SendStatus {
+      sent.push({ data, binary });
+      return 1;
+    },
+    cork: (fn) => fn(),
+    end: (code) => closes.push(code),
+    bufferedAmount: () => 0,
+    subscribe: () => {},
+    unsubscribe: () => {},
+  };
+  return { handle, sent, closes };
+}
+
+function connection(format: 'json' | 'msgpack', threshold = 1024) {
+  const conn = new Connection('c1', { userId: 'u', anonymous: true, claims: {} }, '127.0.0.1', format, {
+    compressionThreshold: threshold,
+    rateLimit: { capacity: 10, refillPerSec: 1 },
+    now: () => 0,
+    onSent: () => {},
+    onSendError: (err) => {
+      throw err;
+    },
+  });
+  const socket = fakeSocket();
+  conn.handle = socket.handle;
+  return { conn, ...socket };
+}
+
+const vectors = loadVectors();
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('server encode path against the golden vectors', () => {
+  const plain = vectors.frames.filter((v) => !v.decodeOnly && v.kind !== 'encrypted');
+  it.each(plain.map((v) => [v.name, v] as const))('%s', (_name, v) => {
+    const { conn, sent } = connection(v.options.format ?? 'json', v.options.compressionThreshold ?? 1024);
+    conn.sendEnvelope(v.envelope);
+    const frame = sent[0] as { data: string | Uint8Array; binary: boolean };
+    expect(hex(toBytes(frame.data))).toBe(v.hex);
+    // JSON goes out as a text frame; C:/M: as binary (a "json binary" vector decodes the same text).
+    expect(frame.binary).toBe(v.kind !== 'json');
+  });
+
+  const encrypted = vectors.frames.filter((v) => v.kind === 'encrypted');
+  it.each(encrypted.map((v) => [v.name, v] as const))('%s (fresh IV, same plaintext)', async (_name, v) => {
+    const key = await loadVectorSessionKey();
+    const { conn, sent } = connection(v.options.format ?? 'json');
+    conn.key = key;
+    conn.sendEnvelope(v.envelope);
+    await conn.flushed();
+    const out = sent[0]?.data as Uint8Array;
+    expect(out[0]).toBe(0x45); // 'E'
+    const mine = await decodeAnyFrame(out, { key });
+    const golden = await decodeAnyFrame(hexToBytes(v.hex), { key });
+    expect(mine).toEqual(golden);
+    expect(hex(out.subarray(2, 14))).not.toBe(v.iv); // never the fixture IV
+  });
+});
+
+describe('Connection', () => {
+  it('fills seq and cid on events and keeps encrypted frames in order', async () => {
+    const key = await loadVectorSessionKey();
+    const { conn, sent } = connection('json');
+    conn.sendEvent('a', { n: 1 });
+    conn.key = key;
+    for (let i = 0; i < 5; i++) conn.sendEvent('b', { i }, { cid: `x${i}` });
+    await conn.flushed();
+    const first = await decodeAnyFrame(sent[0]?.data as string);
+    expect(first).toMatchObject({ t: 'a', seq: 1 });
+    const rest = await Promise.all(sent.slice(1).map((s) => decodeAnyFrame(s.data as Uint8Array, { key })));
+    expect(rest.map((e) => [e.p.i, e.seq, e.cid])).toEqual([
+      [0, 2, 'x0'],
+      [1, 3, 'x1'],
+      [2, 4, 'x2'],
+      [3, 5, 'x3'],
+      [4, 6, 'x4'],
+    ]);
+  });
+
+  it('closes after pending encrypted frames and ignores sends after close', async () => {
+    const key = await loadVectorSessionKey();
+    const { conn, sent, closes } = connection('json');
+    conn.key = key;
+    conn.sendError('AUTH_FAILED', 'no');
+    conn.close(4401);
+    expect(closes).toEqual([]);
+    await conn.flushed();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent.length).toBe(1);
+    expect(closes).toEqual([4401]);
+  });
+});

@@ -1,0 +1,175 @@
+import {
+  buildEnvelope,
+  type Envelope,
+  type ErrorCodeValue,
+  encodeFrame,
+  encryptBytes,
+  toBytes,
+} from '@wse/core-client/protocol';
+import type { VerifiedToken } from '../auth/token-verifier';
+import { envelopeIds } from '../topics/publication';
+import type { SocketHandle } from '../transport/transport';
+import type { SerialInbox } from './serial-inbox';
+import { TokenBucket } from './token-bucket';
+
+/** Where a connection is in PROTOCOL §3. */
+export type Phase = 'auth' | 'open' | 'ready' | 'closed';
+
+/** What the connection needs from its server; shared by all connections. */
+export interface ConnectionEnv {
+  compressionThreshold: number;
+  rateLimit: { capacity: number; refillPerSec: number };
+  now(): number;
+  onSent(bytes: number): void;
+  onSendError(err: unknown): void;
+}
+
+/** Identity settled at upgrade (or later, in-band). */
+export interface Identity {
+  userId: string;
+  anonymous: boolean;
+  claims: Record<string, unknown>;
+  acl?: VerifiedToken['topics'];
+  expiresAt?: number;
+}
+
+/**
+ * One client connection: identity, negotiated format and key, limits, and the outbound path.
+ *
+ * Invariant: once `key` is set every outbound frame is `E:`, and encrypted frames leave through one
+ * promise chain so they keep their order even though encryption is async.
+ *
+ * @example
+ * conn.sendEvent('PONG', { latency: 3 }, { cid });
+ */
+export class Connection {
+  handle: SocketHandle | null = null;
+  phase: Phase;
+  format: 'json' | 'msgpack';
+  key?: CryptoKey;
+  identity: Identity;
+  readonly connectedAt: number;
+  readonly bucket: TokenBucket;
+  lastActivity: number;
+  lastPingAt: number;
+  lastWarningAt = Number.NEGATIVE_INFINITY;
+  /** Since when unsent bytes are over `maxBackpressure`; undefined = not over. */
+  overSince?: number;
+  /** Bytes waiting in the encryption chain (count as backpressure too). */
+  pendingEncrypted = 0;
+  /** Handles for timers owned by the session (in-band auth deadline). */
+  authTimer?: ReturnType<typeof setTimeout>;
+  /** Serialises inbound frames (set by the session manager). */
+  inbox?: SerialInbox<ArrayBuffer | string>;
+  private seq = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    identity: Identity | undefined,
+    readonly remoteAddress: string,
+    format: 'json' | 'msgpack',
+    private readonly env: ConnectionEnv,
+  ) {
+    this.identity = identity ?? { userId: '', anonymous: false, claims: {} };
+    this.phase = identity ? 'open' : 'auth';
+    this.format = format;
+    this.connectedAt = env.now();
+    this.lastActivity = this.connectedAt;
+    this.lastPingAt = this.connectedAt;
+    this.bucket = new TokenBucket(env.rateLimit, { now: env.now });
+  }
+
+  /** Needs its own frame for publications (cannot ride on uWS's shared frame). */
+  get direct(): boolean {
+    return this.format === 'msgpack' || this.key !== undefined;
+  }
+
+  get closed(): boolean {
+    return this.phase === 'closed' || !this.handle || this.handle.closed;
+  }
+
+  /** Unsent bytes, including frames still being encrypted. */
+  bufferedAmount(): number {
+    return (this.handle?.bufferedAmount() ?? 0) + this.pendingEncrypted;
+  }
+
+  /** Builds an envelope (c, id, ts, v, seq filled) and sends it in this connection's format. */
+  sendEvent(type: string, payload: object = {}, extra: { cid?: string; pri?: number } = {}): void {
+    if (this.closed) return;
+    const env = buildEnvelope(type, payload, { ...dropUndefined(extra), ...envelopeIds(), seq: ++this.seq });
+    this.sendEnvelope(env as Envelope);
+  }
+
+  sendError(code: ErrorCodeValue, message: string, extra: Record<string, unknown> = {}, cid?: string): void {
+    this.sendEvent('error', { code, message, ...extra }, { cid });
+  }
+
+  /** Sends a complete envelope (the caller filled it) in this connection's format. */
+  sendEnvelope(env: Envelope): void {
+    if (this.closed) return;
+    const frame = encodeFrame(env, {
+      format: this.format,
+      compressionThreshold: this.env.compressionThreshold,
+    });
+    this.sendFrame(frame);
+  }
+
+  /** Sends an already encoded frame; encrypts it first when E2E is on. */
+  sendFrame(frame: string | Uint8Array): void {
+    if (this.closed) return;
+    if (this.key) {
+      this.sendEncrypted(toBytes(frame));
+      return;
+    }
+    this.handle?.send(frame, typeof frame !== 'string');
+    this.env.onSent(frame.length);
+  }
+
+  /** Encrypts `inner` (a JSON/C:/M: frame) with the session key and sends it, in call order. */
+  sendEncrypted(inner: Uint8Array): void {
+    const key = this.key;
+    if (!key || this.closed) return;
+    this.pendingEncrypted += inner.byteLength;
+    this.chain = this.chain.then(async () => {
+      try {
+        const bytes = await encryptBytes(key, inner);
+        this.handle?.send(bytes, true);
+        this.env.onSent(bytes.byteLength);
+      } catch (err) {
+        this.env.onSendError(err);
+      } finally {
+        this.pendingEncrypted -= inner.byteLength;
+      }
+    });
+  }
+
+  /** Resolves when every frame queued so far has been handed to the socket. */
+  flushed(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Sends several frames in one syscall. */
+  cork(fn: () => void): void {
+    if (this.handle && !this.handle.closed) this.handle.cork(fn);
+    else fn();
+  }
+
+  /**
+   * Closes with a code. Encrypted frames still being encrypted go out first (so an `error` before a
+   * close actually reaches the client).
+   */
+  close(code: number, reason = ''): void {
+    if (this.phase === 'closed') return;
+    const handle = this.handle;
+    const end = () => handle?.end(code, reason.slice(0, 120));
+    if (this.pendingEncrypted > 0) void this.chain.then(end);
+    else end();
+  }
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

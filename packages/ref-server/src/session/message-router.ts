@@ -1,0 +1,333 @@
+import {
+  AuthError,
+  decodeAnyFrame,
+  decodeFrame,
+  type Envelope,
+  ProtocolError,
+  parseEnvelope,
+  wireCodeOf,
+} from '@wse/core-client/protocol';
+import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { toPublication } from '../topics/publication';
+import { publishAllowed } from '../topics/publish-policy';
+import { parseSubscriptionRequest } from '../topics/subscription-check';
+import type { Connection } from './connection';
+import { agreeKey } from './handshake';
+import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import type { SessionHost } from './session-host';
+
+type Result = void | Promise<void>;
+
+const SUBSCRIPTION_TYPES = new Set(['subscription_update', 'subscription', 'subscribe']);
+/** Bound on one inbound batch so a single frame cannot queue unbounded work. */
+const MAX_BATCH = 1000;
+
+/**
+ * Decodes inbound frames and routes envelopes (PROTOCOL §3–§7). Returns a promise only when the
+ * step is async (decrypt, key agreement, token check, async subscribe hook); the caller's
+ * `SerialInbox` then holds later frames so order is kept.
+ *
+ * @example
+ * inbox = new SerialInbox((data) => router.handleFrame(conn, data), 4096, onOverflow);
+ */
+export class MessageRouter {
+  constructor(private readonly host: SessionHost) {}
+
+  handleFrame(conn: Connection, data: ArrayBuffer | string): Result {
+    if (conn.closed) return;
+    conn.lastActivity = this.host.now();
+    this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
+    const maxMessageSize = this.host.options.maxMessageSize;
+    if (conn.key) {
+      return decodeAnyFrame(data, { key: conn.key, maxMessageSize, requireEncryption: true }).then(
+        (env) => this.route(conn, env, true),
+        (err) => this.frameError(conn, err),
+      );
+    }
+    let env: Envelope;
+    try {
+      env = decodeFrame(data, { maxMessageSize });
+    } catch (err) {
+      this.frameError(conn, err);
+      return;
+    }
+    return this.route(conn, env, false);
+  }
+
+  private frameError(conn: Connection, err: unknown): void {
+    if (err instanceof ProtocolError) {
+      conn.sendError(wireCodeOf(err), err.message, { reason: err.code });
+      return;
+    }
+    this.host.logger.error({ err, connId: conn.id }, 'frame handling failed');
+    conn.sendError('SERVER_ERROR', 'internal error');
+  }
+
+  /** One envelope: rate limit, auth gate, then the type switch. */
+  route(conn: Connection, env: Envelope, encrypted: boolean): Result {
+    if (conn.closed || !this.admit(conn)) return;
+    if (conn.phase === 'auth') return this.inBandAuth(conn, env);
+    switch (env.t) {
+      case 'client_hello':
+        return this.hello(conn, env);
+      case 'ping':
+        return this.ping(conn, env);
+      case 'PONG':
+      case 'pong':
+        return; // activity is already recorded
+      case 'auth_refresh':
+        return this.refresh(conn, env);
+      case 'batch':
+        return this.batch(conn, env, encrypted);
+    }
+    if (this.host.options.requireEncryption && !conn.key) {
+      conn.sendError('ENCRYPTION_REQUIRED', 'this server requires end-to-end encryption', {}, env.cid);
+      return;
+    }
+    if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
+    if (env.t === 'publish') return this.publish(conn, env);
+    this.host.events.emit({
+      type: 'message',
+      connId: conn.id,
+      userId: conn.identity.userId,
+      t: env.t,
+      p: env.p,
+      cid: env.cid,
+      envelope: env,
+    });
+  }
+
+  /** Token bucket: warn below 20 % (at most once a second), drop with RATE_LIMITED when empty. */
+  private admit(conn: Connection): boolean {
+    const bucket = conn.bucket;
+    if (!bucket.take()) {
+      this.host.metrics.rateLimited();
+      this.host.stats.rateLimited++;
+      conn.sendError('RATE_LIMITED', 'rate limit exceeded', { retry_after: bucket.retryAfterSec() });
+      return false;
+    }
+    const now = this.host.now();
+    if (bucket.isLow() && now - conn.lastWarningAt >= 1000) {
+      conn.lastWarningAt = now;
+      const { capacity, refillPerSec } = this.host.options.rateLimit;
+      conn.sendEvent('rate_limit_warning', {
+        limit: capacity,
+        remaining: Math.floor(bucket.remaining()),
+        retry_after: refillPerSec > 0 ? Math.ceil((capacity * 0.2) / refillPerSec) : null,
+      });
+    }
+    return true;
+  }
+
+  /** In-band auth (PROTOCOL §3.1): the first frame must be a client_hello carrying the token. */
+  private inBandAuth(conn: Connection, env: Envelope): Result {
+    const parsed = env.t === 'client_hello' ? parseClientHello(env.p) : undefined;
+    const verify = this.host.verify;
+    if (!parsed?.ok || !parsed.hello.token || !verify) {
+      this.host.rejectAuth(
+        conn,
+        'AUTH_REQUIRED',
+        'send a token (header, cookie, query or client_hello.p.token)',
+      );
+      return;
+    }
+    const hello = parsed.hello;
+    conn.phase = 'open'; // stop the in-band timer from firing while we verify
+    return verify(hello.token as string).then(
+      (verified) => {
+        if (conn.closed) return;
+        this.host.authenticate(conn, verified);
+        this.host.ready(conn);
+        return this.completeHello(conn, hello, env.cid);
+      },
+      (err) => this.authFailed(conn, err),
+    );
+  }
+
+  private authFailed(conn: Connection, err: unknown): void {
+    const code = err instanceof AuthError ? (err.code as 'AUTH_FAILED' | 'AUTH_EXPIRED') : 'AUTH_FAILED';
+    this.host.rejectAuth(conn, code, err instanceof Error ? err.message : 'token rejected');
+  }
+
+  private hello(conn: Connection, env: Envelope): Result {
+    if (conn.phase === 'ready') {
+      conn.sendError('INVALID_MESSAGE', 'client_hello was already received', {}, env.cid);
+      return;
+    }
+    const parsed = parseClientHello(env.p);
+    if (!parsed.ok) {
+      conn.sendError('INVALID_MESSAGE', parsed.message, {}, env.cid);
+      return;
+    }
+    return this.completeHello(conn, parsed.hello, env.cid);
+  }
+
+  /** Key agreement (if asked), then `server_hello`; E2E and msgpack take effect right after it. */
+  private completeHello(conn: Connection, hello: ClientHello, cid?: string): Result {
+    conn.phase = 'ready';
+    if (!hello.encryptionPublicKey) {
+      this.sendServerHello(conn, hello, cid);
+      return;
+    }
+    return agreeKey(hello.encryptionPublicKey, conn.id, this.host.options.identityKey).then(
+      (agreed) => {
+        if (conn.closed) return;
+        this.sendServerHello(conn, hello, cid, agreed);
+      },
+      (err) => {
+        conn.sendError(
+          'KEY_EXCHANGE_FAILED',
+          err instanceof Error ? err.message : 'key agreement failed',
+          {},
+          cid,
+        );
+        this.sendServerHello(conn, hello, cid);
+      },
+    );
+  }
+
+  private sendServerHello(
+    conn: Connection,
+    hello: ClientHello,
+    cid: string | undefined,
+    agreed?: { key: CryptoKey; publicKey: string; signature?: string },
+  ): void {
+    const o = this.host.options;
+    const msgpack = conn.format === 'msgpack' || hello.features.msgpack;
+    const features = negotiateFeatures(this.host.features, hello, { encrypted: !!agreed, msgpack });
+    const payload = buildServerHello({
+      serverVersion: this.host.serverVersion,
+      hello,
+      features,
+      limits: {
+        maxMessageSize: o.maxMessageSize,
+        rateLimit: o.rateLimit,
+        maxSubscriptions: o.maxSubscriptionsPerConnection,
+      },
+      pingInterval: o.pingInterval,
+      connectionId: conn.id,
+      now: this.host.now(),
+      publicKey: agreed?.publicKey,
+      signature: agreed?.signature,
+    });
+    conn.sendEvent('server_hello', payload, { cid });
+    const wasDirect = conn.direct;
+    if (agreed) conn.key = agreed.key;
+    if (msgpack) conn.format = 'msgpack';
+    if (conn.direct && !wasDirect) this.host.topics.makeDirect(conn);
+  }
+
+  private ping(conn: Connection, env: Envelope): void {
+    const now = this.host.now();
+    const sent = env.p.timestamp ?? env.p.client_timestamp;
+    const payload: Record<string, unknown> = { client_timestamp: sent ?? null, server_timestamp: now };
+    if (typeof sent === 'number' && Number.isFinite(sent)) payload.latency = Math.max(0, now - sent);
+    conn.sendEvent('PONG', payload, { cid: env.cid });
+  }
+
+  /** Token refresh (PROTOCOL §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
+  private refresh(conn: Connection, env: Envelope): Result {
+    const verify = this.host.verify;
+    if (!verify) {
+      conn.sendEvent('auth_refreshed', {}, { cid: env.cid });
+      return;
+    }
+    const token = env.p.token;
+    if (typeof token !== 'string' || token === '') {
+      this.host.rejectAuth(conn, 'AUTH_FAILED', 'auth_refresh needs p.token');
+      return;
+    }
+    return verify(token).then(
+      (verified) => {
+        if (conn.closed) return;
+        if (verified.userId !== conn.identity.userId) {
+          this.host.rejectAuth(conn, 'AUTH_FAILED', 'refreshed token is for another user');
+          return;
+        }
+        this.host.authenticate(conn, verified);
+        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !topicAllowed(verified.topics, t));
+        this.host.topics.unsubscribe(conn, revoked);
+        const expiresIn =
+          verified.expiresAt === undefined
+            ? undefined
+            : Math.floor((verified.expiresAt - this.host.now()) / 1000);
+        conn.sendEvent(
+          'auth_refreshed',
+          { token_expires_in: expiresIn, revoked_topics: revoked },
+          { cid: env.cid },
+        );
+      },
+      (err) => this.authFailed(conn, err),
+    );
+  }
+
+  private batch(conn: Connection, env: Envelope, encrypted: boolean): Result {
+    const list = env.p.messages;
+    if (!Array.isArray(list) || list.length > MAX_BATCH) {
+      conn.sendError(
+        'INVALID_MESSAGE',
+        `batch.messages must be an array of at most ${MAX_BATCH} envelopes`,
+        {},
+        env.cid,
+      );
+      return;
+    }
+    const run = (from: number): Result => {
+      for (let i = from; i < list.length; i++) {
+        let inner: Envelope;
+        try {
+          inner = parseEnvelope(list[i]);
+        } catch (err) {
+          this.frameError(conn, err);
+          continue;
+        }
+        if (inner.t === 'batch') {
+          conn.sendError('INVALID_MESSAGE', 'a batch cannot contain a batch', {}, inner.cid);
+          continue;
+        }
+        const r = this.route(conn, inner, encrypted);
+        if (r instanceof Promise) return r.then(() => run(i + 1));
+      }
+    };
+    return run(0);
+  }
+
+  private subscription(conn: Connection, env: Envelope): Result {
+    const parsed = parseSubscriptionRequest(env.p, this.host.options.maxSubscriptionsPerConnection);
+    if (!parsed.ok) {
+      conn.sendError(parsed.code, parsed.message, {}, env.cid);
+      return;
+    }
+    const outcome = this.host.topics.handleRequest(conn, parsed.request);
+    const reply = (o: object) => {
+      if (!conn.closed) conn.sendEvent('subscription_update', o, { cid: env.cid });
+    };
+    if (outcome instanceof Promise) return outcome.then(reply);
+    reply(outcome);
+  }
+
+  /** Client publish (PROTOCOL §4): topic name, token ACL and the publish policy must all agree. */
+  private publish(conn: Connection, env: Envelope): void {
+    const topic = env.p.topic;
+    const problem = validateTopicName(topic);
+    if (problem !== null) {
+      conn.sendError('INVALID_MESSAGE', `publish: ${problem}`, {}, env.cid);
+      return;
+    }
+    const name = topic as string;
+    const policy = this.host.options.publishPolicy;
+    if (!topicAllowed(conn.identity.acl, name) || !publishAllowed(policy, name, matchGlob)) {
+      conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
+      return;
+    }
+    let publication: Envelope;
+    try {
+      publication = toPublication(name, env.p.data);
+    } catch (err) {
+      this.frameError(conn, err);
+      return;
+    }
+    const delivered = this.host.publish(name, publication);
+    if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
+  }
+}

@@ -1,0 +1,32 @@
+import type { Envelope } from '@wse/core-client/protocol';
+import type { Logger } from 'pino';
+import type { VerifiedToken } from '../auth/token-verifier';
+import type { ServerMetrics } from '../http/server-metrics';
+import type { ResolvedOptions } from '../options';
+import type { TopicService } from '../topics/topic-service';
+import type { Connection } from './connection';
+import type { EventHub } from './event-hub';
+import type { Features } from './negotiate';
+
+/** What the message router needs from the session manager (kept narrow so the router stays testable). */
+export interface SessionHost {
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly topics: TopicService;
+  readonly events: EventHub;
+  readonly features: Features;
+  readonly serverVersion: string;
+  readonly stats: { rateLimited: number };
+  now(): number;
+  /** Verifies a token; undefined verifier = auth off. */
+  verify?: (token: string) => Promise<VerifiedToken>;
+  /** Adopts a verified identity (in-band auth or refresh). */
+  authenticate(conn: Connection, verified: VerifiedToken): void;
+  /** Sends `server_ready` and emits `connect`. */
+  ready(conn: Connection): void;
+  /** Sends the auth error and closes 4401 (4403 for AUTH_EXPIRED). */
+  rejectAuth(conn: Connection, code: 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED', message: string): void;
+  /** A client `publish` that passed policy. Returns the local delivery count. */
+  publish(topic: string, envelope: Envelope): number;
+}

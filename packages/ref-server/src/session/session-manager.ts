@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import { AuthError, type Envelope } from '@wse/core-client/protocol';
+import type { Logger } from 'pino';
+import { extractToken } from '../auth/token-source';
+import type { AuthOptions, VerifiedToken } from '../auth/token-verifier';
+import type { ServerMetrics } from '../http/server-metrics';
+import type { ConnectionInfo, ResolvedOptions } from '../options';
+import type { TopicService } from '../topics/topic-service';
+import type {
+  HttpRequestInfo,
+  HttpResult,
+  SocketHandle,
+  TransportHandlers,
+  UpgradeInfo,
+} from '../transport/transport';
+import { Connection, type Identity } from './connection';
+import type { EventHub } from './event-hub';
+import { MessageRouter } from './message-router';
+import { buildServerReady, type Features } from './negotiate';
+import { SerialInbox } from './serial-inbox';
+import type { SessionHost } from './session-host';
+
+type AuthCode = 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED';
+
+/** Decided at upgrade, attached to the socket, completed at open. */
+export interface UpgradeContext {
+  connId: string;
+  format: 'json' | 'msgpack';
+  remoteAddress: string;
+  identity?: Identity;
+  authError?: { code: AuthCode; message: string };
+  /** Accept the socket only to close it with this code (PROTOCOL §8: the client must see the code). */
+  reject?: { code: number; reason: string };
+  conn?: Connection;
+}
+
+export interface SessionDeps {
+  options: ResolvedOptions;
+  logger: Logger;
+  metrics: ServerMetrics;
+  topics: TopicService;
+  events: EventHub;
+  features: Features;
+  serverVersion: string;
+  verify?: (token: string) => Promise<VerifiedToken>;
+  publish(topic: string, envelope: Envelope): number;
+  http(request: HttpRequestInfo): Promise<HttpResult>;
+  now?: () => number;
+}
+
+const textDecoder = new TextDecoder();
+/** uWS neuters message buffers after the callback; strings are immutable. */
+const copyFrame = (frame: ArrayBuffer | string) => (typeof frame === 'string' ? frame : frame.slice(0));
+
+/** Frames a connection may queue while an async step runs; past it the client is flooding. */
+const MAX_PENDING_FRAMES = 4096;
+
+/**
+ * Owns the connections: upgrade (token at the door), open, close, the heartbeat/idle/expiry/slow
+ * consumer sweep, and the `SessionHost` the router calls back into.
+ *
+ * @example
+ * const sessions = new SessionManager(deps);
+ * const transport = new UwsTransport(config, sessions);
+ */
+export class SessionManager implements TransportHandlers<UpgradeContext>, SessionHost {
+  readonly connections = new Map<string, Connection>();
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly topics: TopicService;
+  readonly events: EventHub;
+  readonly features: Features;
+  readonly serverVersion: string;
+  readonly verify?: (token: string) => Promise<VerifiedToken>;
+  readonly now: () => number;
+  /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
+  private pending = 0;
+  private closing: { code: number; reason: string } | null = null;
+  private readonly router: MessageRouter;
+  private sweepTimer?: ReturnType<typeof setInterval>;
+  /** Counters for the health snapshot (Prometheus has its own). */
+  readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
+
+  constructor(private readonly deps: SessionDeps) {
+    this.options = deps.options;
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+    this.topics = deps.topics;
+    this.events = deps.events;
+    this.features = deps.features;
+    this.serverVersion = deps.serverVersion;
+    this.verify = deps.verify;
+    this.now = deps.now ?? Date.now;
+    this.router = new MessageRouter(this);
+  }
+
+  // ── transport callbacks ────────────────────────────────────────────────────────────────────
+
+  upgrade(info: UpgradeInfo): UpgradeContext | Promise<UpgradeContext> {
+    const ctx: UpgradeContext = {
+      connId: randomUUID(),
+      format: /(?:^|&)format=msgpack(?:&|$)/.test(info.query) ? 'msgpack' : 'json',
+      remoteAddress: info.remoteAddress,
+    };
+    this.pending++;
+    if (this.closing) ctx.reject = this.closing;
+    else if (this.connections.size + this.pending > this.options.maxConnections) {
+      ctx.reject = { code: 4503, reason: 'server full' };
+    }
+    if (ctx.reject) return ctx;
+    if (!this.options.auth || !this.verify) {
+      // Decided synchronously: uWS upgrades inside the callback, so a client that sends its first
+      // frame right behind the request (no wait for 101) is still read as WebSocket data.
+      ctx.identity = { userId: `anon-${ctx.connId.slice(0, 8)}`, anonymous: true, claims: {} };
+      return ctx;
+    }
+    return this.authenticateUpgrade(ctx, info, this.options.auth);
+  }
+
+  upgradeAborted(_ctx: UpgradeContext): void {
+    this.pending--;
+  }
+
+  open(socket: SocketHandle, ctx: UpgradeContext): void {
+    this.pending--;
+    const reject = ctx.reject ?? this.closing;
+    if (reject) {
+      socket.end(reject.code, reject.reason);
+      return;
+    }
+    const conn = this.createConnection(socket, ctx);
+    ctx.conn = conn;
+    this.connections.set(conn.id, conn);
+    this.metrics.connectionOpened();
+    this.topics.attach(conn);
+    if (ctx.authError) this.rejectAuth(conn, ctx.authError.code, ctx.authError.message);
+    else if (ctx.identity) this.ready(conn);
+    else this.awaitInBand(conn);
+  }
+
+  message(ctx: UpgradeContext, data: ArrayBuffer, isBinary: boolean): void {
+    const conn = ctx.conn;
+    if (!conn) return;
+    if (data.byteLength > this.options.maxMessageSize) {
+      // The whole frame was read (uWS's own limit is higher), so this close frame arrives cleanly.
+      conn.close(1009, 'message too big');
+      return;
+    }
+    // Text frames are decoded as text (uWS has validated their UTF-8): `[1]` is NOT_AN_OBJECT, not a prefix.
+    conn.inbox?.push(isBinary ? data : textDecoder.decode(data), copyFrame);
+  }
+
+  drain(ctx: UpgradeContext): void {
+    const conn = ctx.conn;
+    if (conn && conn.bufferedAmount() <= this.options.maxBackpressure) conn.overSince = undefined;
+  }
+
+  close(ctx: UpgradeContext, code: number, reason: string): void {
+    const conn = ctx.conn;
+    if (!conn || conn.phase === 'closed') return;
+    const wasConnected = conn.phase !== 'auth';
+    conn.phase = 'closed';
+    conn.inbox?.clear();
+    if (conn.authTimer) clearTimeout(conn.authTimer);
+    this.topics.detach(conn.id);
+    this.connections.delete(conn.id);
+    this.metrics.connectionClosed();
+    if (wasConnected) {
+      this.events.emit({ type: 'disconnect', connId: conn.id, userId: conn.identity.userId, code, reason });
+    }
+  }
+
+  http(request: HttpRequestInfo): Promise<HttpResult> {
+    return this.deps.http(request);
+  }
+
+  // ── SessionHost ────────────────────────────────────────────────────────────────────────────
+
+  authenticate(conn: Connection, v: VerifiedToken): void {
+    conn.identity = {
+      userId: v.userId,
+      anonymous: false,
+      claims: v.claims,
+      acl: v.topics,
+      expiresAt: v.expiresAt,
+    };
+    if (conn.authTimer) clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
+    if (conn.phase === 'auth') conn.phase = 'open';
+  }
+
+  ready(conn: Connection): void {
+    const now = this.now();
+    conn.lastPingAt = now;
+    conn.sendEvent(
+      'server_ready',
+      buildServerReady({
+        connectionId: conn.id,
+        userId: conn.identity.userId,
+        now,
+        tokenExpiresAt: conn.identity.expiresAt,
+        features: this.features,
+      }),
+    );
+    this.events.emit({
+      type: 'connect',
+      connId: conn.id,
+      userId: conn.identity.userId,
+      info: this.info(conn),
+    });
+  }
+
+  rejectAuth(conn: Connection, code: AuthCode, message: string): void {
+    this.metrics.authFailure();
+    this.stats.authFailures++;
+    conn.sendError(code, message);
+    conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
+  }
+
+  publish(topic: string, envelope: Envelope): number {
+    return this.deps.publish(topic, envelope);
+  }
+
+  // ── queries and lifecycle ──────────────────────────────────────────────────────────────────
+
+  info(conn: Connection): ConnectionInfo {
+    const info: ConnectionInfo = {
+      id: conn.id,
+      userId: conn.identity.userId,
+      anonymous: conn.identity.anonymous,
+      topics: this.topics.topicsOf(conn.id),
+      format: conn.format,
+      encrypted: conn.key !== undefined,
+      connectedAt: conn.connectedAt,
+      claims: conn.identity.claims,
+      remoteAddress: conn.remoteAddress,
+    };
+    if (conn.identity.expiresAt !== undefined) info.tokenExpiresAt = conn.identity.expiresAt;
+    return info;
+  }
+
+  /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
+  startSweep(): void {
+    const o = this.options;
+    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000);
+    const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), period);
+    this.sweepTimer.unref?.();
+  }
+
+  stopSweep(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /** Refuses new upgrades with `code` and closes every open connection with it. */
+  closeAll(code: number, reason: string): void {
+    this.closing = { code, reason };
+    for (const conn of [...this.connections.values()]) conn.close(code, reason);
+  }
+
+  /** Accept connections again (after stop → start). */
+  reopen(): void {
+    this.closing = null;
+  }
+
+  /** Heartbeat, idle close, token expiry and slow consumers, for every connection. */
+  sweep(): void {
+    const now = this.now();
+    const o = this.options;
+    const leewayMs = (o.auth ? (o.auth.leewaySec ?? 30) : 0) * 1000;
+    for (const conn of this.connections.values()) {
+      if (conn.phase === 'auth') continue;
+      if (now - conn.lastActivity >= o.idleTimeout) {
+        conn.close(1000, 'idle timeout');
+      } else if (conn.identity.expiresAt !== undefined && now >= conn.identity.expiresAt + leewayMs) {
+        conn.sendError('AUTH_EXPIRED', 'token expired: refresh it and reconnect');
+        conn.close(4403, 'token expired');
+      } else {
+        if (now - conn.lastPingAt >= o.pingInterval) {
+          conn.lastPingAt = now;
+          conn.sendEvent('ping', { server_time: now });
+        }
+        this.checkBackpressure(conn, now);
+      }
+    }
+  }
+
+  /** Marks a connection over `maxBackpressure`; past the grace period it is closed with 4008. */
+  checkBackpressure(conn: Connection, now = this.now()): void {
+    if (conn.bufferedAmount() <= this.options.maxBackpressure) {
+      conn.overSince = undefined;
+      return;
+    }
+    if (conn.overSince === undefined) {
+      conn.overSince = now;
+      this.stats.slowConsumers++;
+      this.metrics.slowConsumer();
+      return;
+    }
+    if (now - conn.overSince >= this.options.slowConsumerGraceMs) conn.close(4008, 'slow consumer');
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private async authenticateUpgrade(
+    ctx: UpgradeContext,
+    info: UpgradeInfo,
+    auth: AuthOptions,
+  ): Promise<UpgradeContext> {
+    const verify = this.verify as (token: string) => Promise<VerifiedToken>;
+    const found = extractToken(
+      { authorization: info.headers.authorization, cookie: info.headers.cookie, query: info.query },
+      auth,
+    );
+    if (found.rejected) {
+      ctx.authError = {
+        code: 'AUTH_FAILED',
+        message: `token from ${found.source} rejected: ${found.rejected}`,
+      };
+    } else if (found.token) {
+      try {
+        const v = await verify(found.token);
+        ctx.identity = {
+          userId: v.userId,
+          anonymous: false,
+          claims: v.claims,
+          acl: v.topics,
+          expiresAt: v.expiresAt,
+        };
+      } catch (err) {
+        const code = err instanceof AuthError && err.code === 'AUTH_EXPIRED' ? 'AUTH_EXPIRED' : 'AUTH_FAILED';
+        ctx.authError = { code, message: err instanceof Error ? err.message : 'token rejected' };
+      }
+    }
+    return ctx;
+  }
+
+  private createConnection(socket: SocketHandle, ctx: UpgradeContext): Connection {
+    const conn = new Connection(ctx.connId, ctx.identity, ctx.remoteAddress, ctx.format, {
+      compressionThreshold: this.options.compressionThreshold,
+      rateLimit: this.options.rateLimit,
+      now: this.now,
+      onSent: (bytes) => this.metrics.messageOut(1, bytes),
+      onSendError: (err) => this.logger.warn({ err, connId: ctx.connId }, 'send failed'),
+    });
+    conn.handle = socket;
+    conn.inbox = new SerialInbox<ArrayBuffer | string>(
+      (data) => this.router.handleFrame(conn, data),
+      MAX_PENDING_FRAMES,
+      () => conn.close(4429, 'too many frames in flight'),
+    );
+    return conn;
+  }
+
+  /** PROTOCOL §3.1: no token at the door → wait for `client_hello.p.token`, else AUTH_REQUIRED. */
+  private awaitInBand(conn: Connection): void {
+    const timeout = (this.options.auth || undefined)?.inBandTimeoutMs ?? 5000;
+    conn.authTimer = setTimeout(() => {
+      if (conn.phase === 'auth') this.rejectAuth(conn, 'AUTH_REQUIRED', 'no token received in time');
+    }, timeout);
+    conn.authTimer.unref?.();
+  }
+}

@@ -1,0 +1,110 @@
+import {
+  buildEnvelope,
+  decodeAnyFrame,
+  decodeFrame,
+  type Envelope,
+  loadVectorSessionKey,
+} from '@wse/core-client/protocol';
+import { describe, expect, it } from 'vitest';
+import { ALL_TOPIC, type DirectTarget, Fanout } from './fanout';
+import { TopicRegistry } from './topic-registry';
+
+function target(format: 'json' | 'msgpack', o: { key?: CryptoKey; buffered?: number } = {}) {
+  const frames: Array<string | Uint8Array> = [];
+  const encrypted: Uint8Array[] = [];
+  const t: DirectTarget = {
+    format,
+    key: o.key,
+    closed: false,
+    bufferedAmount: () => o.buffered ?? 0,
+    sendFrame: (f) => frames.push(f),
+    sendEncrypted: (inner) => encrypted.push(inner),
+  };
+  return { t, frames, encrypted };
+}
+
+function setup(targets: Record<string, DirectTarget>) {
+  const registry = new TopicRegistry();
+  const published: Array<[string, string | Uint8Array]> = [];
+  const skipped: string[] = [];
+  let scheduled: (() => void) | undefined;
+  const fanout = new Fanout({
+    transport: {
+      publish: (topic, data) => {
+        published.push([topic, data]);
+        return true;
+      },
+    },
+    registry,
+    target: (id) => targets[id],
+    allConnections: () => Object.keys(targets),
+    compressionThreshold: 1024,
+    maxBackpressure: 100,
+    onSkipped: (id) => skipped.push(id),
+    onDelivered: () => {},
+    schedule: (fn) => {
+      scheduled = fn;
+    },
+  });
+  return { registry, fanout, published, skipped, run: () => scheduled?.() };
+}
+
+const env = (n: number) => buildEnvelope('tick', { n }) as Envelope;
+
+describe('Fanout', () => {
+  it('queues within a turn and publishes once per publication to uWS', () => {
+    const { registry, fanout, published, run } = setup({});
+    registry.add('a', 'news', false);
+    fanout.enqueue('news', env(1));
+    fanout.enqueue('news', env(2));
+    fanout.enqueue('empty', env(3)); // nobody subscribed: dropped at once
+    expect(published).toHaveLength(0);
+    expect(fanout.queued).toBe(2);
+    run();
+    expect(published.map(([t, d]) => [t, decodeFrame(d).p.n])).toEqual([
+      ['news', 1],
+      ['news', 2],
+    ]);
+  });
+
+  it('encodes once per format for direct targets, encrypts per connection, skips slow ones', async () => {
+    const key = await loadVectorSessionKey();
+    const mp1 = target('msgpack');
+    const mp2 = target('msgpack');
+    const enc = target('json', { key });
+    const slow = target('json', { key, buffered: 1000 });
+    const { registry, fanout, skipped, run } = setup({ mp1: mp1.t, mp2: mp2.t, enc: enc.t, slow: slow.t });
+    for (const id of ['mp1', 'mp2', 'enc', 'slow']) registry.add(id, 'x', true);
+    fanout.enqueue('x', env(7));
+    run();
+    expect(mp1.frames[0]).toBe(mp2.frames[0]); // the very same encoded bytes
+    expect(decodeFrame(mp1.frames[0] as Uint8Array).p.n).toBe(7);
+    expect(new TextDecoder().decode(enc.encrypted[0])).toContain('"n":7');
+    expect(slow.encrypted).toHaveLength(0);
+    expect(skipped).toEqual(['slow']);
+    expect(await decodeAnyFrame(mp1.frames[0] as Uint8Array)).toMatchObject({ t: 'tick' });
+  });
+
+  it('broadcastAll reaches every connection without a uWS topic', () => {
+    const a = target('json');
+    const b = target('msgpack');
+    const { fanout, published, run } = setup({ a: a.t, b: b.t });
+    fanout.enqueue(ALL_TOPIC, env(1));
+    run();
+    expect(published).toHaveLength(0);
+    expect(a.frames).toHaveLength(1);
+    expect(b.frames).toHaveLength(1);
+  });
+
+  it('stamps every topic publication at enqueue time, even without subscribers', () => {
+    const { fanout } = setup({});
+    const stamped: string[] = [];
+    fanout.stamp = (topic, e) => {
+      stamped.push(topic);
+      return e;
+    };
+    fanout.enqueue('nobody-here', env(1));
+    fanout.enqueue(ALL_TOPIC, env(2));
+    expect(stamped).toEqual(['nobody-here']);
+  });
+});

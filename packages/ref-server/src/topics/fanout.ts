@@ -1,0 +1,148 @@
+import { type Envelope, encodeFrame, toBytes } from '@wse/core-client/protocol';
+import type { Transport } from '../transport/transport';
+import type { TopicRegistry } from './topic-registry';
+
+/**
+ * Reserved name for "every connection" (`broadcastAll`). Control characters are rejected in client
+ * topic names, so no client can subscribe to it. It is deliberately NOT a uWS topic: a second topic
+ * per socket makes uWS compute topic intersections on every drain and costs ~20 % of fan-out
+ * throughput (measured in test/bench/fanout.ts), so broadcastAll sends one shared frame per socket.
+ */
+export const ALL_TOPIC = '\u0000all';
+
+/** A connection that needs its own frame (msgpack and/or E2E). */
+export interface DirectTarget {
+  readonly format: 'json' | 'msgpack';
+  readonly key?: CryptoKey;
+  readonly closed: boolean;
+  bufferedAmount(): number;
+  sendFrame(frame: string | Uint8Array): void;
+  sendEncrypted(inner: Uint8Array): void;
+}
+
+export interface FanoutDeps {
+  transport: Pick<Transport, 'publish'>;
+  registry: TopicRegistry;
+  target(connId: string): DirectTarget | undefined;
+  /** Every open connection id (for broadcastAll). */
+  allConnections(): Iterable<string>;
+  compressionThreshold: number;
+  maxBackpressure: number;
+  /** A direct subscriber was skipped because it is over `maxBackpressure`. */
+  onSkipped(connId: string): void;
+  /** Once per flush: shared-frame deliveries, their bytes, and the mean seconds per publication. */
+  onDelivered(count: number, bytes: number, seconds: number): void;
+  /** Defaults to setImmediate; injected so tests can flush by hand. */
+  schedule?: (fn: () => void) => void;
+}
+
+interface Publication {
+  topic: string;
+  envelope: Envelope;
+}
+
+/**
+ * Topic fan-out. Publications are queued and flushed once per event-loop turn: outside uWS's
+ * message callback `app.publish` lets uWS coalesce each subscriber's frames into few writes
+ * (TOOLCHAIN.md: ~3 M vs ~0.2 M deliveries/s). Each publication is encoded once for all plain-JSON
+ * subscribers (uWS `publish`), once per format for direct subscribers, then encrypted per connection.
+ *
+ * @example
+ * fanout.enqueue('chat', buildEnvelope('chat_message', { text: 'hi' }));
+ */
+export class Fanout {
+  private queue: Publication[] = [];
+  private scheduled = false;
+  private readonly schedule: (fn: () => void) => void;
+  /**
+   * Recovery stamping plugs in here: every topic publication passes through it exactly once, at
+   * enqueue time (so offsets follow call order), even when nobody is subscribed yet.
+   */
+  stamp?: (topic: string, envelope: Envelope) => Envelope;
+
+  constructor(private readonly deps: FanoutDeps) {
+    this.schedule = deps.schedule ?? ((fn) => setImmediate(fn));
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Queues a publication to `topic` (stamped now, sent this turn). */
+  enqueue(topic: string, envelope: Envelope): void {
+    const isAll = topic === ALL_TOPIC;
+    const stamped = this.stamp && !isAll ? this.stamp(topic, envelope) : envelope;
+    if (!isAll && this.deps.registry.subscriberCount(topic) === 0) return;
+    this.queue.push({ topic, envelope: stamped });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.flush());
+    }
+  }
+
+  /** Sends everything queued so far. Metrics are taken once per flush, not per publication. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const started = performance.now();
+    let count = 0;
+    let bytes = 0;
+    for (const pub of batch) {
+      const sent = this.deliver(pub);
+      count += sent;
+      bytes += sent === 0 ? 0 : sent * this.lastFrameLength;
+    }
+    this.deps.onDelivered(count, bytes, (performance.now() - started) / 1000 / batch.length);
+  }
+
+  private lastFrameLength = 0;
+
+  /** Returns the uWS shared-frame deliveries (direct sends are counted by the connection). */
+  private deliver(pub: Publication): number {
+    const { registry } = this.deps;
+    const plain = this.encode(pub.envelope, 'json');
+    this.lastFrameLength = plain.length;
+    if (pub.topic === ALL_TOPIC) {
+      this.deliverDirect(pub.envelope, this.deps.allConnections(), plain);
+      return 0;
+    }
+    const direct = registry.directSubscribers(pub.topic);
+    this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
+    if (direct) this.deliverDirect(pub.envelope, direct, plain);
+    return registry.subscriberCount(pub.topic) - (direct?.size ?? 0);
+  }
+
+  /** One encoding per format, shared by every direct subscriber; encryption is per connection. */
+  private deliverDirect(envelope: Envelope, ids: Iterable<string>, plain: string | Uint8Array): void {
+    const frames: { json: string | Uint8Array; msgpack?: string | Uint8Array } = { json: plain };
+    const inner: { json?: Uint8Array; msgpack?: Uint8Array } = {};
+    for (const id of ids) {
+      const target = this.deps.target(id);
+      if (!target || target.closed) continue;
+      if (target.bufferedAmount() > this.deps.maxBackpressure) {
+        this.deps.onSkipped(id);
+        continue;
+      }
+      if (target.format === 'msgpack' && frames.msgpack === undefined) {
+        frames.msgpack = this.encode(envelope, 'msgpack');
+      }
+      const frame = frames[target.format] as string | Uint8Array;
+      if (target.key) {
+        let bytesIn = inner[target.format];
+        if (!bytesIn) {
+          bytesIn = toBytes(frame);
+          inner[target.format] = bytesIn;
+        }
+        target.sendEncrypted(bytesIn);
+      } else {
+        target.sendFrame(frame);
+      }
+    }
+  }
+
+  private encode(envelope: Envelope, format: 'json' | 'msgpack'): string | Uint8Array {
+    return encodeFrame(envelope, { format, compressionThreshold: this.deps.compressionThreshold });
+  }
+}

@@ -1,0 +1,152 @@
+import type { ErrorCodeValue } from '@wse/core-client/protocol';
+
+export interface FailedTopic {
+  topic: string;
+  code: ErrorCodeValue;
+  message: string;
+}
+
+/** A parsed `subscription_update` request. */
+export interface SubscriptionRequest {
+  action: 'subscribe' | 'unsubscribe';
+  topics: string[];
+  presence?: Record<string, unknown>;
+  recover: boolean;
+  recovery?: Record<string, unknown>;
+}
+
+export type ParsedRequest =
+  | { ok: true; request: SubscriptionRequest }
+  | { ok: false; code: ErrorCodeValue; message: string };
+
+/**
+ * Parses `subscription_update` (and its aliases). `defaultAction` is 'subscribe' for the alias
+ * `subscribe`. A request naming more topics than a connection may ever hold is refused whole, before
+ * any topic is looked at (a 10 000-topic request costs nothing).
+ *
+ * @example
+ * parseSubscriptionRequest({ action: 'subscribe', topics: ['a'] }, 128);
+ */
+export function parseSubscriptionRequest(
+  p: Record<string, unknown>,
+  maxTopics: number,
+  defaultAction = 'subscribe',
+): ParsedRequest {
+  const action = p.action ?? defaultAction;
+  if (action !== 'subscribe' && action !== 'unsubscribe') {
+    return { ok: false, code: 'INVALID_ACTION', message: 'action must be "subscribe" or "unsubscribe"' };
+  }
+  const raw = p.topics ?? (typeof p.topic === 'string' ? [p.topic] : undefined);
+  if (!Array.isArray(raw))
+    return { ok: false, code: 'INVALID_SUBSCRIPTION', message: 'topics must be an array of strings' };
+  if (raw.length > maxTopics) {
+    return {
+      ok: false,
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `at most ${maxTopics} topics per connection (request names ${raw.length})`,
+    };
+  }
+  const presence = p.presence;
+  const request: SubscriptionRequest = { action, topics: raw as string[], recover: p.recover === true };
+  if (isObject(presence)) request.presence = presence;
+  if (isObject(p.recovery)) request.recovery = p.recovery;
+  return { ok: true, request };
+}
+
+export interface TopicChecks {
+  validateName(topic: unknown): string | null;
+  aclAllows(topic: string): boolean;
+  /** Optional application hook; may be async. Throwing counts as a refusal. */
+  authorize?: (topic: string) => boolean | Promise<boolean>;
+  isSubscribed(topic: string): boolean;
+  currentCount: number;
+  maxSubscriptions: number;
+}
+
+/**
+ * Decides each topic of a subscribe request: name, then the token ACL, then the limit, then the
+ * application hook. Duplicates are answered once. Sync when no hook is configured.
+ *
+ * @example
+ * const { accepted, failed } = await checkSubscribe(['a', 'b\n'], checks);
+ */
+export function checkSubscribe(
+  topics: unknown[],
+  checks: TopicChecks,
+): { accepted: string[]; failed: FailedTopic[] } | Promise<{ accepted: string[]; failed: FailedTopic[] }> {
+  const candidates: string[] = [];
+  const failed: FailedTopic[] = [];
+  const seen = new Set<string>();
+  let count = checks.currentCount;
+  for (const topic of topics) {
+    const problem = checks.validateName(topic);
+    if (problem !== null) {
+      failed.push({ topic: printable(topic), code: 'INVALID_SUBSCRIPTION', message: problem });
+      continue;
+    }
+    const name = topic as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (!checks.aclAllows(name)) {
+      failed.push({ topic: name, code: 'FORBIDDEN', message: 'topic not allowed by the token (wse_topics)' });
+    } else if (!checks.isSubscribed(name) && count >= checks.maxSubscriptions) {
+      failed.push({
+        topic: name,
+        code: 'TOO_MANY_SUBSCRIPTIONS',
+        message: `limit is ${checks.maxSubscriptions}`,
+      });
+    } else {
+      if (!checks.isSubscribed(name)) count++;
+      candidates.push(name);
+    }
+  }
+  if (!checks.authorize || candidates.length === 0) return { accepted: candidates, failed };
+  return authorizeAll(candidates, failed, checks.authorize);
+}
+
+async function authorizeAll(
+  candidates: string[],
+  failed: FailedTopic[],
+  authorize: (topic: string) => boolean | Promise<boolean>,
+): Promise<{ accepted: string[]; failed: FailedTopic[] }> {
+  const verdicts = await Promise.all(
+    candidates.map(async (topic) => {
+      try {
+        return (await authorize(topic)) === true;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  const accepted: string[] = [];
+  candidates.forEach((topic, i) => {
+    if (verdicts[i]) accepted.push(topic);
+    else failed.push({ topic, code: 'FORBIDDEN', message: 'not authorized for this topic' });
+  });
+  return { accepted, failed };
+}
+
+/** Splits an unsubscribe request into valid names and failures. */
+export function checkUnsubscribe(
+  topics: unknown[],
+  validateName: (topic: unknown) => string | null,
+): { accepted: string[]; failed: FailedTopic[] } {
+  const accepted = new Set<string>();
+  const failed: FailedTopic[] = [];
+  for (const topic of topics) {
+    const problem = validateName(topic);
+    if (problem === null) accepted.add(topic as string);
+    else failed.push({ topic: printable(topic), code: 'INVALID_SUBSCRIPTION', message: problem });
+  }
+  return { accepted: [...accepted], failed };
+}
+
+/** Echo a bad topic back safely: strings are cut to 256 chars, anything else is described. */
+function printable(topic: unknown): string {
+  if (typeof topic === 'string') return topic.slice(0, 256);
+  return `<${topic === null ? 'null' : typeof topic}>`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

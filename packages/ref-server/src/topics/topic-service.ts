@@ -1,0 +1,145 @@
+import type { Envelope } from '@wse/core-client/protocol';
+import type { VerifiedToken } from '../auth/token-verifier';
+import { topicAllowed, validateTopicName } from '../auth/topic-acl';
+import type { SocketHandle } from '../transport/transport';
+import { ALL_TOPIC, type Fanout } from './fanout';
+import {
+  checkSubscribe,
+  checkUnsubscribe,
+  type FailedTopic,
+  type SubscriptionRequest,
+} from './subscription-check';
+import type { TopicRegistry } from './topic-registry';
+
+/** What the topic layer needs to know about a connection. */
+export interface Subscriber {
+  readonly id: string;
+  readonly direct: boolean;
+  readonly closed: boolean;
+  readonly handle: SocketHandle | null;
+  readonly identity: { acl?: VerifiedToken['topics'] };
+}
+
+export interface SubscriptionOutcome {
+  action: 'subscribe' | 'unsubscribe';
+  success: boolean;
+  success_topics: string[];
+  failed_topics: FailedTopic[];
+}
+
+/**
+ * Subscriptions and publications. Plain-JSON subscribers are also subscribed in uWS (so
+ * `app.publish` reaches them); direct subscribers live only in the registry (the fan-out sends them
+ * their own frames). `makeDirect` moves a connection from the first kind to the second.
+ *
+ * @example
+ * topics.subscribe(conn, ['chat']);
+ * topics.publish('chat', buildEnvelope('chat_message', { text: 'hi' }));
+ */
+export class TopicService {
+  constructor(
+    private readonly registry: TopicRegistry,
+    private readonly fanout: Fanout,
+    private readonly limits: {
+      maxSubscriptions: number;
+      authorize?: (sub: Subscriber, topic: string) => boolean | Promise<boolean>;
+    },
+  ) {}
+
+  /** A new connection (msgpack from the query string is direct from the start). */
+  attach(sub: Subscriber): void {
+    if (sub.direct) this.registry.setDirect(sub.id, true);
+  }
+
+  /** The connection now needs its own frames (E2E agreed or msgpack chosen in client_hello). */
+  makeDirect(sub: Subscriber): void {
+    for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.unsubscribe(topic);
+    this.registry.setDirect(sub.id, true);
+  }
+
+  /** Subscribes without checks (server-side API); returns the topics that were new. */
+  subscribe(sub: Subscriber, topics: string[]): string[] {
+    const added: string[] = [];
+    for (const topic of topics) {
+      if (!this.registry.add(sub.id, topic, sub.direct)) continue;
+      if (!sub.direct) sub.handle?.subscribe(topic);
+      added.push(topic);
+    }
+    return added;
+  }
+
+  /** Unsubscribes from `topics` (all when omitted); returns the topics that were removed. */
+  unsubscribe(sub: Subscriber, topics?: string[]): string[] {
+    const list = topics ?? this.registry.topicsOf(sub.id);
+    const removed: string[] = [];
+    for (const topic of list) {
+      if (!this.registry.remove(sub.id, topic)) continue;
+      if (!sub.direct) sub.handle?.unsubscribe(topic);
+      removed.push(topic);
+    }
+    return removed;
+  }
+
+  /** Connection closed: uWS already forgot it, the registry must too. */
+  detach(connId: string): string[] {
+    return this.registry.removeAll(connId);
+  }
+
+  /**
+   * Handles a client's request (validation, ACL, hook, limit). Sync unless the hook is async.
+   * The caller checks `sub.closed` is still false after an await before trusting the outcome.
+   */
+  handleRequest(
+    sub: Subscriber,
+    req: SubscriptionRequest,
+  ): SubscriptionOutcome | Promise<SubscriptionOutcome> {
+    if (req.action === 'unsubscribe') {
+      const { accepted, failed } = checkUnsubscribe(req.topics, validateTopicName);
+      this.unsubscribe(sub, accepted);
+      return outcome('unsubscribe', accepted, failed);
+    }
+    const authorize = this.limits.authorize;
+    const checked = checkSubscribe(req.topics, {
+      validateName: validateTopicName,
+      aclAllows: (topic) => topicAllowed(sub.identity.acl, topic),
+      authorize: authorize ? (topic) => authorize(sub, topic) : undefined,
+      isSubscribed: (topic) => this.registry.has(sub.id, topic),
+      currentCount: this.registry.count(sub.id),
+      maxSubscriptions: this.limits.maxSubscriptions,
+    });
+    const apply = (r: { accepted: string[]; failed: FailedTopic[] }) => {
+      if (!sub.closed) this.subscribe(sub, r.accepted);
+      return outcome('subscribe', r.accepted, r.failed);
+    };
+    return checked instanceof Promise ? checked.then(apply) : apply(checked);
+  }
+
+  /** Queues a publication; returns how many local subscribers it will reach. */
+  publish(topic: string, envelope: Envelope): number {
+    const count = this.registry.subscriberCount(topic);
+    this.fanout.enqueue(topic, envelope);
+    return count;
+  }
+
+  /** Queues a frame for every connection; returns how many it will reach. */
+  publishAll(envelope: Envelope, connectionCount: number): number {
+    if (connectionCount > 0) this.fanout.enqueue(ALL_TOPIC, envelope);
+    return connectionCount;
+  }
+
+  topicsOf(connId: string): string[] {
+    return this.registry.topicsOf(connId);
+  }
+
+  topicCount(): number {
+    return this.registry.topicCount();
+  }
+}
+
+function outcome(
+  action: 'subscribe' | 'unsubscribe',
+  accepted: string[],
+  failed: FailedTopic[],
+): SubscriptionOutcome {
+  return { action, success: failed.length === 0, success_topics: accepted, failed_topics: failed };
+}

@@ -1,0 +1,247 @@
+import uWS from 'uWebSockets.js';
+import type {
+  HttpRequestInfo,
+  SendStatus,
+  SocketHandle,
+  Transport,
+  TransportConfig,
+  TransportHandlers,
+  UpgradeInfo,
+} from './transport';
+
+type UwsSocket = uWS.WebSocket<SocketData<unknown>>;
+interface SocketData<C> {
+  context: C;
+  handle?: UwsHandle;
+}
+
+const decoder = new TextDecoder();
+
+/** Wraps a uWS socket; after close every call is a no-op (uWS would throw on a closed socket). */
+class UwsHandle implements SocketHandle {
+  closed = false;
+  constructor(private readonly ws: UwsSocket) {}
+
+  send(data: string | Uint8Array, binary: boolean): SendStatus {
+    if (this.closed) return 2;
+    return this.ws.send(data, binary, false) as SendStatus;
+  }
+
+  cork(fn: () => void): void {
+    if (this.closed) return;
+    this.ws.cork(fn);
+  }
+
+  end(code: number, reason?: string): void {
+    if (this.closed) return;
+    this.ws.end(code, reason);
+  }
+
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  subscribe(topic: string): void {
+    if (!this.closed) this.ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.ws.unsubscribe(topic);
+  }
+}
+
+/**
+ * The uWebSockets.js adapter: one WebSocket route on `config.path`, every other request to
+ * `handlers.http`. The only module that imports uWebSockets.js.
+ *
+ * @example
+ * const t = new UwsTransport(config, handlers);
+ * const port = await t.listen();
+ */
+export class UwsTransport<C> implements Transport {
+  readonly native = typeof (uWS as { getParts?: unknown }).getParts === 'function';
+  private readonly app: uWS.TemplatedApp;
+  private listenSocket: uWS.us_listen_socket | null = null;
+
+  constructor(
+    private readonly config: TransportConfig,
+    private readonly handlers: TransportHandlers<C>,
+  ) {
+    this.app = uWS.App();
+    this.app.ws<SocketData<C>>(config.path, this.behavior());
+    this.app.any('/*', (res, req) => this.onHttp(res, req));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.config.host, this.config.port, (socket) => {
+        if (!socket) {
+          reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}`));
+          return;
+        }
+        this.listenSocket = socket;
+        resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));
+      });
+    });
+  }
+
+  closeListener(): void {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+  }
+
+  publish(topic: string, data: string | Uint8Array, binary: boolean): boolean {
+    return this.app.publish(topic, data, binary, false);
+  }
+
+  subscriberCount(topic: string): number {
+    return this.app.numSubscribers(topic);
+  }
+
+  private behavior(): uWS.WebSocketBehavior<SocketData<C>> {
+    const h = this.handlers;
+    return {
+      maxPayloadLength: this.config.maxPayloadLength,
+      maxBackpressure: this.config.maxBackpressure,
+      // Heartbeat and idle close are the session's (protocol-level pings, close 1000).
+      idleTimeout: 0,
+      sendPingsAutomatically: false,
+      compression: uWS.DISABLED,
+      upgrade: (res, req, ctx) => this.onUpgrade(res, req, ctx),
+      open: (ws) => {
+        const data = ws.getUserData();
+        data.handle = new UwsHandle(ws as UwsSocket);
+        h.open(data.handle, data.context);
+      },
+      message: (ws, message, isBinary) => h.message(ws.getUserData().context, message, isBinary),
+      drain: (ws) => h.drain(ws.getUserData().context),
+      close: (ws, code, message) => {
+        const data = ws.getUserData();
+        if (data.handle) data.handle.closed = true;
+        h.close(data.context, code, decoder.decode(message));
+      },
+    };
+  }
+
+  /** Copies what the session needs before the async decision: `req` dies when this returns. */
+  private onUpgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, ctx: uWS.us_socket_context_t): void {
+    const info: UpgradeInfo = {
+      url: req.getUrl(),
+      query: req.getQuery() ?? '',
+      headers: {
+        authorization: req.getHeader('authorization'),
+        cookie: req.getHeader('cookie'),
+        origin: req.getHeader('origin'),
+        userAgent: req.getHeader('user-agent'),
+      },
+      remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
+    };
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const finish = (context: C) => {
+      if (aborted) {
+        this.handlers.upgradeAborted(context);
+        return;
+      }
+      res.cork(() => res.upgrade<SocketData<C>>({ context }, key, protocol, extensions, ctx));
+    };
+    const fail = () => {
+      if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
+    };
+    try {
+      const decided = this.handlers.upgrade(info);
+      if (decided instanceof Promise) decided.then(finish, fail);
+      else finish(decided);
+    } catch {
+      fail();
+    }
+  }
+
+  private onHttp(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
+    const query = req.getQuery();
+    const headers: Record<string, string> = {};
+    req.forEach((k, v) => {
+      headers[k] = v;
+    });
+    const method = req.getMethod().toUpperCase();
+    const url = query ? `${req.getUrl()}?${query}` : req.getUrl();
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    this.readBody(res, (body) => {
+      if (body === null) {
+        if (!aborted) res.cork(() => res.writeStatus('413 Payload Too Large').end('', true));
+        return;
+      }
+      const request: HttpRequestInfo = { method, url, headers, body };
+      this.handlers.http(request).then(
+        (result) => {
+          if (aborted) return;
+          res.cork(() => {
+            res.writeStatus(statusLine(result.status));
+            for (const [k, v] of Object.entries(result.headers)) res.writeHeader(k, v);
+            res.end(result.body);
+          });
+        },
+        () => {
+          if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
+        },
+      );
+    });
+  }
+
+  /** Buffers the body up to `maxBodyBytes`; null = too large (reading stops there). */
+  private readBody(res: uWS.HttpResponse, done: (body: Uint8Array | null) => void): void {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    let over = false;
+    res.onData((chunk, isLast) => {
+      if (over) return;
+      size += chunk.byteLength;
+      if (size > this.config.maxBodyBytes) {
+        over = true;
+        done(null);
+        return;
+      }
+      // uWS neuters the chunk after this callback: copy it.
+      chunks.push(new Uint8Array(chunk.slice(0)));
+      if (isLast) done(concat(chunks, size));
+    });
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  204: 'No Content',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+function statusLine(status: number): string {
+  return `${status} ${REASONS[status] ?? 'Status'}`;
+}
