@@ -1,3 +1,5 @@
 import { wseBuild } from '../../scripts/tsup.config.base';
 
-export default wseBuild({ index: 'src/index.ts', protocol: 'src/protocol/index.ts' });
+// Code splitting: the codecs the client loads with `import()` (zlib, msgpack, crypto, IndexedDB)
+// stay separate chunks in dist, so an app bundler keeps them out of the app's entry too.
+export default wseBuild({ index: 'src/index.ts', protocol: 'src/protocol/index.ts' }, { splitting: true });

@@ -1,1 +1,60 @@
-export {};
+/**
+ * `@wse/core-client` — the framework-agnostic WSE client for browsers and Node.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from '@wse/core-client';
+ * const client = createClient({ endpoints: 'wss://example.com/wse', token: () => getJwt() });
+ * await client.connect();
+ * ```
+ *
+ * @module
+ */
+
+export { type AnyMessages, createClient, type MessageMap, WSEClient } from './client';
+export { CLIENT_DEFAULTS } from './client/options';
+export type { CircuitState } from './connection/circuit-breaker';
+export type { ConnectionState } from './connection/machine';
+export type { EndpointHealth, EndpointStrategy } from './endpoints/endpoint-pool';
+export { type Clock, systemClock } from './env/clock';
+export {
+  type BrowserGlobals,
+  createBrowserEnvironment,
+  defaultEnvironment,
+  type EnvironmentEvent,
+  type EnvironmentSource,
+  nodeEnvironment,
+} from './env/environment';
+export type { Random } from './env/random';
+export {
+  AuthError,
+  type AuthErrorCode,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ProtocolErrorCodeValue,
+  ServerError,
+  TimeoutError,
+  TransportError,
+  WSEError,
+} from './errors';
+export { IndexedDBQueueStorage, type IndexedDBQueueStorageOptions } from './offline/indexeddb-queue-storage';
+export type { DropReason } from './offline/offline-queue';
+export { MemoryQueueStorage, type QueuedMessage, type QueueStorage } from './offline/queue-storage';
+export type { PresenceMember, PresenceMembers } from './presence/presence-state';
+export { CloseCode, type CloseCodeValue, ErrorCode, type ErrorCodeValue } from './protocol/codes';
+export type { Envelope, Priority } from './protocol/envelope';
+export type { QualityLevel } from './quality/quality-monitor';
+export { SnapshotStore, type StoreListener } from './store';
+export type {
+  Transport,
+  TransportFactory,
+  TransportFrame,
+  TransportHandlers,
+  TransportRequest,
+} from './transport/transport';
+export {
+  createWebSocketTransportFactory,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './transport/websocket-transport';
+export type * from './types';

@@ -252,11 +252,12 @@ describe('resolveConfig', () => {
   });
 
   describe('--dev', () => {
-    it('binds 127.0.0.1, turns recovery and presence on and generates a secret (as a notice)', () => {
+    it('binds 127.0.0.1, turns recovery, presence and client publish on and generates a secret (as a notice)', () => {
       const r = resolveConfig(['--dev'], {}, noFile, { randomSecret: () => 'RANDOM' });
       expect(r.options).toEqual({
         dev: true,
         host: '127.0.0.1',
+        publishPolicy: 'allow',
         auth: { secret: 'RANDOM' },
         recovery: { enabled: true },
         presence: { enabled: true },
@@ -281,6 +282,9 @@ describe('resolveConfig', () => {
       expect(r.options.auth).toEqual({ secret: 'mine' });
       expect(r.options.recovery).toEqual({ enabled: false });
       expect(r.options.presence).toEqual({ enabled: false });
+      expect(resolveConfig(['--dev', '--publish-policy', 'deny'], {}, noFile).options.publishPolicy).toBe(
+        'deny',
+      );
       expect(r.notices.join('\n')).toMatch(/127\.0\.0\.1/);
       expect(r.notices.join('\n')).not.toContain('mine');
     });

@@ -513,6 +513,8 @@ function applyDev(g: Groups, randomSecret?: () => string): string[] {
   g.o.host = '127.0.0.1';
   g.recovery.enabled ??= true;
   g.presence.enabled ??= true;
+  // The playground publishes from the browser; production keeps the default (deny).
+  g.o.publishPolicy ??= 'allow';
   if (g.o.auth !== false && g.auth.secret === undefined) {
     g.auth.secret = (randomSecret ?? (() => randomBytes(32).toString('base64url')))();
     notices.push(

@@ -23,7 +23,9 @@ export interface ConnectionInfo {
 /** Presence option group (implemented by the presence store). */
 export interface PresenceOptions {
   enabled?: boolean;
+  /** [4096] largest presence data, UTF-8 bytes of its JSON → PRESENCE_DATA_TOO_LARGE */
   maxDataSize?: number;
+  /** [0 = unlimited] distinct users per topic → PRESENCE_FULL */
   maxMembers?: number;
 }
 
@@ -201,8 +203,9 @@ function resolvePresence(value: unknown): Required<PresenceOptions> {
   const p = objectOrUndefined('presence', value);
   return {
     enabled: bool('presence.enabled', p.enabled, value !== undefined),
-    maxDataSize: num('presence.maxDataSize', p.maxDataSize, 4096, { min: 1, integer: true }),
-    maxMembers: num('presence.maxMembers', p.maxMembers, 10_000, { min: 1, integer: true }),
+    // The store's rules: data ≥ 4 bytes (`null`), members 0 = unlimited (the default, issue 5).
+    maxDataSize: num('presence.maxDataSize', p.maxDataSize, 4096, { min: 4, integer: true }),
+    maxMembers: num('presence.maxMembers', p.maxMembers, 0, { min: 0, integer: true }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
@@ -6,11 +7,18 @@ import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
 import { type ConnectionInfo, type ResolvedOptions, resolveOptions, type WSEServerOptions } from './options';
+import { PresenceService } from './presence/presence-service';
+import { PresenceStore } from './presence/presence-store';
+import type { PresenceMember } from './presence/presence-types';
+import { RecoveryStore } from './recovery/recovery-store';
+import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
+import { type PublicationLog, TopicSequencer } from './recovery/topic-sequencer';
 import { EventHub, type Listener, type ServerEvent, type ServerEventMap } from './session/event-hub';
 import { serverFeatures } from './session/negotiate';
 import { SessionManager, type UpgradeContext } from './session/session-manager';
+import { SubscribeFlow, type TopicRecoveryReport } from './session/subscribe-flow';
 import { Fanout } from './topics/fanout';
-import { toPublication } from './topics/publication';
+import { envelopeIds, toPublication } from './topics/publication';
 import { TopicRegistry } from './topics/topic-registry';
 import { TopicService } from './topics/topic-service';
 import { createHttpHandler } from './transport/http-bridge';
@@ -48,6 +56,11 @@ export class WSEServer {
   private readonly hub: EventHub;
   private readonly sessions: SessionManager;
   private readonly engine: Engine;
+  /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
+  private readonly log: PublicationLog;
+  private readonly presenceService: PresenceService | null;
+  private readonly flow: SubscribeFlow;
+  private recoverySweep?: ReturnType<typeof setInterval>;
   private transport: UwsTransport<UpgradeContext> | null = null;
   private running = false;
   private startedAt = 0;
@@ -76,7 +89,10 @@ export class WSEServer {
         this.metrics.observePublish(seconds);
       },
     });
-    // TODO(recovery): set `this.fanout.stamp` to the RecoveryStore's stamp when recovery.enabled.
+    // Decided (README "Recovery"): publications ALWAYS carry tp/e/o. Recovery off = numbered, not kept.
+    this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
+    this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
+    this.fanout.stampIdle = this.log.retains;
     this.topics = new TopicService(this.registry, this.fanout, {
       maxSubscriptions: o.maxSubscriptionsPerConnection,
       authorize: o.authorizeSubscribe
@@ -92,6 +108,33 @@ export class WSEServer {
         : undefined,
     });
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
+    this.presenceService = o.presence.enabled
+      ? new PresenceService(
+          new PresenceStore(
+            { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
+            `node-${randomUUID().slice(0, 8)}`,
+          ),
+          {
+            toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
+            emit: (ev) => this.hub.emit(ev),
+            ids: () => envelopeIds(),
+          },
+        )
+      : null;
+    const presence = this.presenceService;
+    if (presence) {
+      // Every way a subscription ends (unsubscribe, refresh revoking a topic, server-side
+      // unsubscribe, any close: client, idle, slow consumer, disconnect(), stop) passes here.
+      this.topics.onLeft = (connId, topics, closed) =>
+        closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
+    }
+    this.flow = new SubscribeFlow({
+      topics: this.topics,
+      log: this.log,
+      presence,
+      maxBackpressure: o.maxBackpressure,
+      onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
+    });
     this.engine = new MemoryEngine((topic, env) => this.topics.publish(topic, env));
     this.sessions = new SessionManager({
       options: o,
@@ -99,9 +142,10 @@ export class WSEServer {
       metrics: this.metrics,
       topics: this.topics,
       events: this.hub,
-      // Recovery and presence are advertised once their stores are wired in (later issue).
-      features: serverFeatures({ recovery: false, presence: false }),
+      features: serverFeatures({ recovery: o.recovery.enabled, presence: presence !== null }),
       serverVersion: SERVER_VERSION,
+      subscribeFlow: this.flow,
+      presence,
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,
@@ -150,6 +194,10 @@ export class WSEServer {
     this.boundPort = await this.transport.listen();
     await this.engine.start();
     this.sessions.startSweep();
+    // TTL sweep of idle buffers/counters; the store also drops expired ones lazily on access.
+    const period = Math.max(1000, Math.min(60_000, (o.recovery.ttlSec * 1000) / 4));
+    this.recoverySweep = setInterval(() => this.log.sweep(), period);
+    this.recoverySweep.unref?.();
     this.running = true;
     this.startedAt = Date.now();
     this.logger.info({ host: o.host, port: this.boundPort, path: o.path }, 'WSE server listening');
@@ -163,6 +211,8 @@ export class WSEServer {
     this.transport?.closeListener();
     this.sessions.closeAll(1001, 'server going away');
     this.sessions.stopSweep();
+    if (this.recoverySweep) clearInterval(this.recoverySweep);
+    this.recoverySweep = undefined;
     this.fanout.flush();
     await this.engine.stop();
     this.hub.close();
@@ -270,15 +320,79 @@ export class WSEServer {
 
   // ── topics ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Server-side subscribe (no ACL check: the app decides). Returns the topics that were new. */
+  /**
+   * Server-side subscribe (no ACL check: the app decides). Returns the topics that were new. With
+   * `presence` (and presence on) the connection's user joins every given topic; a presence limit
+   * throws `PresenceError` (PRESENCE_DATA_TOO_LARGE / PRESENCE_FULL) AFTER subscribing — the
+   * subscriptions stay.
+   */
   subscribeConnection(
     connId: string,
     topics: string[],
-    _o: { presence?: Record<string, unknown> } = {},
+    o: { presence?: Record<string, unknown> } = {},
   ): string[] {
     const conn = this.sessions.connections.get(connId);
-    // TODO(presence): join with `_o.presence` once the presence store is wired.
-    return conn ? this.topics.subscribe(conn, topics) : [];
+    if (!conn || conn.closed) return [];
+    const added = this.topics.subscribe(conn, topics);
+    if (this.presenceService && o.presence !== undefined) {
+      for (const topic of topics) this.presenceService.join(conn.id, conn.identity.userId, topic, o.presence);
+    }
+    return added;
+  }
+
+  /**
+   * Server-side subscribe with recovery (PROTOCOL §4), no ACL check. In one synchronous step: the
+   * connection is subscribed and the buffers read; the missed publications go out in offset order
+   * (the connection's format and encryption), then a `subscription_update` frame (no `cid`) with
+   * `recovery`; never a partial replay. `positions[topic]` is the client's last seen `{epoch,
+   * offset}` (or an array of them); a topic without one is subscribed from now. Returns the
+   * `recovery` entries, `{}` when the connection is unknown.
+   *
+   * @example
+   * server.subscribeWithRecovery(connId, ['chat'], { chat: { epoch: 'a1b2c3d4', offset: 41 } });
+   */
+  subscribeWithRecovery(
+    connId: string,
+    topics: string[],
+    positions: Record<string, StreamPosition | StreamPosition[]> = {},
+  ): Record<string, TopicRecoveryReport> {
+    const conn = this.sessions.connections.get(connId);
+    if (!conn || conn.closed) return {};
+    const reply = this.flow.run(conn, {
+      accepted: [...new Set(topics)],
+      failed: [],
+      recover: true,
+      recovery: positions as Record<string, unknown>,
+    });
+    return reply.recovery as Record<string, TopicRecoveryReport>;
+  }
+
+  /**
+   * New presence data for the connection's user on `topic` (joins when it had not): subscribers get
+   * `presence_update` (or `presence_join`). Returns false when the connection is unknown, not
+   * subscribed to `topic`, or presence is off; throws `PresenceError` on a limit.
+   */
+  updatePresence(connId: string, topic: string, data: unknown): boolean {
+    const conn = this.sessions.connections.get(connId);
+    if (!this.presenceService || !conn || conn.closed || !this.topics.isSubscribed(connId, topic))
+      return false;
+    this.presenceService.update(conn.id, conn.identity.userId, topic, data);
+    return true;
+  }
+
+  /** The members of `topic`: `{[userId]: {data, connections}}` (`{}` when presence is off). */
+  presence(topic: string): Record<string, PresenceMember> {
+    return this.presenceService?.members(topic) ?? {};
+  }
+
+  /** `{num_users, num_connections}` of `topic`. */
+  presenceStats(topic: string): { num_users: number; num_connections: number } {
+    return this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 };
+  }
+
+  /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */
+  recoveryStats(): RecoveryStats & { enabled: boolean } {
+    return { enabled: this.log.retains, ...this.log.stats() };
   }
 
   /** Server-side unsubscribe; all topics when `topics` is omitted. */
@@ -318,6 +432,8 @@ export class WSEServer {
       auth_failures: this.sessions.stats.authFailures,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
+      recovery: this.recoveryStats(),
+      presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
       native_transport: this.transport?.native ?? null,
     };
   }

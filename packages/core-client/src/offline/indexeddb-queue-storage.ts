@@ -8,9 +8,13 @@
  * factory's objects are not instances of the page's classes) with an injected factory such as
  * `fake-indexeddb`. The raw API works with any `IDBFactory` and costs a few dozen lines.
  *
+ * The IndexedDB code itself is in `indexeddb-store.ts`, imported dynamically on the first read or
+ * write: bundlers put it in a separate chunk, so the browser entry carries only this class.
+ *
  * @module
  */
 
+import type { IndexedDBStore } from './indexeddb-store';
 import type { KeyValueStorage, QueuedMessage, QueueStorage } from './queue-storage';
 
 /**
@@ -32,23 +36,6 @@ export interface IndexedDBQueueStorageOptions {
   queueKey?: string;
   /** The factory; default `globalThis.indexedDB`, read on first use (never at import). */
   indexedDB?: IDBFactory;
-}
-
-const STORE = 'kv';
-
-function requestToPromise<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function transactionDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
 }
 
 function isQueuedMessage(v: unknown): v is QueuedMessage {
@@ -80,7 +67,7 @@ export class IndexedDBQueueStorage implements QueueStorage, KeyValueStorage {
   private readonly dbName: string;
   private readonly queueKey: string;
   private readonly factory: IDBFactory | undefined;
-  private db: Promise<IDBDatabase> | undefined;
+  private store: Promise<IndexedDBStore> | undefined;
 
   constructor(options: IndexedDBQueueStorageOptions = {}) {
     this.dbName = options.dbName ?? 'wse-client';
@@ -102,85 +89,34 @@ export class IndexedDBQueueStorage implements QueueStorage, KeyValueStorage {
   }
 
   async get(key: string): Promise<unknown> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readonly');
-    return requestToPromise(tx.objectStore(STORE).get(key));
+    return (await this.backend()).get(key);
   }
 
   async set(key: string, value: unknown): Promise<void> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = transactionDone(tx);
-    tx.objectStore(STORE).put(value, key);
-    await done;
+    await (await this.backend()).set(key, value);
   }
 
   async delete(key: string): Promise<void> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = transactionDone(tx);
-    tx.objectStore(STORE).delete(key);
-    await done;
+    await (await this.backend()).delete(key);
   }
 
   /** Closes the connection (it reopens on the next call). */
   async close(): Promise<void> {
-    const pending = this.db;
-    this.db = undefined;
-    if (pending) (await pending.catch(() => undefined))?.close();
+    const store = await this.store?.catch(() => undefined);
+    await store?.close();
   }
 
-  private open(): Promise<IDBDatabase> {
-    if (!this.db) {
-      const opening: Promise<IDBDatabase> = this.openFresh(() => {
-        if (this.db === opening) this.db = undefined;
+  // A failed import is not cached: the next call tries again.
+  private backend(): Promise<IndexedDBStore> {
+    if (!this.store) {
+      const loading = import('./indexeddb-store').then(
+        (m) => new m.IndexedDBStore(this.dbName, this.factory),
+      );
+      this.store = loading;
+      loading.catch(() => {
+        if (this.store === loading) this.store = undefined;
       });
-      this.db = opening;
-      // A failed open is not cached: the next call tries again.
-      opening.catch(() => {
-        if (this.db === opening) this.db = undefined;
-      });
     }
-    return this.db;
-  }
-
-  private async openFresh(onGone: () => void): Promise<IDBDatabase> {
-    const factory = this.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    if (!factory) {
-      throw new Error('IndexedDB is not available here: pass { indexedDB } or use MemoryQueueStorage');
-    }
-    // Open at whatever version exists (another tab or a newer release may have upgraded it);
-    // only when our store is missing, upgrade by one version to create it.
-    let db = await this.request(factory, undefined, onGone);
-    if (!db.objectStoreNames.contains(STORE)) {
-      const next = db.version + 1;
-      db.close();
-      db = await this.request(factory, next, onGone);
-    }
-    return db;
-  }
-
-  private request(
-    factory: IDBFactory,
-    version: number | undefined,
-    onGone: () => void,
-  ): Promise<IDBDatabase> {
-    return new Promise((resolve, reject) => {
-      const req = version === undefined ? factory.open(this.dbName) : factory.open(this.dbName, version);
-      req.onupgradeneeded = () => {
-        if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
-      };
-      req.onsuccess = () => {
-        const db = req.result;
-        // Another tab wants a newer version: step aside instead of blocking it.
-        db.onversionchange = () => {
-          db.close();
-          onGone();
-        };
-        db.onclose = onGone; // closed by the browser (storage cleared, …)
-        resolve(db);
-      };
-      req.onerror = () => reject(req.error);
-    });
+    return this.store;
   }
 }

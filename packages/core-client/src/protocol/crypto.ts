@@ -9,11 +9,14 @@
  */
 import { base64Decode, base64Encode } from './base64';
 import { ProtocolError } from './errors';
+// Shared with the frame rules (an `E:` frame's minimum length), which check it without this
+// module: the browser client loads it only for E2E sessions.
+import { IV_LENGTH, TAG_LENGTH } from './limits';
+
+export { IV_LENGTH, TAG_LENGTH } from './limits';
 
 /** HKDF info string, UTF-8. */
 export const HKDF_INFO = 'wse-encryption/aes-gcm-key';
-export const IV_LENGTH = 12;
-export const TAG_LENGTH = 16;
 const PREFIX_E = new Uint8Array([0x45, 0x3a]); // 'E:'
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;

@@ -9,9 +9,11 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { ProtocolError } from './errors';
+import type { MsgpackCodec } from './frame-core';
+import { MAX_DEPTH } from './limits';
 
-/** Maximum container nesting accepted in `M:` (and JSON) frames; the top-level map is depth 1. */
-export const MAX_DEPTH = 64;
+// JSON frames share the bound (`limits.ts`); re-exported for the API.
+export { MAX_DEPTH } from './limits';
 
 // variableMapSize: fixmap for small objects (what other msgpack libraries emit, and smaller).
 const packr = new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
@@ -162,3 +164,11 @@ export function packWithPrefix(value: unknown, prefix: Uint8Array): Uint8Array {
   out.set(packed, prefix.length);
   return out;
 }
+
+/**
+ * This module as the frame rules' msgpack provider (`frame-core.ts`).
+ *
+ * @example
+ * decodeFrameWith({ msgpack: msgpackCodec }, frame);
+ */
+export const msgpackCodec: MsgpackCodec = Object.freeze({ decode: decodeMsgpack, packWithPrefix });

@@ -9,6 +9,7 @@
  */
 import { Unzlib, zlibSync } from 'fflate';
 import { ProtocolError } from './errors';
+import type { ZlibCodec } from './frame-core';
 
 /** Worst-case deflate expansion ratio (258-byte matches coded in ~2 bits). */
 const MAX_RATIO = 1032;
@@ -68,3 +69,11 @@ export function inflateBounded(body: Uint8Array, maxBytes: number): Uint8Array {
   if (!ended) throw new ProtocolError('TRUNCATED_FRAME', 'C: body ends before the zlib stream does');
   return concat(chunks, total);
 }
+
+/**
+ * This module as the frame rules' zlib provider (`frame-core.ts`).
+ *
+ * @example
+ * decodeFrameWith({ zlib: zlibCodec }, frame, { maxMessageSize: 64 * 1024 });
+ */
+export const zlibCodec: ZlibCodec = Object.freeze({ inflate: inflateBounded, deflate: deflateZlib });

@@ -173,6 +173,47 @@ export class PresenceStore {
   }
 
   /**
+   * {@link leave} by connection: the user is the one `connId` joined `topic` as (no-op when it did
+   * not join). What an unsubscribe calls.
+   *
+   * @example
+   * ```ts
+   * presence.leaveConnection('room', connId); // { action: 'leave', ... } | null
+   * ```
+   */
+  leaveConnection(topic: string, connId: string): PresenceChange | null {
+    const userId = this.byConn.get(connId)?.get(topic);
+    return userId === undefined ? null : this.leave(topic, userId, connId);
+  }
+
+  /**
+   * The user `connId` joined `topic` as, if it did.
+   *
+   * @example
+   * ```ts
+   * presence.joinedAs('room', connId); // 'ada' | undefined
+   * ```
+   */
+  joinedAs(topic: string, connId: string): string | undefined {
+    return this.byConn.get(connId)?.get(topic);
+  }
+
+  /**
+   * Totals over every topic (for health): topics with members, members (users per topic, summed),
+   * local connections that joined something.
+   *
+   * @example
+   * ```ts
+   * presence.totals(); // { topics: 3, members: 12, connections: 15 }
+   * ```
+   */
+  totals(): { topics: number; members: number; connections: number } {
+    let members = 0;
+    for (const state of this.topics.values()) members += state.members;
+    return { topics: this.topics.size, members, connections: this.byConn.size };
+  }
+
+  /**
    * Removes a closing connection from every topic it joined.
    *
    * @returns every resulting `'leave'` (users whose last connection it was)

@@ -7,6 +7,7 @@ import {
   toBytes,
 } from '@wse/core-client/protocol';
 import type { VerifiedToken } from '../auth/token-verifier';
+import { jsonFrame } from '../topics/fanout';
 import { envelopeIds } from '../topics/publication';
 import type { SocketHandle } from '../transport/transport';
 import type { SerialInbox } from './serial-inbox';
@@ -113,6 +114,21 @@ export class Connection {
       compressionThreshold: this.env.compressionThreshold,
     });
     this.sendFrame(frame);
+  }
+
+  /**
+   * Sends a stamped publication (a recovery replay): the stored JSON text as is for JSON
+   * connections (`C:` above the threshold), the envelope in `M:` for msgpack ones; encrypted when
+   * E2E is on. Nothing is stringified again on the JSON path.
+   */
+  sendPublication(pub: {
+    readonly envelope: Envelope;
+    readonly json: string;
+    readonly bytes?: number;
+  }): void {
+    if (this.closed) return;
+    if (this.format === 'json') this.sendFrame(jsonFrame(pub.json, this.env.compressionThreshold, pub.bytes));
+    else this.sendEnvelope(pub.envelope as Envelope);
   }
 
   /** Sends an already encoded frame; encrypts it first when E2E is on. */

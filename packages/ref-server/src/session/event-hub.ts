@@ -1,5 +1,6 @@
 import type { Envelope } from '@wse/core-client/protocol';
 import type { ConnectionInfo } from '../options';
+import type { PresenceEvent } from '../presence/presence-service';
 import { InboundQueue } from './inbound-queue';
 
 /** A client finished the handshake (authenticated, `server_ready` sent). */
@@ -38,12 +39,14 @@ export interface ErrorEvent {
   connId?: string;
 }
 
-export type ServerEvent = ConnectEvent | MessageEvent | DisconnectEvent | ErrorEvent;
+export type { PresenceEvent };
+export type ServerEvent = ConnectEvent | MessageEvent | DisconnectEvent | ErrorEvent | PresenceEvent;
 export type ServerEventMap = {
   connect: ConnectEvent;
   message: MessageEvent;
   disconnect: DisconnectEvent;
   error: ErrorEvent;
+  presence: PresenceEvent;
 };
 export type Listener<E> = (event: E) => unknown;
 
@@ -62,6 +65,7 @@ export class EventHub {
     message: new Set(),
     disconnect: new Set(),
     error: new Set(),
+    presence: new Set(),
   };
   private readonly queue: InboundQueue<ServerEvent>;
   private recording = false;

@@ -8,9 +8,10 @@ import {
   wireCodeOf,
 } from '@wse/core-client/protocol';
 import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { PresenceError } from '../presence/presence-store';
 import { toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
-import { parseSubscriptionRequest } from '../topics/subscription-check';
+import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
 import type { Connection } from './connection';
 import { agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
@@ -19,6 +20,8 @@ import type { SessionHost } from './session-host';
 type Result = void | Promise<void>;
 
 const SUBSCRIPTION_TYPES = new Set(['subscription_update', 'subscription', 'subscribe']);
+/** Handled by the server when presence is on; otherwise they reach the app as messages. */
+const PRESENCE_TYPES = new Set(['presence', 'presence_stats', 'presence_update']);
 /** Bound on one inbound batch so a single frame cannot queue unbounded work. */
 const MAX_BATCH = 1000;
 
@@ -86,6 +89,7 @@ export class MessageRouter {
     }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
+    if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
     this.host.events.emit({
       type: 'message',
       connId: conn.id,
@@ -298,12 +302,64 @@ export class MessageRouter {
       conn.sendError(parsed.code, parsed.message, {}, env.cid);
       return;
     }
-    const outcome = this.host.topics.handleRequest(conn, parsed.request);
-    const reply = (o: object) => {
-      if (!conn.closed) conn.sendEvent('subscription_update', o, { cid: env.cid });
+    const req = parsed.request;
+    if (req.action === 'unsubscribe') {
+      // Unsubscribe is synchronous (no hook); presence leaves follow through TopicService.onLeft.
+      const outcome = this.host.topics.handleRequest(conn, req) as object;
+      conn.sendEvent('subscription_update', outcome, { cid: env.cid });
+      return;
+    }
+    const checked = this.host.topics.checkSubscribe(conn, req.topics);
+    const run = (r: { accepted: string[]; failed: FailedTopic[] }) => {
+      if (conn.closed) return;
+      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply.
+      this.host.subscribeFlow.run(conn, {
+        accepted: r.accepted,
+        failed: r.failed,
+        recover: req.recover,
+        recovery: req.recovery,
+        presence: req.presence,
+        cid: env.cid,
+      });
     };
-    if (outcome instanceof Promise) return outcome.then(reply);
-    reply(outcome);
+    if (checked instanceof Promise) return checked.then(run);
+    run(checked);
+  }
+
+  /**
+   * Presence over the wire (PROTOCOL §5), decided here: queries and updates need the connection
+   * to be subscribed to the topic (else `FORBIDDEN`). Replies carry the request's `cid` and the
+   * request's type: `presence {topic, members}`, `presence_stats {topic, num_users,
+   * num_connections}`. `presence_update {topic, data}` answers nothing on success (subscribers,
+   * the sender included, get the `presence_update` event) and `error` on a limit.
+   */
+  private presence(conn: Connection, env: Envelope): void {
+    const presence = this.host.presence;
+    if (!presence) return;
+    const topic = env.p.topic;
+    if (typeof topic !== 'string' || validateTopicName(topic) !== null) {
+      conn.sendError('INVALID_MESSAGE', `${env.t}: p.topic must be a topic name`, {}, env.cid);
+      return;
+    }
+    if (!this.host.topics.isSubscribed(conn.id, topic)) {
+      conn.sendError('FORBIDDEN', `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
+      return;
+    }
+    if (env.t === 'presence') {
+      conn.sendEvent('presence', { topic, members: presence.members(topic) }, { cid: env.cid });
+    } else if (env.t === 'presence_stats') {
+      conn.sendEvent('presence_stats', { topic, ...presence.stats(topic) }, { cid: env.cid });
+    } else {
+      try {
+        presence.update(conn.id, conn.identity.userId, topic, env.p.data ?? null);
+      } catch (err) {
+        if (!(err instanceof PresenceError)) {
+          this.frameError(conn, err);
+          return;
+        }
+        conn.sendError(err.code, err.message, { ...err.details, topic }, env.cid);
+      }
+    }
   }
 
   /** Client publish (PROTOCOL §4): topic name, token ACL and the publish policy must all agree. */

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
+import type { PresenceService } from '../presence/presence-service';
 import type { TopicService } from '../topics/topic-service';
 import type { Connection } from './connection';
 import type { EventHub } from './event-hub';
 import type { Features } from './negotiate';
+import type { SubscribeFlow } from './subscribe-flow';
 
 /** What the message router needs from the session manager (kept narrow so the router stays testable). */
 export interface SessionHost {
@@ -18,6 +20,10 @@ export interface SessionHost {
   readonly features: Features;
   readonly serverVersion: string;
   readonly stats: { rateLimited: number };
+  /** Subscribe + recovery replay + presence join, atomically. */
+  readonly subscribeFlow: SubscribeFlow;
+  /** Null when presence is off (presence queries then reach the app as messages). */
+  readonly presence: PresenceService | null;
   now(): number;
   /** Verifies a token; undefined verifier = auth off. */
   verify?: (token: string) => Promise<VerifiedToken>;

@@ -5,6 +5,7 @@ import { extractToken } from '../auth/token-source';
 import type { AuthOptions, VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ConnectionInfo, ResolvedOptions } from '../options';
+import type { PresenceService } from '../presence/presence-service';
 import type { TopicService } from '../topics/topic-service';
 import type {
   HttpRequestInfo,
@@ -19,6 +20,7 @@ import { MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
 import { SerialInbox } from './serial-inbox';
 import type { SessionHost } from './session-host';
+import type { SubscribeFlow } from './subscribe-flow';
 
 type AuthCode = 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED';
 
@@ -42,6 +44,8 @@ export interface SessionDeps {
   events: EventHub;
   features: Features;
   serverVersion: string;
+  subscribeFlow: SubscribeFlow;
+  presence: PresenceService | null;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -74,6 +78,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly serverVersion: string;
   readonly verify?: (token: string) => Promise<VerifiedToken>;
   readonly now: () => number;
+  readonly subscribeFlow: SubscribeFlow;
+  readonly presence: PresenceService | null;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -92,6 +98,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.serverVersion = deps.serverVersion;
     this.verify = deps.verify;
     this.now = deps.now ?? Date.now;
+    this.subscribeFlow = deps.subscribeFlow;
+    this.presence = deps.presence;
     this.router = new MessageRouter(this);
   }
 

@@ -3,10 +3,11 @@ import {
   decodeAnyFrame,
   decodeFrame,
   type Envelope,
+  encodeFrame,
   loadVectorSessionKey,
 } from '@wse/core-client/protocol';
 import { describe, expect, it } from 'vitest';
-import { ALL_TOPIC, type DirectTarget, Fanout } from './fanout';
+import { ALL_TOPIC, type DirectTarget, Fanout, jsonFrame } from './fanout';
 import { TopicRegistry } from './topic-registry';
 
 function target(format: 'json' | 'msgpack', o: { key?: CryptoKey; buffered?: number } = {}) {
@@ -101,10 +102,57 @@ describe('Fanout', () => {
     const stamped: string[] = [];
     fanout.stamp = (topic, e) => {
       stamped.push(topic);
-      return e;
+      return { envelope: e };
     };
     fanout.enqueue('nobody-here', env(1));
     fanout.enqueue(ALL_TOPIC, env(2));
     expect(stamped).toEqual(['nobody-here']);
+  });
+
+  it("sends the stamp's JSON text as is and keeps presence-style events unstamped", () => {
+    const { registry, fanout, published, run } = setup({});
+    registry.add('c1', 'news', false);
+    let offset = 0;
+    fanout.stamp = (topic, e) => {
+      const envelope = { ...e, tp: topic, e: 'abcdef01', o: offset++ };
+      return { envelope, json: `${JSON.stringify(envelope)} ` }; // marker: proves no re-encoding
+    };
+    fanout.enqueue('news', env(1));
+    fanout.enqueueUnstamped(
+      'news',
+      buildEnvelope('presence_join', { topic: 'news', user_id: 'u' }) as Envelope,
+    );
+    run();
+    expect(published).toHaveLength(2);
+    expect(String(published[0]?.[1]).endsWith('} ')).toBe(true);
+    const second = decodeFrame(published[1]?.[1] as string);
+    expect(second.t).toBe('presence_join');
+    expect(second.o).toBeUndefined();
+    expect(offset).toBe(1);
+  });
+
+  it('does not stamp idle topics when stampIdle is off (recovery disabled)', () => {
+    const { fanout } = setup({});
+    let calls = 0;
+    fanout.stampIdle = false;
+    fanout.stamp = (_t, e) => {
+      calls++;
+      return { envelope: e };
+    };
+    fanout.enqueue('nobody', env(1));
+    expect(calls).toBe(0);
+  });
+});
+
+describe('jsonFrame', () => {
+  it('is byte for byte encodeFrame, below and above the compression threshold', () => {
+    for (const size of [10, 500, 2000, 40_000]) {
+      const e = { ...env(1), p: { text: 'é'.repeat(size) }, tp: 't', e: '0000abcd', o: 3 } as Envelope;
+      const expected = encodeFrame(e, { compressionThreshold: 1024 });
+      const json = JSON.stringify(e);
+      expect(jsonFrame(json, 1024)).toEqual(expected);
+      expect(jsonFrame(json, 1024, Buffer.byteLength(json))).toEqual(expected);
+      expect(jsonFrame(json, Number.POSITIVE_INFINITY)).toBe(json);
+    }
   });
 });

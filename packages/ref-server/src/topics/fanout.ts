@@ -1,4 +1,4 @@
-import { type Envelope, encodeFrame, toBytes } from '@wse/core-client/protocol';
+import { deflateZlib, type Envelope, encodeFrame, toBytes } from '@wse/core-client/protocol';
 import type { Transport } from '../transport/transport';
 import type { TopicRegistry } from './topic-registry';
 
@@ -39,6 +39,39 @@ export interface FanoutDeps {
 interface Publication {
   topic: string;
   envelope: Envelope;
+  /** JSON text of `envelope` when the stamp produced it (sent as is: no second encoding). */
+  json?: string;
+  bytes?: number;
+}
+
+/** What {@link Fanout.stamp} returns: the stamped envelope and its JSON text. */
+export interface Stamped {
+  readonly envelope: Envelope;
+  readonly json?: string;
+  readonly bytes?: number;
+}
+
+const utf8 = new TextEncoder();
+const PREFIX_C = new Uint8Array([0x43, 0x3a]); // 'C:'
+
+/**
+ * The JSON-format frame for an envelope whose JSON text is already known: the text itself, or
+ * `C:` + zlib of it above `threshold` UTF-8 bytes — byte for byte what `encodeFrame(envelope)`
+ * produces, without stringifying again.
+ *
+ * @example
+ * socket.send(jsonFrame(pub.json, 1024, pub.bytes));
+ */
+export function jsonFrame(json: string, threshold: number, bytes?: number): string | Uint8Array {
+  if (json.length * 3 <= threshold) return json;
+  if (bytes !== undefined && bytes <= threshold) return json;
+  const raw = utf8.encode(json);
+  if (raw.length <= threshold) return json;
+  const z = deflateZlib(raw);
+  const out = new Uint8Array(2 + z.length);
+  out.set(PREFIX_C);
+  out.set(z, 2);
+  return out;
 }
 
 /**
@@ -56,9 +89,12 @@ export class Fanout {
   private readonly schedule: (fn: () => void) => void;
   /**
    * Recovery stamping plugs in here: every topic publication passes through it exactly once, at
-   * enqueue time (so offsets follow call order), even when nobody is subscribed yet.
+   * enqueue time (so offsets follow call order), even when nobody is subscribed yet (unless
+   * {@link Fanout.stampIdle} is false). The returned JSON text is what plain-JSON subscribers get.
    */
-  stamp?: (topic: string, envelope: Envelope) => Envelope;
+  stamp?: (topic: string, envelope: Envelope) => Stamped;
+  /** Stamp publications to topics without subscribers (true when they are stored for recovery). */
+  stampIdle = true;
 
   constructor(private readonly deps: FanoutDeps) {
     this.schedule = deps.schedule ?? ((fn) => setImmediate(fn));
@@ -70,10 +106,28 @@ export class Fanout {
 
   /** Queues a publication to `topic` (stamped now, sent this turn). */
   enqueue(topic: string, envelope: Envelope): void {
-    const isAll = topic === ALL_TOPIC;
-    const stamped = this.stamp && !isAll ? this.stamp(topic, envelope) : envelope;
-    if (!isAll && this.deps.registry.subscriberCount(topic) === 0) return;
-    this.queue.push({ topic, envelope: stamped });
+    if (topic === ALL_TOPIC || !this.stamp) {
+      this.enqueueUnstamped(topic, envelope);
+      return;
+    }
+    const idle = this.deps.registry.subscriberCount(topic) === 0;
+    if (idle && !this.stampIdle) return;
+    const s = this.stamp(topic, envelope);
+    if (idle) return;
+    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
+  }
+
+  /**
+   * Queues an event for the topic's subscribers WITHOUT the recovery stamp (presence events: they
+   * are not topic publications, take no offset and are not replayed). Keeps order with publications.
+   */
+  enqueueUnstamped(topic: string, envelope: Envelope): void {
+    if (topic !== ALL_TOPIC && this.deps.registry.subscriberCount(topic) === 0) return;
+    this.push({ topic, envelope });
+  }
+
+  private push(pub: Publication): void {
+    this.queue.push(pub);
     if (!this.scheduled) {
       this.scheduled = true;
       this.schedule(() => this.flush());
@@ -102,7 +156,9 @@ export class Fanout {
   /** Returns the uWS shared-frame deliveries (direct sends are counted by the connection). */
   private deliver(pub: Publication): number {
     const { registry } = this.deps;
-    const plain = this.encode(pub.envelope, 'json');
+    const threshold = this.deps.compressionThreshold;
+    const plain =
+      pub.json === undefined ? this.encode(pub.envelope, 'json') : jsonFrame(pub.json, threshold, pub.bytes);
     this.lastFrameLength = plain.length;
     if (pub.topic === ALL_TOPIC) {
       this.deliverDirect(pub.envelope, this.deps.allConnections(), plain);

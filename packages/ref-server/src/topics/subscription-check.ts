@@ -53,6 +53,43 @@ export function parseSubscriptionRequest(
   return { ok: true, request };
 }
 
+/** A client's position in one stream (`subscription_update.p.recovery`). */
+export interface ClientPosition {
+  epoch: string;
+  offset: number;
+}
+
+/** Most epochs accepted for one topic in a recovery request (a cluster has one per node). */
+export const MAX_POSITIONS_PER_TOPIC = 32;
+
+/**
+ * The positions a recovery request gives for `topic`: `undefined` when it gives none (the topic
+ * is subscribed "from now"), `null` when what it gives is malformed (answered `recovered: false`),
+ * else the list. Accepts `{epoch, offset}` or an array of them (PROTOCOL §4).
+ *
+ * @example
+ * positionsFor({ chat: { epoch: '0a1b2c3d', offset: 41 } }, 'chat'); // [{ epoch: '0a1b2c3d', offset: 41 }]
+ */
+export function positionsFor(
+  recovery: Record<string, unknown> | undefined,
+  topic: string,
+): ClientPosition[] | null | undefined {
+  if (!recovery || !Object.hasOwn(recovery, topic)) return undefined;
+  const raw = recovery[topic];
+  if (raw === undefined || raw === null) return undefined;
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) return undefined;
+  if (list.length > MAX_POSITIONS_PER_TOPIC) return null;
+  const out: ClientPosition[] = [];
+  for (const p of list) {
+    if (!isObject(p)) return null;
+    const { epoch, offset } = p;
+    if (typeof epoch !== 'string' || typeof offset !== 'number' || !Number.isSafeInteger(offset)) return null;
+    out.push({ epoch, offset });
+  }
+  return out;
+}
+
 export interface TopicChecks {
   validateName(topic: unknown): string | null;
   aclAllows(topic: string): boolean;

@@ -37,6 +37,13 @@ export interface SubscriptionOutcome {
  * topics.publish('chat', buildEnvelope('chat_message', { text: 'hi' }));
  */
 export class TopicService {
+  /**
+   * Called after subscriptions went away: `topics` of a live connection (unsubscribe, revoked on
+   * refresh), or every topic of a closed one (`closed: true`). Presence hangs its leaves here, so
+   * every path produces them.
+   */
+  onLeft?: (connId: string, topics: readonly string[], closed: boolean) => void;
+
   constructor(
     private readonly registry: TopicRegistry,
     private readonly fanout: Fanout,
@@ -77,12 +84,44 @@ export class TopicService {
       if (!sub.direct) sub.handle?.unsubscribe(topic);
       removed.push(topic);
     }
+    if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
     return removed;
   }
 
   /** Connection closed: uWS already forgot it, the registry must too. */
   detach(connId: string): string[] {
-    return this.registry.removeAll(connId);
+    const topics = this.registry.removeAll(connId);
+    this.onLeft?.(connId, topics, true);
+    return topics;
+  }
+
+  /**
+   * The checks of a subscribe request (name, ACL, limit, hook) without subscribing: the caller
+   * subscribes the accepted topics itself, in the same turn as it reads the recovery buffers.
+   * Sync unless the hook is async.
+   */
+  checkSubscribe(
+    sub: Subscriber,
+    topics: unknown[],
+  ): { accepted: string[]; failed: FailedTopic[] } | Promise<{ accepted: string[]; failed: FailedTopic[] }> {
+    const authorize = this.limits.authorize;
+    return checkSubscribe(topics, {
+      validateName: validateTopicName,
+      aclAllows: (topic) => topicAllowed(sub.identity.acl, topic),
+      authorize: authorize ? (topic) => authorize(sub, topic) : undefined,
+      isSubscribed: (topic) => this.registry.has(sub.id, topic),
+      currentCount: this.registry.count(sub.id),
+      maxSubscriptions: this.limits.maxSubscriptions,
+    });
+  }
+
+  /** Sends every queued publication now (before a subscribe that replays: no duplicates). */
+  flush(): void {
+    this.fanout.flush();
+  }
+
+  isSubscribed(connId: string, topic: string): boolean {
+    return this.registry.has(connId, topic);
   }
 
   /**
@@ -98,15 +137,7 @@ export class TopicService {
       this.unsubscribe(sub, accepted);
       return outcome('unsubscribe', accepted, failed);
     }
-    const authorize = this.limits.authorize;
-    const checked = checkSubscribe(req.topics, {
-      validateName: validateTopicName,
-      aclAllows: (topic) => topicAllowed(sub.identity.acl, topic),
-      authorize: authorize ? (topic) => authorize(sub, topic) : undefined,
-      isSubscribed: (topic) => this.registry.has(sub.id, topic),
-      currentCount: this.registry.count(sub.id),
-      maxSubscriptions: this.limits.maxSubscriptions,
-    });
+    const checked = this.checkSubscribe(sub, req.topics);
     const apply = (r: { accepted: string[]; failed: FailedTopic[] }) => {
       if (!sub.closed) this.subscribe(sub, r.accepted);
       return outcome('subscribe', r.accepted, r.failed);

@@ -1,0 +1,266 @@
+/**
+ * `WSEClient`: the public face of the client. Composition and routing live in
+ * `client/runtime.ts`; this file is the API and its documentation.
+ *
+ * @module
+ */
+
+import { ClientRuntime } from './client/runtime';
+import type { ConnectionState } from './connection/machine';
+import { TransportError } from './errors';
+import type { PresenceMembers } from './presence/presence-state';
+import { uuidv7 } from './protocol/envelope';
+import type { StoreListener } from './store';
+import type {
+  ClientEvents,
+  ClientMessage,
+  ClientOptions,
+  ClientSnapshot,
+  RequestOptions,
+  SendOptions,
+  SessionInfo,
+  SubscribeOptions,
+  SubscriptionResult,
+} from './types';
+
+/**
+ * Application message types → payload types, for typed `on`/`send`. The default accepts any
+ * type with an object payload.
+ *
+ * @example
+ * ```ts
+ * interface Chat extends MessageMap { chat_message: { text: string; from: string } }
+ * const client = createClient<Chat>({ endpoints });
+ * client.on('chat_message', (ev) => ev.payload.text);
+ * ```
+ */
+export type MessageMap = Record<string, object>;
+
+/** The default map: any type, payload an object with unknown fields. */
+export type AnyMessages = Record<string, Record<string, unknown>>;
+
+type AnyListener = (...args: never[]) => void;
+type EmitterListener = (...args: unknown[]) => void;
+
+/**
+ * The WSE client. Create it with {@link createClient}.
+ *
+ * Name clash, on purpose: `subscribe(listener)` (a function) is the store contract of the
+ * framework bindings; `subscribe(topics, options)` (an array) subscribes to topics. The call
+ * dispatches on the argument type; {@link WSEClient.subscribeTopics} is the unambiguous form.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ endpoints: ['wss://a/wse', 'wss://b/wse'], token: () => getJwt() });
+ * client.on('chat_message', (ev) => console.log(ev.payload));
+ * await client.connect();
+ * await client.subscribe(['room:1'], { presence: { name: 'Ada' } });
+ * client.send('chat_message', { text: 'hi' }, { priority: 8 });
+ * await client.close();
+ * ```
+ */
+export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncIterable<ClientMessage> {
+  private readonly rt: ClientRuntime;
+  private readonly waiters = new Set<{ resolve(): void; reject(e: unknown): void }>();
+
+  constructor(options: ClientOptions) {
+    this.rt = new ClientRuntime(options);
+    let last = this.rt.store.getSnapshot().state;
+    this.rt.store.subscribe((s) => {
+      if (s.state === last) return;
+      last = s.state;
+      this.settleWaiters(s.state);
+    });
+    if (options.topics && options.topics.length > 0)
+      void this.rt.topics.subscribe(options.topics).catch(() => {});
+  }
+
+  /** Listens to a client event (`state`, `error`, `presence`, …) or an application message type. */
+  on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
+  on<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
+  on(event: string, listener: AnyListener): this {
+    this.rt.emitter.on(event, listener as EmitterListener);
+    return this;
+  }
+
+  /** Like {@link WSEClient.on}, for one call. */
+  once<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
+  once<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
+  once(event: string, listener: AnyListener): this {
+    this.rt.emitter.once(event, listener as EmitterListener);
+    return this;
+  }
+
+  /** Removes a listener added with `on` or `once`. */
+  off<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
+  off<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
+  off(event: string, listener: AnyListener): this {
+    this.rt.emitter.off(event, listener as EmitterListener);
+    return this;
+  }
+
+  /**
+   * Connects (or reconnects after `close()`); resolves when `server_hello` is in. Rejects when
+   * the client ends in `failed` (auth rejected, attempts exhausted) or is closed first. While
+   * the server is unreachable it keeps retrying and the promise stays pending.
+   */
+  connect(): Promise<void> {
+    this.rt.stream.reopen();
+    const state = this.rt.driver.state;
+    if (state === 'connected') return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.waiters.add({ resolve, reject }));
+    if (state === 'closed' || state === 'failed' || state === 'idle')
+      this.rt.driver.dispatch({ type: 'CONNECT' });
+    return done;
+  }
+
+  /**
+   * Closes with 1000 and stops reconnecting; pending requests reject, iterators end, queued
+   * messages stay queued (and stored) for the next `connect()`.
+   */
+  async close(): Promise<void> {
+    this.rt.driver.dispatch({ type: 'CLOSE' });
+    const err = new TransportError('CLIENT_CLOSED', 'client closed');
+    this.rt.requests.rejectAll(err);
+    this.rt.outbound.stop();
+    this.rt.stream.end();
+    this.settleWaiters('closed');
+    await this.rt.queue?.flush().catch(() => {});
+  }
+
+  /** Store contract: listen to snapshot changes; returns the unsubscribe function. */
+  subscribe(listener: StoreListener<ClientSnapshot>): () => void;
+  /** Subscribes to topics (see {@link WSEClient.subscribeTopics}). */
+  subscribe(topics: readonly string[], options?: SubscribeOptions): Promise<SubscriptionResult>;
+  subscribe(
+    arg: StoreListener<ClientSnapshot> | readonly string[],
+    options?: SubscribeOptions,
+  ): (() => void) | Promise<SubscriptionResult> {
+    if (typeof arg === 'function') return this.rt.store.subscribe(arg);
+    return this.subscribeTopics(arg, options);
+  }
+
+  /**
+   * Subscribes to topics; resolves with the server's reply (rejects with `ServerError` when every
+   * topic failed). Topics stay subscribed across reconnects (re-subscribed with `recover: true`
+   * and the recovery positions). Connects first when idle and `lazyConnect` is on.
+   */
+  subscribeTopics(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
+    const track = options.presence !== undefined || options.trackPresence === true;
+    for (const t of topics) if (track) this.rt.presence.track(t);
+    this.lazyConnect();
+    return this.rt.topics.subscribe(topics, options);
+  }
+
+  /** Unsubscribes; forgets the topics' recovery positions and presence. */
+  unsubscribe(topics: readonly string[]): Promise<SubscriptionResult> {
+    for (const t of topics) this.rt.presence.untrack(t);
+    return this.rt.topics.unsubscribe(topics);
+  }
+
+  /**
+   * Sends an application message; returns its id. Not connected: queued (offline queue) and
+   * flushed in order after the next `server_hello`. Throws `TransportError('NOT_CONNECTED')` when
+   * the queue is disabled, `ProtocolError` when the payload cannot be encoded.
+   */
+  send<T extends keyof M & string>(type: T, payload: M[T], options: SendOptions = {}): string {
+    const id = uuidv7(this.rt.resolved.clock.now());
+    this.rt.outbound.send({ id, type, payload, priority: options.priority ?? 5 });
+    this.lazyConnect();
+    return id;
+  }
+
+  /**
+   * Sends a message with a fresh `cid` and resolves with the payload of the reply that carries
+   * it; rejects with `ServerError` (an `error` frame with that `cid`) or `TimeoutError`.
+   */
+  request<R = Record<string, unknown>, T extends keyof M & string = keyof M & string>(
+    type: T,
+    payload: M[T],
+    options: RequestOptions = {},
+  ): Promise<R> {
+    const { cid, promise } = this.rt.requests.create(options.timeoutMs ?? this.rt.requestTimeout(), type);
+    try {
+      this.rt.outbound.send({
+        id: uuidv7(this.rt.resolved.clock.now()),
+        type,
+        payload,
+        priority: options.priority ?? 5,
+        cid,
+      });
+    } catch (err) {
+      this.rt.requests.reject(cid, err as TransportError);
+    }
+    this.lazyConnect();
+    return promise.then((env) => env.p as R);
+  }
+
+  /** Publishes to a topic (`publish {topic, data}`); the server's publish policy decides. */
+  publish(topic: string, data: unknown, options: SendOptions = {}): string {
+    return (this as unknown as WSEClient<AnyMessages>).send('publish', { topic, data }, options);
+  }
+
+  /**
+   * The current members of `topic`, kept current from presence events. Starts tracking the
+   * topic on first call (a full state is fetched when the topic is subscribed).
+   */
+  presence(topic: string): PresenceMembers {
+    if (!this.rt.presence.isTracked(topic)) {
+      this.rt.presence.track(topic);
+      if (this.rt.topics.topics.includes(topic) && this.rt.driver.canSend) this.rt.presence.sync(topic);
+    }
+    return this.rt.presence.members(topic);
+  }
+
+  /** Asks the server for `{ num_users, num_connections }` of a topic. */
+  async presenceStats(topic: string): Promise<{ num_users: number; num_connections: number }> {
+    const reply = await this.rt.query('presence_stats', { topic });
+    return {
+      num_users: Number(reply.p.num_users) || 0,
+      num_connections: Number(reply.p.num_connections) || 0,
+    };
+  }
+
+  /** Store contract: the current immutable snapshot (same object until something changes). */
+  getSnapshot = (): ClientSnapshot => this.rt.store.getSnapshot();
+
+  /** What the server said at the last `server_hello` (`null` before the first). */
+  get session(): SessionInfo | null {
+    return this.rt.session;
+  }
+
+  /** Async iteration over every application message until `close()`. */
+  [Symbol.asyncIterator](): AsyncIterator<ClientMessage> {
+    return this.rt.stream.iterate();
+  }
+
+  private lazyConnect(): void {
+    if (this.rt.options.lazyConnect === false || this.rt.driver.state !== 'idle') return;
+    this.connect().catch(() => {});
+  }
+
+  private settleWaiters(state: ConnectionState): void {
+    if (state !== 'connected' && state !== 'closed' && state !== 'failed') return;
+    const error =
+      this.rt.store.getSnapshot().lastError ?? new TransportError('CLIENT_CLOSED', `client ${state}`);
+    for (const w of this.waiters) {
+      if (state === 'connected') w.resolve();
+      else w.reject(state === 'closed' ? new TransportError('CLIENT_CLOSED', 'client closed') : error);
+    }
+    this.waiters.clear();
+  }
+}
+
+/**
+ * Creates a client. Nothing connects until `connect()` (or the first `send`/`subscribe`/
+ * `request` with `lazyConnect`, the default).
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ endpoints: 'wss://example.com/wse', token: () => getJwt(), topics: ['updates'] });
+ * for await (const ev of client) console.log(ev.type, ev.payload);
+ * ```
+ */
+export function createClient<M extends MessageMap = AnyMessages>(options: ClientOptions): WSEClient<M> {
+  return new WSEClient<M>(options);
+}

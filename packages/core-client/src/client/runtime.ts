@@ -1,0 +1,382 @@
+/**
+ * The client's insides: builds the parts (driver, topics, presence, requests, outbound, quality),
+ * routes inbound envelopes, keeps the snapshot and emits events. `WSEClient` is the public face
+ * over it. Data flows one way: driver → inbound routing → recovery filter → events.
+ *
+ * @module
+ */
+
+import EventEmitter from 'eventemitter3';
+import { ConnectionDriver, type DriverHooks } from '../connection/driver';
+import type { ConnectionState } from '../connection/machine';
+import { EndpointPool } from '../endpoints/endpoint-pool';
+import { AuthError, ServerError, TransportError, WSEError } from '../errors';
+import { OfflineQueue } from '../offline/offline-queue';
+import { type Envelope, uuidv7 } from '../protocol/envelope';
+import { adaptiveSettings, QualityMonitor } from '../quality/quality-monitor';
+import { TokenProvider } from '../session/token-provider';
+import { SnapshotStore } from '../store';
+import type { ClientMessage, ClientOptions, ClientSnapshot, SessionInfo } from '../types';
+import { EventStream } from './event-stream';
+import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
+import { Outbound } from './outbound';
+import { PresenceManager } from './presence-manager';
+import { RequestManager } from './request-manager';
+import { TopicManager } from './topic-manager';
+
+/** Event names of the client itself: application messages of these types go to `'*'` only. */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  'state',
+  'error',
+  'presence',
+  'recovery_failed',
+  'quality',
+  'queue_drop',
+  'connected',
+  'disconnected',
+  '*',
+]);
+
+/** Protocol frames handled inside the client, never delivered as application messages. */
+const INTERNAL = new Set(['server_ready', 'server_hello', 'client_hello', 'auth_refreshed', 'config_update']);
+
+const AUTH_CODES = new Set(['AUTH_FAILED', 'AUTH_REQUIRED', 'AUTH_EXPIRED']);
+
+function toMessage(env: Envelope): ClientMessage {
+  return {
+    type: env.t,
+    payload: env.p,
+    topic: env.tp,
+    id: env.id,
+    ts: env.ts,
+    cid: env.cid,
+    category: env.c,
+    priority: env.pri,
+    epoch: env.e,
+    offset: env.o,
+  };
+}
+
+function initialSnapshot(): ClientSnapshot {
+  return {
+    state: 'idle',
+    endpoint: null,
+    connectionId: null,
+    userId: null,
+    topics: [],
+    quality: 'unknown',
+    latency: { last: null, avg: null, p95: null },
+    queued: 0,
+    circuit: 'closed',
+    lastError: null,
+    encrypted: false,
+  };
+}
+
+/**
+ * Internal composition root of a client.
+ *
+ * @example
+ * ```ts
+ * const rt = new ClientRuntime({ endpoints: ['ws://127.0.0.1:5007/wse'] });
+ * rt.driver.dispatch({ type: 'CONNECT' });
+ * ```
+ */
+export class ClientRuntime {
+  readonly emitter = new EventEmitter();
+  readonly store: SnapshotStore<ClientSnapshot>;
+  readonly resolved: ResolvedOptions;
+  readonly driver: ConnectionDriver;
+  readonly pool: EndpointPool;
+  readonly topics: TopicManager;
+  readonly presence: PresenceManager;
+  readonly requests: RequestManager<Envelope>;
+  readonly outbound: Outbound;
+  readonly queue: OfflineQueue | null;
+  readonly quality = new QualityMonitor();
+  readonly stream = new EventStream<ClientMessage>();
+  readonly restored: Promise<void>;
+  session: SessionInfo | null = null;
+  private compressionAsked = false;
+
+  constructor(readonly options: ClientOptions) {
+    const r = resolveOptions(options);
+    this.resolved = r;
+    this.store = new SnapshotStore(initialSnapshot(), (e) => this.reportError(e, 'HANDLER_ERROR'));
+    const breaker = options.circuitBreaker ?? {};
+    this.pool = new EndpointPool(
+      r.endpoints,
+      { strategy: options.endpointStrategy ?? 'priority', breaker },
+      r.clock,
+      r.random,
+    );
+    this.requests = new RequestManager(r.clock, () => uuidv7(r.clock.now()));
+    this.queue = this.createQueue(r);
+    this.restored = this.queue ? this.queue.restore().catch(() => {}) : Promise.resolve();
+    this.outbound = new Outbound(this.queue, r.clock, {
+      canSend: () => this.driver.canSend,
+      transmit: (env) => this.driver.send(env),
+      onQueued: (queued) => this.store.update({ queued }),
+      onError: (err) => this.emitError(err),
+    });
+    this.topics = new TopicManager({
+      send: (env) => this.trySend(env),
+      newId: () => uuidv7(r.clock.now()),
+      onTopics: (topics) => this.store.update({ topics }),
+      onRecoveryFailed: (ev) => this.emitSafe('recovery_failed', ev),
+      onSubscribed: (topics) => {
+        for (const t of topics) if (this.presence.isTracked(t)) this.presence.sync(t);
+      },
+    });
+    this.presence = new PresenceManager({
+      query: (topic) => this.query('presence', { topic }),
+      emit: (ev) => this.emitSafe('presence', ev),
+      onError: (err) => this.reportError(err, 'SERVER_ERROR'),
+    });
+    this.driver = this.createDriver(r);
+    void this.restored.then(() => this.outbound.flush());
+  }
+
+  private createQueue(r: ResolvedOptions): OfflineQueue | null {
+    const o = this.options.offline;
+    if (o === false || r.storage === null) return null;
+    return new OfflineQueue(
+      {
+        maxSize: o?.maxSize ?? CLIENT_DEFAULTS.queueMaxSize,
+        maxAgeMs: o?.maxAgeMs ?? CLIENT_DEFAULTS.queueMaxAgeMs,
+        storage: r.storage,
+        onDrop: (message, reason) => this.emitSafe('queue_drop', { message, reason }),
+        onError: (err) => this.reportError(err, 'STORAGE_ERROR'),
+      },
+      r.clock,
+    );
+  }
+
+  private createDriver(r: ResolvedOptions): ConnectionDriver {
+    const o = this.options;
+    const D = CLIENT_DEFAULTS;
+    const reconnect = o.reconnect === false ? undefined : o.reconnect;
+    const encryption = o.encryption;
+    return new ConnectionDriver(
+      {
+        clock: r.clock,
+        random: r.random,
+        pool: this.pool,
+        tokens: new TokenProvider(o.token),
+        environment: r.environment,
+        tokenInHeader: r.tokenInHeader,
+        connectTimeoutMs: o.connectTimeoutMs ?? D.connectTimeoutMs,
+        backoff: { baseMs: reconnect?.baseMs ?? D.backoffBaseMs, maxMs: reconnect?.maxMs ?? D.backoffMaxMs },
+        reconnect: o.reconnect !== false,
+        maxAttempts: reconnect?.maxAttempts,
+        identityKey: typeof encryption === 'object' ? encryption.serverIdentityKey : undefined,
+        session: {
+          transport: r.transport,
+          clientVersion: o.clientVersion ?? D.clientVersion,
+          msgpack: o.format === 'msgpack',
+          compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
+          maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
+          encryption: encryption ? {} : null,
+          pingIntervalMs: o.heartbeat?.pingIntervalMs,
+          deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
+          tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,
+        },
+      },
+      {
+        onState: (state) => this.onState(state),
+        onUp: (info) => this.onUp(info),
+        onDown: (code, reason) => this.onDown(code, reason),
+        onEnvelope: (env) => this.route(env),
+        onError: (err) => this.emitError(err),
+        onClose: (code, reason) => this.onSocketClose(code, reason),
+        onEndpoint: (endpoint) => this.store.update({ endpoint, circuit: this.circuitOf(endpoint) }),
+        onRtt: (ms) => this.onRtt(ms),
+        onLoss: () => {
+          this.quality.recordLoss();
+          this.refreshQuality();
+        },
+        onTokenRefreshed: () => {},
+      },
+    );
+  }
+
+  private circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
+    return (endpoint ? this.pool.circuit(endpoint) : undefined) ?? 'closed';
+  }
+
+  /** Sends a protocol envelope when connected; `false` otherwise. */
+  trySend(env: Envelope): boolean {
+    if (!this.driver.canSend) return false;
+    try {
+      this.driver.send(env);
+      return true;
+    } catch (err) {
+      this.emitError(err);
+      return false;
+    }
+  }
+
+  /** A request that is never queued (protocol queries). */
+  query(type: string, payload: Record<string, unknown>, timeoutMs?: number): Promise<Envelope> {
+    const { cid, promise } = this.requests.create(timeoutMs ?? this.requestTimeout(), type);
+    if (!this.trySend({ c: 'WSE', t: type, p: payload, cid, id: uuidv7(this.resolved.clock.now()) })) {
+      this.requests.reject(cid, new TransportError('NOT_CONNECTED', `cannot send ${type}: not connected`));
+    }
+    return promise;
+  }
+
+  requestTimeout(): number {
+    return this.options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
+  }
+
+  private onState(state: ConnectionState): void {
+    const endpoint = this.driver.currentEndpoint;
+    this.store.update({ state, circuit: this.circuitOf(endpoint) });
+    if (
+      state === 'failed' &&
+      this.driver.context.failReason === 'auth' &&
+      !this.store.getSnapshot().lastError
+    ) {
+      this.store.update({ lastError: new AuthError('AUTH_FAILED', 'authentication failed') });
+    }
+    this.emitSafe('state', state, this.store.getSnapshot());
+  }
+
+  private onUp(info: Parameters<DriverHooks['onUp']>[0]): void {
+    const { ready, hello } = info;
+    this.session = {
+      endpoint: info.endpoint,
+      connectionId: hello.connectionId ?? ready.connectionId,
+      userId: ready.userId,
+      serverVersion: hello.serverVersion,
+      protocolVersion: hello.protocolVersion,
+      features: { ...ready.features, ...hello.features },
+      limits: hello.limits,
+      pingIntervalMs: hello.pingIntervalMs,
+      tokenExpiresIn: ready.tokenExpiresIn,
+      encrypted: info.encrypted,
+    };
+    this.compressionAsked = false;
+    this.quality.reset();
+    this.store.update({
+      connectionId: this.session.connectionId,
+      userId: this.session.userId,
+      encrypted: info.encrypted,
+      lastError: null,
+    });
+    this.topics.resubscribeAll();
+    this.outbound.flush();
+    this.emitSafe('connected', this.session);
+  }
+
+  private onDown(code: number, reason: string): void {
+    this.topics.sessionDown();
+    this.presence.sessionDown();
+    this.emitSafe('disconnected', { code, reason });
+  }
+
+  private onSocketClose(code: number, reason: string): void {
+    if (code === 4401 || code === 4403) {
+      const c = code === 4401 ? 'AUTH_FAILED' : 'AUTH_EXPIRED';
+      this.store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
+    }
+  }
+
+  private onRtt(ms: number): void {
+    this.quality.recordRtt(ms);
+    this.refreshQuality();
+  }
+
+  private refreshQuality(): void {
+    const before = this.store.getSnapshot();
+    const level = this.quality.level;
+    const l = this.quality.latency();
+    const same =
+      l.last === before.latency.last && l.avg === before.latency.avg && l.p95 === before.latency.p95;
+    this.store.update({ quality: level, ...(same ? {} : { latency: l }) });
+    if (level === before.quality) return;
+    const s = adaptiveSettings(level);
+    this.outbound.setBatching(s.batchIntervalMs, s.maxBatchSize);
+    if (s.requestCompression && !this.compressionAsked && this.session?.features.compression !== false) {
+      this.compressionAsked = this.trySend({ c: 'WSE', t: 'config_update', p: { compression: true } });
+    }
+    this.emitSafe('quality', { level, previous: before.quality, latency: l });
+  }
+
+  /** Routes one inbound envelope (after decoding, before events). */
+  route(env: Envelope): void {
+    if (INTERNAL.has(env.t)) return;
+    switch (env.t) {
+      case 'error':
+        this.onServerError(env);
+        return;
+      case 'subscription_update':
+      case 'subscription':
+        this.topics.handleReply(env);
+        return;
+      case 'rate_limit_warning':
+        this.onRateWarning(env.p);
+        return;
+      case 'presence_join':
+      case 'presence_leave':
+      case 'presence_update':
+        this.presence.handleEvent(env);
+        return;
+    }
+    if (this.requests.resolve(env.cid, env)) return;
+    if (this.topics.filter(env) !== 'deliver') return;
+    this.deliver(toMessage(env));
+  }
+
+  private deliver(msg: ClientMessage): void {
+    if (!RESERVED_EVENTS.has(msg.type)) this.emitSafe(msg.type, msg);
+    this.emitSafe('*', msg);
+    this.stream.push(msg);
+  }
+
+  private onServerError(env: Envelope): void {
+    const err = ServerError.fromPayload(env.p);
+    if (err.code === 'RATE_LIMITED') this.outbound.hold(seconds(env.p.retry_after, 1) * 1000);
+    if (AUTH_CODES.has(err.code)) {
+      this.store.update({ lastError: new AuthError(err.code as 'AUTH_FAILED', err.message, { cause: err }) });
+    }
+    this.requests.reject(env.cid, err);
+    this.emitError(err);
+  }
+
+  private onRateWarning(p: Record<string, unknown>): void {
+    const refill = this.session?.limits.rate_limit_refill ?? 100;
+    this.outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
+  }
+
+  /** Emits to listeners; a throwing listener becomes an `'error'` event, never a broken loop. */
+  emitSafe(event: string, ...args: unknown[]): void {
+    for (const listener of this.emitter.listeners(event)) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        if (event === 'error') continue; // an error listener that throws is not re-reported
+        this.reportError(error, 'HANDLER_ERROR');
+      } finally {
+        this.emitter.off(event, listener, undefined, true);
+      }
+    }
+  }
+
+  private reportError(error: unknown, code: string): void {
+    const err = error instanceof WSEError ? error : new WSEError(code, String(error), { cause: error });
+    this.emitError(err);
+  }
+
+  /** Records `lastError` and emits `'error'`. */
+  emitError(error: unknown): void {
+    const err =
+      error instanceof WSEError ? error : new WSEError('CLIENT_ERROR', String(error), { cause: error });
+    this.store.update({ lastError: err });
+    this.emitSafe('error', err);
+  }
+}
+
+function seconds(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+}

@@ -1,0 +1,269 @@
+/**
+ * Topic subscriptions across reconnects: the wanted set (with presence data), the pending
+ * subscribe/unsubscribe calls, the recovery positions (dedup, gaps, re-subscribe with
+ * `recover: true`) and the replies (PROTOCOL.md §4).
+ *
+ * @module
+ */
+
+import { ServerError } from '../errors';
+import { buildEnvelope, type Envelope } from '../protocol/envelope';
+import { RecoveryTracker } from '../recovery/recovery-tracker';
+import type { RecoveryFailedEvent, SubscribeOptions, SubscriptionResult } from '../types';
+
+type Action = 'subscribe' | 'unsubscribe';
+
+interface PendingOp {
+  readonly action: Action;
+  readonly topics: readonly string[];
+  cid?: string;
+  resolve(result: SubscriptionResult): void;
+  reject(error: ServerError): void;
+}
+
+interface Wanted {
+  presence?: Record<string, unknown>;
+  track: boolean;
+}
+
+/**
+ * What the topic manager reports.
+ *
+ * @example
+ * ```ts
+ * const hooks: TopicHooks = { send, newId, onTopics, onRecoveryFailed, onSubscribed };
+ * ```
+ */
+export interface TopicHooks {
+  /** Sends now when connected; returns `false` when not (the op waits for the re-subscribe). */
+  send(env: Envelope): boolean;
+  newId(): string;
+  onTopics(topics: readonly string[]): void;
+  onRecoveryFailed(event: RecoveryFailedEvent): void;
+  /** Topics the server confirmed (presence queries follow). */
+  onSubscribed(topics: readonly string[]): void;
+}
+
+const strArray = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+
+function readFailed(v: unknown): SubscriptionResult['failed'] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .filter(
+      (f): f is Record<string, unknown> => typeof f === 'object' && f !== null && typeof f.topic === 'string',
+    )
+    .map((f) => ({
+      topic: f.topic as string,
+      code: typeof f.code === 'string' ? f.code : 'INVALID_SUBSCRIPTION',
+      message: typeof f.message === 'string' ? f.message : '',
+    }));
+}
+
+function readRecovery(v: unknown): SubscriptionResult['recovery'] {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const out: Record<string, { epoch: string; offset: number; recovered: boolean; count: number }> = {};
+  for (const [topic, r] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof r !== 'object' || r === null) continue;
+    const x = r as Record<string, unknown>;
+    if (typeof x.epoch !== 'string' || typeof x.offset !== 'number') continue;
+    out[topic] = {
+      epoch: x.epoch,
+      offset: x.offset,
+      recovered: x.recovered === true,
+      count: Number(x.count) || 0,
+    };
+  }
+  return out;
+}
+
+/**
+ * Keeps subscriptions alive through reconnects and filters stamped publications.
+ *
+ * @example
+ * ```ts
+ * const topics = new TopicManager(hooks);
+ * const { promise } = topics.subscribe(['room:1'], { presence: { name: 'Ada' } });
+ * topics.handleReply(env);           // a subscription_update reply
+ * topics.filter(env);                // 'deliver' | 'duplicate' | 'gap' for publications
+ * topics.resubscribeAll();           // after every server_hello
+ * ```
+ */
+export class TopicManager {
+  readonly tracker = new RecoveryTracker();
+  private readonly wanted = new Map<string, Wanted>();
+  private pending: PendingOp[] = [];
+
+  constructor(private readonly hooks: TopicHooks) {}
+
+  /** The wanted topics, in subscription order. */
+  get topics(): string[] {
+    return [...this.wanted.keys()];
+  }
+
+  /** Whether `topic` asked for presence tracking. */
+  tracksPresence(topic: string): boolean {
+    return this.wanted.get(topic)?.track === true;
+  }
+
+  /** Adds topics and asks the server (now, or on the next connect). */
+  subscribe(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
+    const track = options.trackPresence === true || options.presence !== undefined;
+    for (const t of topics) this.wanted.set(t, { presence: options.presence, track });
+    this.hooks.onTopics(this.topics);
+    const p: Record<string, unknown> = { action: 'subscribe', topics: [...topics] };
+    if (options.presence !== undefined) p.presence = options.presence;
+    const recovery = this.tracker.recoveryField(topics);
+    if (Object.keys(recovery).length > 0) Object.assign(p, { recover: true, recovery });
+    return this.request('subscribe', topics, p);
+  }
+
+  /** Removes topics (and their positions) and tells the server. */
+  unsubscribe(topics: readonly string[]): Promise<SubscriptionResult> {
+    for (const t of topics) {
+      this.wanted.delete(t);
+      this.tracker.forget(t);
+    }
+    this.hooks.onTopics(this.topics);
+    return this.request('unsubscribe', topics, { action: 'unsubscribe', topics: [...topics] });
+  }
+
+  private request(
+    action: Action,
+    topics: readonly string[],
+    p: Record<string, unknown>,
+  ): Promise<SubscriptionResult> {
+    return new Promise<SubscriptionResult>((resolve, reject) => {
+      const op: PendingOp = { action, topics: [...topics], resolve, reject };
+      this.pending.push(op);
+      const cid = this.hooks.newId();
+      if (this.hooks.send(buildEnvelope('subscription_update', p, { cid }))) op.cid = cid;
+      else if (action === 'unsubscribe') this.settle(op, { success: true, topics, failed: [] });
+    });
+  }
+
+  /** After `server_hello`: re-subscribe every wanted topic with `recover: true` and positions. */
+  resubscribeAll(): void {
+    this.tracker.clearRecovering();
+    // Calls from the previous session are answered by the bulk reply, matched by topic.
+    for (const op of this.pending) op.cid = undefined;
+    const groups = new Map<string, { presence?: Record<string, unknown>; topics: string[] }>();
+    for (const [topic, w] of this.wanted) {
+      const key = w.presence === undefined ? '' : JSON.stringify(w.presence);
+      const g = groups.get(key) ?? { presence: w.presence, topics: [] };
+      g.topics.push(topic);
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      const p: Record<string, unknown> = { action: 'subscribe', topics: g.topics, recover: true };
+      p.recovery = this.tracker.recoveryField(g.topics);
+      if (g.presence !== undefined) p.presence = g.presence;
+      this.hooks.send(buildEnvelope('subscription_update', p, { cid: this.hooks.newId() }));
+    }
+  }
+
+  /** The session ended: in-flight recoveries will never be answered. */
+  sessionDown(): void {
+    this.tracker.clearRecovering();
+    // The server forgets a closed connection's subscriptions: pending unsubscribes are done.
+    for (const op of this.pending.filter((o) => o.action === 'unsubscribe')) {
+      this.settle(op, { success: true, topics: op.topics, failed: [] });
+    }
+  }
+
+  /**
+   * Dedup and gap detection for a stamped publication. On a gap, sends one recovery request per
+   * topic (the replay will include this message, so it is dropped now).
+   */
+  filter(env: Envelope): 'deliver' | 'duplicate' | 'gap' {
+    if (typeof env.tp !== 'string' || typeof env.e !== 'string' || typeof env.o !== 'number')
+      return 'deliver';
+    const decision = this.tracker.observe(env.tp, env.e, env.o);
+    if (decision === 'gap' && !this.tracker.recoveryInFlight(env.tp)) this.recover(env.tp);
+    return decision;
+  }
+
+  private recover(topic: string): void {
+    const p = {
+      action: 'subscribe',
+      topics: [topic],
+      recover: true,
+      recovery: this.tracker.recoveryField([topic]),
+    };
+    if (this.hooks.send(buildEnvelope('subscription_update', p, { cid: this.hooks.newId() }))) {
+      this.tracker.markRecovering(topic, true);
+    }
+  }
+
+  /** Handles a `subscription_update` reply; returns the parsed result. */
+  handleReply(env: Envelope): SubscriptionResult {
+    const action: Action = env.p.action === 'unsubscribe' ? 'unsubscribe' : 'subscribe';
+    const result: SubscriptionResult = {
+      success: env.p.success !== false,
+      topics: strArray(env.p.success_topics),
+      failed: readFailed(env.p.failed_topics),
+      recovery: readRecovery(env.p.recovery),
+    };
+    if (action === 'subscribe') this.applySubscribed(result);
+    this.settleMatching(action, env.cid, result);
+    return result;
+  }
+
+  private applySubscribed(result: SubscriptionResult): void {
+    for (const f of result.failed) this.wanted.delete(f.topic);
+    if (result.failed.length > 0) this.hooks.onTopics(this.topics);
+    for (const [topic, r] of Object.entries(result.recovery ?? {})) {
+      this.tracker.markRecovering(topic, false);
+      if (!this.wanted.has(topic)) continue;
+      if (r.recovered) {
+        // A starting point for a topic we hold no position in yet (the server answers one for
+        // every topic of a `recover: true` request): adopt it, so a drop before the first
+        // message is still recoverable.
+        const known = this.tracker.positions([topic])[topic] !== undefined;
+        if (!known && r.epoch !== '' && Number.isSafeInteger(r.offset) && r.offset >= -1) {
+          this.tracker.rebaseline(topic, r.epoch, r.offset);
+        }
+        continue;
+      }
+      this.tracker.rebaseline(topic, r.epoch, r.offset);
+      this.hooks.onRecoveryFailed({ topic, epoch: r.epoch, offset: r.offset });
+    }
+    const ok = result.topics.filter((t) => this.wanted.has(t));
+    if (ok.length > 0) this.hooks.onSubscribed(ok);
+  }
+
+  private settleMatching(action: Action, cid: string | undefined, result: SubscriptionResult): void {
+    const covered = new Set([...result.topics, ...result.failed.map((f) => f.topic)]);
+    for (const op of [...this.pending]) {
+      if (op.action !== action) continue;
+      const byCid = cid !== undefined && op.cid === cid;
+      const byTopics = op.cid === undefined && op.topics.every((t) => covered.has(t));
+      if (byCid || byTopics) this.settle(op, result);
+    }
+  }
+
+  private settle(op: PendingOp, result: SubscriptionResult): void {
+    this.pending = this.pending.filter((p) => p !== op);
+    const mine = new Set(op.topics);
+    const own: SubscriptionResult = {
+      ...result,
+      topics: result.topics.filter((t) => mine.has(t)),
+      failed: result.failed.filter((f) => mine.has(f.topic)),
+    };
+    if (own.topics.length === 0 && own.failed.length > 0) {
+      const first = own.failed[0]!;
+      op.reject(
+        new ServerError(first.code, first.message || `cannot ${op.action} ${first.topic}`, {
+          failed: own.failed,
+        }),
+      );
+      return;
+    }
+    op.resolve({ ...own, success: own.failed.length === 0 });
+  }
+
+  /** Fails every pending call (on `close()`). */
+  rejectAll(error: ServerError): void {
+    for (const op of this.pending) op.reject(error);
+    this.pending = [];
+  }
+}

@@ -1,0 +1,52 @@
+import type { ClientMessage } from '@wse/core-client';
+import { useEffect } from 'react';
+import { onTopic, retainTopic } from './retain';
+import { useLatest } from './use-wse-event';
+import { useWSEContext } from './wse-provider';
+
+/**
+ * Options of {@link useTopic}.
+ *
+ * @example
+ * ```tsx
+ * const options: UseTopicOptions = { presence: { name: 'Ada' } };
+ * ```
+ */
+export interface UseTopicOptions {
+  /** Join the topic's presence with this data (compared by value, not identity). */
+  presence?: Record<string, unknown>;
+}
+
+/**
+ * Subscribes to `topic` while the component is mounted and calls `handler` for each of its
+ * messages. Subscriptions are ref-counted per client: many components on one topic send one
+ * subscribe, and the unsubscribe goes out a moment after the last one unmounts. A new `handler`
+ * identity never resubscribes.
+ *
+ * @example
+ * ```tsx
+ * function Chat() {
+ *   const [lines, setLines] = useState<string[]>([]);
+ *   useTopic<{ text: string }>('room:1', (m) => setLines((l) => [...l, m.payload.text]), { presence: { name: 'Ada' } });
+ *   return <ul>{lines.map((l, i) => <li key={i}>{l}</li>)}</ul>;
+ * }
+ * ```
+ */
+export function useTopic<P = Record<string, unknown>>(
+  topic: string,
+  handler: (message: ClientMessage<P>) => void,
+  options: UseTopicOptions = {},
+): void {
+  const { client, lingerMs } = useWSEContext('useTopic');
+  const latest = useLatest(handler);
+  const presenceKey = options.presence === undefined ? '' : JSON.stringify(options.presence);
+  useEffect(() => {
+    const off = onTopic(client, topic, (m) => latest.current(m as ClientMessage<P>));
+    const presence = presenceKey === '' ? undefined : (JSON.parse(presenceKey) as Record<string, unknown>);
+    const release = retainTopic(client, topic, presence ? { presence } : {}, lingerMs);
+    return () => {
+      off();
+      release();
+    };
+  }, [client, topic, presenceKey, lingerMs, latest]);
+}

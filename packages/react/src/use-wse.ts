@@ -1,0 +1,175 @@
+import {
+  type ClientOptions,
+  type ClientSnapshot,
+  createClient,
+  type MessageMap,
+  type WSEClient,
+  type WSEError,
+} from '@wse/core-client';
+import { useCallback, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { DEFAULT_LINGER_MS, retainConnection, retainTopic } from './retain';
+import { WSEContext } from './wse-provider';
+
+/**
+ * A one-word summary of the connection: `healthy` (connected, quality good or not yet measured),
+ * `degraded` (connected but fair/poor), `connecting` (connecting, negotiating, reconnecting),
+ * `disconnected` (idle, offline, closed, failed).
+ *
+ * @example
+ * ```tsx
+ * const color: Record<ConnectionHealth, string> = { healthy: 'green', degraded: 'orange', connecting: 'grey', disconnected: 'red' };
+ * ```
+ */
+export type ConnectionHealth = 'healthy' | 'degraded' | 'connecting' | 'disconnected';
+
+/**
+ * Options of {@link useWSE}. With `endpoints` the hook owns a client of its own (no provider
+ * needed, the WSE seed's shape); without, it uses the nearest `<WSEProvider>`.
+ *
+ * @example
+ * ```tsx
+ * const options: UseWSEOptions = { endpoints: ['wss://a.example.com/wse'], topics: ['news'] };
+ * ```
+ */
+export interface UseWSEOptions extends Partial<ClientOptions> {
+  /** Topics this component keeps subscribed while mounted (ref-counted across components). */
+  topics?: readonly string[];
+  /** Own client only: delay before closing after unmount; default 1000 ms. */
+  lingerMs?: number;
+}
+
+/**
+ * What {@link useWSE} returns: the snapshot fields plus stable, bound actions.
+ *
+ * @example
+ * ```tsx
+ * const { isConnected, send }: UseWSEResult = useWSE();
+ * ```
+ */
+export interface UseWSEResult<M extends MessageMap = MessageMap> {
+  readonly client: WSEClient<M>;
+  readonly snapshot: ClientSnapshot;
+  readonly state: ClientSnapshot['state'];
+  readonly isConnected: boolean;
+  readonly connectionHealth: ConnectionHealth;
+  readonly quality: ClientSnapshot['quality'];
+  readonly latency: ClientSnapshot['latency'];
+  readonly topics: readonly string[];
+  readonly queued: number;
+  readonly lastError: WSEError | null;
+  readonly send: WSEClient<M>['send'];
+  readonly request: WSEClient<M>['request'];
+  /** Topic subscription (`client.subscribeTopics`), not ref-counted: pair it with `unsubscribe`. */
+  readonly subscribe: WSEClient<M>['subscribeTopics'];
+  readonly unsubscribe: WSEClient<M>['unsubscribe'];
+  /** Closes the socket and connects again (topics are re-subscribed). */
+  readonly reconnect: () => Promise<void>;
+}
+
+/** Rendered on the server and during hydration, so server HTML and the first client render agree. */
+const SERVER_SNAPSHOT: ClientSnapshot = Object.freeze({
+  state: 'idle',
+  endpoint: null,
+  connectionId: null,
+  userId: null,
+  topics: Object.freeze([]) as readonly string[],
+  quality: 'unknown',
+  latency: Object.freeze({ last: null, avg: null, p95: null }),
+  queued: 0,
+  circuit: 'closed',
+  lastError: null,
+  encrypted: false,
+});
+const getServerSnapshot = (): ClientSnapshot => SERVER_SNAPSHOT;
+
+/**
+ * Derives {@link ConnectionHealth} from a snapshot.
+ *
+ * @example
+ * ```ts
+ * connectionHealthOf(client.getSnapshot()); // 'healthy'
+ * ```
+ */
+export function connectionHealthOf(s: ClientSnapshot): ConnectionHealth {
+  if (s.state === 'connected') return s.quality === 'fair' || s.quality === 'poor' ? 'degraded' : 'healthy';
+  if (s.state === 'connecting' || s.state === 'negotiating' || s.state === 'reconnecting')
+    return 'connecting';
+  return 'disconnected';
+}
+
+/**
+ * The connection state and actions. Re-renders only when the client snapshot changes
+ * (`useSyncExternalStore`).
+ *
+ * @example
+ * ```tsx
+ * // under <WSEProvider>
+ * function Status() {
+ *   const { state, connectionHealth, send } = useWSE({ topics: ['chat'] });
+ *   return <button onClick={() => send('chat_message', { text: 'hi' })}>{state} · {connectionHealth}</button>;
+ * }
+ * // or standalone, the WSE seed's shape
+ * const { isConnected, connectionHealth } = useWSE({ topics: ['updates'], endpoints: ['wss://example.com/wse'] });
+ * ```
+ */
+export function useWSE<M extends MessageMap = MessageMap>(options?: UseWSEOptions): UseWSEResult<M> {
+  const context = useContext(WSEContext);
+  const own = useRef<WSEClient<MessageMap> | null>(null);
+  if (options?.endpoints !== undefined && !own.current) {
+    const { topics: _topics, lingerMs: _linger, ...clientOptions } = options;
+    own.current = createClient({ ...clientOptions, endpoints: options.endpoints });
+  }
+  const client = own.current ?? context?.client;
+  if (!client) throw new Error('useWSE: no <WSEProvider> above this component and no `endpoints` given.');
+  const lingerMs = own.current
+    ? (options?.lingerMs ?? DEFAULT_LINGER_MS)
+    : (context?.lingerMs ?? DEFAULT_LINGER_MS);
+
+  useEffect(
+    () => (own.current === client ? retainConnection(client, lingerMs) : undefined),
+    [client, lingerMs],
+  );
+  const topicKey = JSON.stringify(options?.topics ?? []);
+  useEffect(() => {
+    const releases = (JSON.parse(topicKey) as string[]).map((t) => retainTopic(client, t, {}, lingerMs));
+    return () => {
+      for (const release of releases) release();
+    };
+  }, [client, topicKey, lingerMs]);
+
+  // `client.subscribe` is a prototype method (it also subscribes topics): call it bound.
+  const subscribe = useCallback((onChange: () => void) => client.subscribe(onChange), [client]);
+  const snapshot = useSyncExternalStore(subscribe, client.getSnapshot, getServerSnapshot);
+  const actions = useMemo(
+    () => ({
+      send: client.send.bind(client),
+      request: client.request.bind(client),
+      subscribe: client.subscribeTopics.bind(client),
+      unsubscribe: client.unsubscribe.bind(client),
+      reconnect: async () => {
+        await client.close();
+        await client.connect();
+      },
+    }),
+    [client],
+  );
+  return useMemo(
+    () => ({
+      client: client as unknown as WSEClient<M>,
+      snapshot,
+      state: snapshot.state,
+      isConnected: snapshot.state === 'connected',
+      connectionHealth: connectionHealthOf(snapshot),
+      quality: snapshot.quality,
+      latency: snapshot.latency,
+      topics: snapshot.topics,
+      queued: snapshot.queued,
+      lastError: snapshot.lastError,
+      ...(actions as unknown as Pick<
+        UseWSEResult<M>,
+        'send' | 'request' | 'subscribe' | 'unsubscribe' | 'reconnect'
+      >),
+    }),
+    [client, snapshot, actions],
+  );
+}

@@ -1,0 +1,59 @@
+import type { ClientMessage } from '@wse/core-client';
+import { type ComputedRef, computed, shallowRef } from 'vue';
+import { useConnection, useWSEBinding, whileMounted } from './create-wse';
+import { onTopic, retainTopic } from './retain';
+
+/**
+ * Options of {@link useTopic}.
+ *
+ * @example
+ * ```ts
+ * const options: UseTopicOptions = { presence: { name: 'Ada' } };
+ * ```
+ */
+export interface UseTopicOptions {
+  /** Join the topic's presence with this data. */
+  presence?: Record<string, unknown>;
+}
+
+/**
+ * Subscribes to `topic` while the component is mounted (ref-counted per client: one subscribe for
+ * many components, one unsubscribe a moment after the last is disposed), calls `handler` for each
+ * message and returns the latest one as a readonly (computed) ref.
+ *
+ * @example
+ * ```vue
+ * <script setup lang="ts">
+ * import { ref } from 'vue';
+ * import { useTopic } from '@wse/vue';
+ * const lines = ref<string[]>([]);
+ * const last = useTopic<{ text: string }>('room:1', (m) => lines.value.push(m.payload.text), { presence: { name: 'Ada' } });
+ * </script>
+ * ```
+ */
+export function useTopic<P = Record<string, unknown>>(
+  topic: string,
+  handler?: (message: ClientMessage<P>) => void,
+  options: UseTopicOptions = {},
+): ComputedRef<ClientMessage<P> | null> {
+  const binding = useWSEBinding('useTopic');
+  const last = shallowRef<ClientMessage<P> | null>(null);
+  useConnection(binding);
+  whileMounted(() => {
+    const off = onTopic(binding.client, topic, (m) => {
+      last.value = m as ClientMessage<P>;
+      handler?.(m as ClientMessage<P>);
+    });
+    const release = retainTopic(
+      binding.client,
+      topic,
+      options.presence ? { presence: options.presence } : {},
+      binding.lingerMs,
+    );
+    return () => {
+      off();
+      release();
+    };
+  });
+  return computed(() => last.value);
+}
