@@ -1,0 +1,34 @@
+// The servers under test and how the load generator speaks to each.
+import { BENCH_SECRET } from './common.mjs';
+
+export const TARGETS = {
+  uws: { kind: 'uws', proto: 'raw', path: '/', label: 'raw uWS', server: { publishMode: 'queued' } },
+  'uws-direct': {
+    kind: 'uws',
+    proto: 'raw',
+    path: '/',
+    label: 'raw uWS, unqueued publish',
+    server: { publishMode: 'direct' },
+  },
+  ws: { kind: 'ws', proto: 'raw', path: '/', label: 'ws' },
+  sio: { kind: 'sio', proto: 'sio', path: '/socket.io/?EIO=4&transport=websocket', label: 'Socket.IO' },
+  wse: {
+    kind: 'wse',
+    proto: 'wse',
+    path: '/wse',
+    jwt: true,
+    label: 'WSE (JWT, no recovery)',
+    server: { secret: BENCH_SECRET, recovery: false },
+  },
+  'wse-rec': {
+    kind: 'wse',
+    proto: 'wse',
+    path: '/wse',
+    jwt: true,
+    label: 'WSE (JWT, recovery on)',
+    server: { secret: BENCH_SECRET, recovery: true },
+  },
+};
+
+export const PEERS = ['uws', 'ws', 'sio'];
+export const OURS = ['wse', 'wse-rec'];
