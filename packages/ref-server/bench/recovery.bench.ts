@@ -68,6 +68,8 @@ interface LoadGenLike {
 
 async function fanout(gen: LoadGenLike, servers: Record<'on' | 'off', WSEServer>) {
   const rates: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  const pairs: number[] = []; // on/off of each adjacent pair of rounds (drift cancels within a pair)
+  let previous: { which: 'on' | 'off'; rate: number } | undefined;
   const window = 200_000; // deliveries in flight, like test/bench's fan-out
   for (let round = 0; round < ROUNDS * 2; round++) {
     const which = (round % 2 === 0) === (Math.floor(round / 2) % 2 === 0) ? 'off' : 'on'; // off,on,on,off,…
@@ -113,10 +115,12 @@ async function fanout(gen: LoadGenLike, servers: Record<'on' | 'off', WSEServer>
     });
     const rate = (gen.deliveries() - measuredFrom) / ((performance.now() - start) / 1000);
     rates[which].push(rate);
+    if (round % 2 === 1 && previous) pairs.push(which === 'on' ? rate / previous.rate : previous.rate / rate);
+    previous = { which, rate };
     await gen.closeAll();
     while (server.connectionCount() > 0) await sleep(5);
   }
-  return { on: median(rates.on), off: median(rates.off), rates };
+  return { on: median(rates.on), off: median(rates.off), rates, pairRatio: median(pairs), pairs };
 }
 
 // ── 3. replay time ─────────────────────────────────────────────────────────────────────────────
@@ -228,7 +232,7 @@ try {
     `  recovery on   ${fmt(f.on / 1e6, 3)} M deliveries/s   rounds: ${f.rates.on.map((r) => fmt(r / 1e6, 3)).join(' ')}`,
   );
   console.log(
-    `  on / off      ${fmt(f.on / f.off, 3)}  (cost of recovery: ${fmt((1 - f.on / f.off) * 100, 1)} %)`,
+    `  on / off, median of adjacent pairs: ${fmt(f.pairRatio, 3)}  (cost of recovery: ${fmt((1 - f.pairRatio) * 100, 1)} %)   pairs: ${f.pairs.map((r) => fmt(r, 3)).join(' ')}`,
   );
   const r = await replay(servers.on);
   console.log(

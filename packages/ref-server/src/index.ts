@@ -17,14 +17,19 @@ export {
   resolveOptions,
   type WSEServerOptions,
 } from './options';
+export { PresenceError, type PresenceErrorCode } from './presence/presence-error';
+export type { PresenceMember } from './presence/presence-types';
+export type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
 export { type OutgoingEvent, SERVER_VERSION, WSEServer } from './server';
 export type {
   ConnectEvent,
   DisconnectEvent,
   ErrorEvent,
   MessageEvent,
+  PresenceEvent,
   ServerEvent,
   ServerEventMap,
 } from './session/event-hub';
+export type { TopicRecoveryReport } from './session/subscribe-flow';
 export { TokenBucket } from './session/token-bucket';
 export type { PublishPolicy } from './topics/publish-policy';

@@ -92,7 +92,6 @@ export class WSEServer {
     // Decided (README "Recovery"): publications ALWAYS carry tp/e/o. Recovery off = numbered, not kept.
     this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
-    this.fanout.stampIdle = this.log.retains;
     this.topics = new TopicService(this.registry, this.fanout, {
       maxSubscriptions: o.maxSubscriptionsPerConnection,
       authorize: o.authorizeSubscribe

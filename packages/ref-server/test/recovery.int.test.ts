@@ -288,7 +288,7 @@ describe('memory budget and TTL', () => {
 });
 
 describe('recovery off', () => {
-  it('still stamps (bindings route by tp) but answers every recovery recovered:false', async () => {
+  it('still stamps (bindings route by tp); recovered only when nothing was missed', async () => {
     const s = await startServer();
     cleanup.push(() => s.server.stop());
     const c = await client(s.url);
@@ -301,6 +301,15 @@ describe('recovery off', () => {
     const reply = await subscribe(c, ['t'], { recover: true, recovery: { t: { epoch, offset: 0 } } });
     expect(reply.recovery?.t).toEqual({ epoch, offset: 1, recovered: false, count: 0 });
     expect(drainPubs(c)).toEqual([]);
+    // Up to date: nothing was missed, which the server can tell without a buffer.
+    const same = await subscribe(c, ['t'], { recover: true, recovery: { t: { epoch, offset: 1 } } });
+    expect(same.recovery?.t).toEqual({ epoch, offset: 1, recovered: true, count: 0 });
+    // Publications nobody received are numbered too, so a returning subscriber learns it missed them.
+    c.send({ t: 'subscription_update', p: { action: 'unsubscribe', topics: ['t'] } });
+    await c.next('subscription_update');
+    s.server.broadcast('t', { t: 'item', p: {} });
+    const missed = await subscribe(c, ['t'], { recover: true, recovery: { t: { epoch, offset: 1 } } });
+    expect(missed.recovery?.t).toEqual({ epoch, offset: 2, recovered: false, count: 0 });
     expect(s.server.recoveryStats()).toMatchObject({ enabled: false, bytes: 0, messages: 0 });
   });
 });

@@ -173,6 +173,51 @@ describe('TokenVerifier secret rotation', () => {
   });
 });
 
+describe('TokenVerifier.verifyNow (synchronous HS256 path)', () => {
+  const verifier = new TokenVerifier({ secret: SECRET, previousSecret: 'old-secret' }, { now: () => NOW });
+
+  it('accepts exactly what verify accepts, without a promise', async () => {
+    const token = await hs256(valid({ role: 'admin', wse_topics: { allow: ['room:*'] } }));
+    const now = verifier.verifyNow(token);
+    expect(now).toEqual(await verifier.verify(token));
+    expect(now?.userId).toBe('alice');
+    expect(verifier.verifyNow(await hs256(valid({ sub: 'bob' }), 'old-secret'))?.userId).toBe('bob');
+    const typed = await new SignJWT(valid())
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: 'k1' })
+      .sign(enc(SECRET));
+    expect(verifier.verifyNow(typed)?.userId).toBe('alice');
+  });
+
+  it('declines (undefined) everything else, so verify gives the exact error', async () => {
+    const [h, p, s] = (await hs256(valid())).split('.');
+    const declined = [
+      await hs256(valid(), 'third'),
+      await hs256(valid({ exp: nowSec - 60 })),
+      await hs256({ sub: 'alice' }),
+      await hs256(valid({ sub: '' })),
+      await hs256(valid({ aud: 'x', wse_topics: 'bad' })),
+      `${h}.${b64({ ...valid(), sub: 'mallory' })}.${s}`,
+      `${h}.${p}.${s}A`,
+      `${h}.${p}`,
+      `${b64({ alg: 'HS256', crit: ['b64'], b64: false })}.${p}.${s}`,
+      `${b64({ alg: 'none' })}.${p}.`,
+      'not a token',
+      '',
+    ];
+    for (const token of declined) expect(verifier.verifyNow(token as string)).toBeUndefined();
+    expect((await rejection(verifier.verify(declined[1] as string))).code).toBe('AUTH_EXPIRED');
+  });
+
+  it('is off without an HS256 secret in the allow-list', async () => {
+    const token = await hs256(valid());
+    const hsOnly = new TokenVerifier({ secret: SECRET, algorithms: ['HS256'] }, { now: () => NOW });
+    expect(hsOnly.verifyNow(token)).toBeDefined();
+    const { publicKey } = await generateKeyPair('ES256');
+    const esOnly = new TokenVerifier({ publicKey: await exportSPKI(publicKey) });
+    expect(esOnly.verifyNow(token)).toBeUndefined();
+  });
+});
+
 describe('TokenVerifier wse_topics claim', () => {
   const verifier = new TokenVerifier({ secret: SECRET }, { now: () => NOW });
 

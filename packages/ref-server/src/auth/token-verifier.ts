@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '@wse/core-client/protocol';
 import {
   createRemoteJWKSet,
@@ -7,6 +7,7 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
   jwtVerify,
+  UnsecuredJWT,
 } from 'jose';
 
 /** JWS algorithms the server accepts. Anything else (including `none`) is always rejected. */
@@ -72,6 +73,15 @@ const DEFAULT_LEEWAY_SEC = 30;
 
 type AsymmetricKey = { alg: 'RS256' | 'ES256'; key: KeyObject };
 
+/** A compact JWS made of base64url segments only (the fast path takes nothing else). */
+const COMPACT_CHARS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** `{"alg":"none"}`: carries the already verified payload into jose's own claim checks. */
+const NONE_HEADER = 'eyJhbGciOiJub25lIn0';
+/** Header parameters the fast path knows to be harmless (no `crit`, no `b64`, no embedded keys). */
+const PLAIN_HEADER_KEYS = new Set(['alg', 'typ', 'kid']);
+const MAX_CACHED_HEADERS = 32;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Verifies WSE access tokens (JWS compact JWTs) with jose.
  *
@@ -89,12 +99,18 @@ type AsymmetricKey = { alg: 'RS256' | 'ES256'; key: KeyObject };
  */
 export class TokenVerifier {
   private readonly algorithms: AuthAlgorithm[];
-  private readonly secret?: Uint8Array;
-  private readonly previousSecret?: Uint8Array;
+  private readonly secret?: Uint8Array<ArrayBuffer>;
+  private readonly previousSecret?: Uint8Array<ArrayBuffer>;
   private readonly asymmetric?: AsymmetricKey;
   private readonly jwks?: JWTVerifyGetKey;
   private readonly baseOptions: JWTVerifyOptions;
   private readonly now: () => number;
+  /** HS256 secrets as KeyObjects for the synchronous path ([current, previous?]); none = no fast path. */
+  private readonly hmacKeys?: KeyObject[];
+  /** The same secrets imported once for jose (jose re-imports raw bytes on every call). */
+  private readonly cryptoKeys = new Map<Uint8Array<ArrayBuffer>, Promise<CryptoKey>>();
+  /** Encoded protected headers already judged (tokens of one issuer share theirs). */
+  private readonly plainHeaders = new Map<string, boolean>();
 
   constructor(options: AuthOptions, env: { now?: () => number } = {}) {
     this.now = env.now ?? Date.now;
@@ -113,6 +129,10 @@ export class TokenVerifier {
     if (options.publicKey !== undefined) this.asymmetric = importPem(options.publicKey);
     if (options.jwksUrl !== undefined) this.jwks = createRemoteJWKSet(parseJwksUrl(options.jwksUrl));
     this.algorithms = resolveAlgorithms(options, this.secret !== undefined, this.asymmetric, !!this.jwks);
+    if (this.secret && this.algorithms.includes('HS256')) {
+      this.hmacKeys = [createSecretKey(this.secret)];
+      if (this.previousSecret) this.hmacKeys.push(createSecretKey(this.previousSecret));
+    }
     const leeway = options.leewaySec ?? DEFAULT_LEEWAY_SEC;
     if (!Number.isFinite(leeway) || leeway < 0) throw new Error('auth.leewaySec must be a number >= 0');
     this.baseOptions = {
@@ -137,6 +157,50 @@ export class TokenVerifier {
    * catch (e) { if (e instanceof AuthError && e.code === 'AUTH_EXPIRED') askForRefresh(); }
    */
   async verify(token: string): Promise<VerifiedToken> {
+    return this.verifyNow(token) ?? this.verifyFull(token);
+  }
+
+  /**
+   * The synchronous fast path: an HS256 token with a plain header (`alg`, `typ`, `kid` only) whose
+   * HMAC matches is checked here without a promise (node:crypto HMAC, jose's own claim checks).
+   * Returns `undefined` for anything else, failures included: `verify` then takes jose's full path,
+   * which gives the exact error. It only ever accepts what the full path accepts.
+   *
+   * @example
+   * const v = verifier.verifyNow(token) ?? (await verifier.verify(token));
+   */
+  verifyNow(token: string): VerifiedToken | undefined {
+    const keys = this.hmacKeys;
+    if (!keys || typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_CHARS.test(token))
+      return undefined;
+    const dot1 = token.indexOf('.');
+    const dot2 = token.lastIndexOf('.');
+    if (!this.isPlainHs256Header(token.slice(0, dot1))) return undefined;
+    const signingInput = token.slice(0, dot2);
+    const signature = Buffer.from(token.slice(dot2 + 1), 'latin1');
+    let matched = false;
+    for (const key of keys) {
+      // Compared as canonical base64url text: a non-canonical encoding goes the full path.
+      const expected = Buffer.from(
+        createHmac('sha256', key).update(signingInput, 'latin1').digest('base64url'),
+        'latin1',
+      );
+      if (expected.length === signature.length && timingSafeEqual(expected, signature)) {
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return undefined;
+    try {
+      const options: JWTVerifyOptions = { ...this.baseOptions, currentDate: new Date(this.now()) };
+      const { payload } = UnsecuredJWT.decode(`${NONE_HEADER}.${token.slice(dot1 + 1, dot2)}.`, options);
+      return toVerified(payload);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async verifyFull(token: string): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token.length === 0) throw fail('token is empty');
     if (token.length > MAX_TOKEN_LENGTH) throw fail(`token is larger than ${MAX_TOKEN_LENGTH} bytes`);
     const options: JWTVerifyOptions = { ...this.baseOptions, currentDate: new Date(this.now()) };
@@ -159,10 +223,43 @@ export class TokenVerifier {
     }
   }
 
+  /** Canonical base64url of a JSON object with only `alg: 'HS256'`, `typ`, `kid`; cached per header. */
+  private isPlainHs256Header(encoded: string): boolean {
+    const known = this.plainHeaders.get(encoded);
+    if (known !== undefined) return known;
+    let plain = false;
+    try {
+      const bytes = Buffer.from(encoded, 'base64url');
+      if (bytes.toString('base64url') === encoded) {
+        const header: unknown = JSON.parse(strictUtf8.decode(bytes));
+        plain =
+          typeof header === 'object' &&
+          header !== null &&
+          !Array.isArray(header) &&
+          (header as { alg?: unknown }).alg === 'HS256' &&
+          Object.keys(header).every((k) => PLAIN_HEADER_KEYS.has(k));
+      }
+    } catch {
+      plain = false;
+    }
+    if (this.plainHeaders.size < MAX_CACHED_HEADERS) this.plainHeaders.set(encoded, plain);
+    return plain;
+  }
+
+  /** The secret imported once as an HMAC CryptoKey (jose would import raw bytes on every call). */
+  private hmacKey(secret: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+    let key = this.cryptoKeys.get(secret);
+    if (!key) {
+      key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      this.cryptoKeys.set(secret, key);
+    }
+    return key;
+  }
+
   /** Routes by header `alg` (already checked against the allow-list by jose before this runs). */
-  private keyFor(secret: Uint8Array | undefined): JWTVerifyGetKey {
+  private keyFor(secret: Uint8Array<ArrayBuffer> | undefined): JWTVerifyGetKey {
     return async (header, input) => {
-      if (header.alg === 'HS256' && secret) return secret;
+      if (header.alg === 'HS256' && secret) return this.hmacKey(secret);
       if (this.asymmetric && header.alg === this.asymmetric.alg) return this.asymmetric.key;
       if (this.jwks && (header.alg === 'RS256' || header.alg === 'ES256')) return this.jwks(header, input);
       throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed`);
@@ -244,7 +341,8 @@ function toVerified(payload: JWTPayload): VerifiedToken {
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub.length === 0) throw fail('token "sub" claim must be a non-empty string');
   if (sub.length > MAX_SUB_LENGTH) throw fail(`token "sub" claim is longer than ${MAX_SUB_LENGTH}`);
-  const result: VerifiedToken = { userId: sub, claims: { ...payload } };
+  // jose hands us a fresh object per call: kept as is, no copy per connection.
+  const result: VerifiedToken = { userId: sub, claims: payload as Record<string, unknown> };
   if (typeof payload.exp === 'number') result.expiresAt = payload.exp * 1000;
   if (payload.wse_topics !== undefined) result.topics = parseTopicsClaim(payload.wse_topics);
   return result;
@@ -255,8 +353,16 @@ function parseTopicsClaim(raw: unknown): { allow: string[]; deny: string[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw fail('token "wse_topics" claim must be an object {allow, deny}');
   const claim = raw as Record<string, unknown>;
-  return { allow: globList(claim.allow, 'allow', ['*']), deny: globList(claim.deny, 'deny', []) };
+  const allow = globList(claim.allow, 'allow', ALLOW_ALL);
+  const deny = globList(claim.deny, 'deny', NONE);
+  // The usual claim (everything allowed, nothing denied) is one shared, frozen object for every connection.
+  if (allow === ALLOW_ALL && deny === NONE) return OPEN_ACL;
+  return { allow, deny };
 }
+
+const ALLOW_ALL = Object.freeze(['*']) as string[];
+const NONE = Object.freeze([]) as unknown as string[];
+const OPEN_ACL: { allow: string[]; deny: string[] } = Object.freeze({ allow: ALLOW_ALL, deny: NONE });
 
 function globList(value: unknown, name: string, fallback: string[]): string[] {
   if (value === undefined) return fallback;
@@ -266,5 +372,7 @@ function globList(value: unknown, name: string, fallback: string[]): string[] {
     if (typeof g !== 'string' || g.length === 0 || g.length > MAX_GLOB_LENGTH)
       throw fail(`token "wse_topics.${name}" entries must be strings of 1..${MAX_GLOB_LENGTH} characters`);
   }
+  if (value.length === 0) return NONE;
+  if (value.length === 1 && value[0] === '*') return ALLOW_ALL;
   return [...(value as string[])];
 }

@@ -53,7 +53,9 @@ interface Counter {
 /**
  * Recovery OFF (decided here, see the server README): publications still carry `tp`, `e`, `o` —
  * the bindings route by `tp`, and a client can still detect a gap — but nothing is kept, so a
- * recovery request always answers `recovered: false` with the current position to re-baseline to.
+ * recovery request answers `recovered: false` with the current position to re-baseline to, unless
+ * the client already has everything (its position is the latest: `recovered: true`, `count: 0`).
+ * Every publication is numbered, subscribers or not, so "latest" is never a guess.
  * One counter per topic with a random epoch; a counter idle for `ttlSec` is dropped by
  * {@link TopicSequencer.sweep} (or on access) and the next publication starts a new epoch at 0.
  *
@@ -61,7 +63,7 @@ interface Counter {
  * ```ts
  * const seq = new TopicSequencer({ ttlSec: 300 });
  * seq.stamp('chat', env).offset;           // 0
- * seq.recoverTopic('chat', [pos]).recovered; // false, always
+ * seq.recoverTopic('chat', [{ epoch: 'old00000', offset: 3 }]).recovered; // false
  * ```
  */
 export class TopicSequencer implements PublicationLog {
@@ -86,8 +88,15 @@ export class TopicSequencer implements PublicationLog {
     return { topic, epoch: counter.epoch, offset, envelope: stamped, json };
   }
 
-  recoverTopic(topic: string, _positions: readonly StreamPosition[]): TopicRecoveryResult {
-    return { recovered: false, count: 0, positions: [this.open(topic)], publications: [] };
+  /**
+   * Nothing is kept, so only "you missed nothing" can be answered `recovered: true`: a single
+   * position at the live epoch's latest offset. Anything else → `recovered: false`.
+   */
+  recoverTopic(topic: string, positions: readonly StreamPosition[]): TopicRecoveryResult {
+    const now = this.open(topic);
+    const only = positions.length === 1 ? positions[0] : undefined;
+    const upToDate = only !== undefined && only.epoch === now.epoch && only.offset === now.offset;
+    return { recovered: upToDate, count: 0, positions: [now], publications: [] };
   }
 
   open(topic: string): StreamPosition {

@@ -16,13 +16,13 @@ import { TokenBucket } from './token-bucket';
 /** Where a connection is in PROTOCOL §3. */
 export type Phase = 'auth' | 'open' | 'ready' | 'closed';
 
-/** What the connection needs from its server; shared by all connections. */
+/** What the connection needs from its server; ONE object shared by all connections (no per-connection closures). */
 export interface ConnectionEnv {
   compressionThreshold: number;
   rateLimit: { capacity: number; refillPerSec: number };
   now(): number;
   onSent(bytes: number): void;
-  onSendError(err: unknown): void;
+  onSendError(err: unknown, connId: string): void;
 }
 
 /** Identity settled at upgrade (or later, in-band). */
@@ -61,9 +61,10 @@ export class Connection {
   /** Handles for timers owned by the session (in-band auth deadline). */
   authTimer?: ReturnType<typeof setTimeout>;
   /** Serialises inbound frames (set by the session manager). */
-  inbox?: SerialInbox<ArrayBuffer | string>;
+  inbox?: SerialInbox<ArrayBuffer | string, Connection>;
   private seq = 0;
-  private chain: Promise<void> = Promise.resolve();
+  /** The encryption chain; created with the first encrypted frame (most connections never have one). */
+  private chain?: Promise<void>;
 
   constructor(
     readonly id: string,
@@ -78,7 +79,7 @@ export class Connection {
     this.connectedAt = env.now();
     this.lastActivity = this.connectedAt;
     this.lastPingAt = this.connectedAt;
-    this.bucket = new TokenBucket(env.rateLimit, { now: env.now });
+    this.bucket = new TokenBucket(env.rateLimit, env);
   }
 
   /** Needs its own frame for publications (cannot ride on uWS's shared frame). */
@@ -147,13 +148,13 @@ export class Connection {
     const key = this.key;
     if (!key || this.closed) return;
     this.pendingEncrypted += inner.byteLength;
-    this.chain = this.chain.then(async () => {
+    this.chain = (this.chain ?? Promise.resolve()).then(async () => {
       try {
         const bytes = await encryptBytes(key, inner);
         this.handle?.send(bytes, true);
         this.env.onSent(bytes.byteLength);
       } catch (err) {
-        this.env.onSendError(err);
+        this.env.onSendError(err, this.id);
       } finally {
         this.pendingEncrypted -= inner.byteLength;
       }
@@ -162,7 +163,7 @@ export class Connection {
 
   /** Resolves when every frame queued so far has been handed to the socket. */
   flushed(): Promise<void> {
-    return this.chain;
+    return this.chain ?? Promise.resolve();
   }
 
   /** Sends several frames in one syscall. */
@@ -179,7 +180,7 @@ export class Connection {
     if (this.phase === 'closed') return;
     const handle = this.handle;
     const end = () => handle?.end(code, reason.slice(0, 120));
-    if (this.pendingEncrypted > 0) void this.chain.then(end);
+    if (this.pendingEncrypted > 0 && this.chain) void this.chain.then(end);
     else end();
   }
 }

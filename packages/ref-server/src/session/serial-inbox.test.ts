@@ -6,12 +6,15 @@ describe('SerialInbox', () => {
     const log: string[] = [];
     let release: () => void = () => {};
     const inbox = new SerialInbox<string>(
-      (item) => {
-        log.push(`start ${item}`);
-        if (item === 'slow') return new Promise<void>((r) => (release = r));
+      undefined,
+      {
+        run: (_owner, item) => {
+          log.push(`start ${item}`);
+          if (item === 'slow') return new Promise<void>((r) => (release = r));
+        },
+        overflow: () => log.push('overflow'),
       },
       10,
-      () => log.push('overflow'),
     );
     inbox.push('a', (x) => x);
     inbox.push('slow', (x) => x);
@@ -26,14 +29,18 @@ describe('SerialInbox', () => {
   it('reports overflow while busy and survives throwing and rejecting runs', async () => {
     let calls = 0;
     let overflow = 0;
-    const inbox = new SerialInbox<number>(
-      (n) => {
-        calls++;
-        if (n === 0) throw new Error('boom');
-        if (n === 1) return Promise.reject(new Error('later'));
+    const inbox = new SerialInbox<number, { name: string }>(
+      { name: 'conn' },
+      {
+        run: (owner, n) => {
+          expect(owner.name).toBe('conn');
+          calls++;
+          if (n === 0) throw new Error('boom');
+          if (n === 1) return Promise.reject(new Error('later'));
+        },
+        overflow: () => overflow++,
       },
       1,
-      () => overflow++,
     );
     inbox.push(0, (x) => x);
     inbox.push(1, (x) => x);

@@ -1,48 +1,60 @@
 /**
- * Runs inbound items one at a time, in order. A handler that returns a promise (decrypt, token
- * check, async subscribe hook) makes the inbox busy; items arriving meanwhile are copied and queued
- * (bounded) and run once it settles. Plain synchronous items never pay for a promise.
+ * What a `SerialInbox` calls: one object shared by every inbox of a server, so an inbox holds no
+ * closures of its own (an idle connection costs a few fields, not three closures and a context).
+ */
+export interface InboxHandler<O, T> {
+  /** Handles one item; a returned promise holds later items until it settles. */
+  run(owner: O, item: T): void | Promise<void>;
+  /** More than `limit` items queued behind an async step. */
+  overflow(owner: O): void;
+}
+
+/**
+ * Runs items one at a time in arrival order: synchronous runs happen at once, and while an async
+ * run is in flight later items wait (copied with `copy`, since uWS buffers die after the callback).
  *
  * @example
- * const inbox = new SerialInbox<Uint8Array>(handle, 1024, () => socket.end(4429));
- * inbox.push(frame, (f) => f.slice());
+ * const handler = { run: (conn, frame) => router.handleFrame(conn, frame), overflow: (conn) => conn.close(4429) };
+ * conn.inbox = new SerialInbox(conn, handler, 4096);
+ * conn.inbox.push(frame, (f) => f.slice(0));
  */
-export class SerialInbox<T> {
-  private pending: T[] = [];
+export class SerialInbox<T, O = undefined> {
+  /** Allocated on the first item that has to wait. */
+  private pending: T[] | null = null;
   private busy = false;
 
   constructor(
-    private readonly run: (item: T) => void | Promise<void>,
+    private readonly owner: O,
+    private readonly handler: InboxHandler<O, T>,
     private readonly limit: number,
-    private readonly onOverflow: () => void,
   ) {}
 
   get queued(): number {
-    return this.pending.length;
+    return this.pending?.length ?? 0;
   }
 
-  /** `copy` is applied only when the item has to wait (uWS message buffers die after the callback). */
   push(item: T, copy: (item: T) => T): void {
     if (!this.busy) {
       this.exec(item);
       return;
     }
-    if (this.pending.length >= this.limit) {
-      this.onOverflow();
+    if (this.pending === null) this.pending = [];
+    const pending = this.pending;
+    if (pending.length >= this.limit) {
+      this.handler.overflow(this.owner);
       return;
     }
-    this.pending.push(copy(item));
+    pending.push(copy(item));
   }
 
-  /** Forgets queued items (connection closed). */
   clear(): void {
-    this.pending = [];
+    this.pending = null;
   }
 
   private exec(item: T): void {
     let result: void | Promise<void>;
     try {
-      result = this.run(item);
+      result = this.handler.run(this.owner, item);
     } catch {
       // `run` reports its own errors; an escape here must not wedge the inbox.
       return;
@@ -58,6 +70,7 @@ export class SerialInbox<T> {
 
   private next(): void {
     this.busy = false;
-    while (!this.busy && this.pending.length > 0) this.exec(this.pending.shift() as T);
+    while (!this.busy && this.pending !== null && this.pending.length > 0)
+      this.exec(this.pending.shift() as T);
   }
 }

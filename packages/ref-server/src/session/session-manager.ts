@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
-import { extractToken } from '../auth/token-source';
-import type { AuthOptions, VerifiedToken } from '../auth/token-verifier';
+import { type ExtractedToken, extractToken } from '../auth/token-source';
+import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ConnectionInfo, ResolvedOptions } from '../options';
 import type { PresenceService } from '../presence/presence-service';
@@ -14,11 +14,11 @@ import type {
   TransportHandlers,
   UpgradeInfo,
 } from '../transport/transport';
-import { Connection, type Identity } from './connection';
+import { Connection, type ConnectionEnv, type Identity } from './connection';
 import type { EventHub } from './event-hub';
 import { MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
-import { SerialInbox } from './serial-inbox';
+import { type InboxHandler, SerialInbox } from './serial-inbox';
 import type { SessionHost } from './session-host';
 import type { SubscribeFlow } from './subscribe-flow';
 
@@ -53,6 +53,10 @@ export interface SessionDeps {
 }
 
 const textDecoder = new TextDecoder();
+
+function toIdentity(v: VerifiedToken): Identity {
+  return { userId: v.userId, anonymous: false, claims: v.claims, acl: v.topics, expiresAt: v.expiresAt };
+}
 /** uWS neuters message buffers after the callback; strings are immutable. */
 const copyFrame = (frame: ArrayBuffer | string) => (typeof frame === 'string' ? frame : frame.slice(0));
 
@@ -84,6 +88,9 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
   private readonly router: MessageRouter;
+  /** Shared by every connection: per-connection state stays plain fields, no closures. */
+  private readonly connEnv: ConnectionEnv;
+  private readonly inboxHandler: InboxHandler<Connection, ArrayBuffer | string>;
   private sweepTimer?: ReturnType<typeof setInterval>;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
@@ -101,6 +108,19 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
     this.router = new MessageRouter(this);
+    const { metrics, logger } = deps;
+    this.connEnv = {
+      compressionThreshold: this.options.compressionThreshold,
+      rateLimit: this.options.rateLimit,
+      now: this.now,
+      onSent: (bytes) => metrics.messageOut(1, bytes),
+      onSendError: (err, connId) => logger.warn({ err, connId }, 'send failed'),
+    };
+    const router = this.router;
+    this.inboxHandler = {
+      run: (conn, data) => router.handleFrame(conn, data),
+      overflow: (conn) => conn.close(4429, 'too many frames in flight'),
+    };
   }
 
   // ── transport callbacks ────────────────────────────────────────────────────────────────────
@@ -110,6 +130,11 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       connId: randomUUID(),
       format: /(?:^|&)format=msgpack(?:&|$)/.test(info.query) ? 'msgpack' : 'json',
       remoteAddress: info.remoteAddress,
+      // Every field up front: one object shape, no out-of-object property store per connection.
+      identity: undefined,
+      authError: undefined,
+      reject: undefined,
+      conn: undefined,
     };
     this.pending++;
     if (this.closing) ctx.reject = this.closing;
@@ -117,13 +142,27 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       ctx.reject = { code: 4503, reason: 'server full' };
     }
     if (ctx.reject) return ctx;
-    if (!this.options.auth || !this.verify) {
+    const auth = this.options.auth;
+    if (!auth || !this.verify) {
       // Decided synchronously: uWS upgrades inside the callback, so a client that sends its first
       // frame right behind the request (no wait for 101) is still read as WebSocket data.
       ctx.identity = { userId: `anon-${ctx.connId.slice(0, 8)}`, anonymous: true, claims: {} };
       return ctx;
     }
-    return this.authenticateUpgrade(ctx, info, this.options.auth);
+    const found = extractToken(
+      { authorization: info.headers.authorization, cookie: info.headers.cookie, query: info.query },
+      auth,
+    );
+    if (found.token && !found.rejected) {
+      // The common case (a valid HS256 token) is decided here, synchronously: no promise, no
+      // abort handler, the upgrade completes inside uWS's callback. Anything else goes async.
+      const v = this.options.verifier?.verifyNow(found.token);
+      if (v) {
+        ctx.identity = toIdentity(v);
+        return ctx;
+      }
+    }
+    return this.authenticateUpgrade(ctx, found);
   }
 
   upgradeAborted(_ctx: UpgradeContext): void {
@@ -186,13 +225,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
-    conn.identity = {
-      userId: v.userId,
-      anonymous: false,
-      claims: v.claims,
-      acl: v.topics,
-      expiresAt: v.expiresAt,
-    };
+    conn.identity = toIdentity(v);
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase === 'auth') conn.phase = 'open';
@@ -312,16 +345,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
-  private async authenticateUpgrade(
-    ctx: UpgradeContext,
-    info: UpgradeInfo,
-    auth: AuthOptions,
-  ): Promise<UpgradeContext> {
+  private async authenticateUpgrade(ctx: UpgradeContext, found: ExtractedToken): Promise<UpgradeContext> {
     const verify = this.verify as (token: string) => Promise<VerifiedToken>;
-    const found = extractToken(
-      { authorization: info.headers.authorization, cookie: info.headers.cookie, query: info.query },
-      auth,
-    );
     if (found.rejected) {
       ctx.authError = {
         code: 'AUTH_FAILED',
@@ -329,14 +354,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       };
     } else if (found.token) {
       try {
-        const v = await verify(found.token);
-        ctx.identity = {
-          userId: v.userId,
-          anonymous: false,
-          claims: v.claims,
-          acl: v.topics,
-          expiresAt: v.expiresAt,
-        };
+        ctx.identity = toIdentity(await verify(found.token));
       } catch (err) {
         const code = err instanceof AuthError && err.code === 'AUTH_EXPIRED' ? 'AUTH_EXPIRED' : 'AUTH_FAILED';
         ctx.authError = { code, message: err instanceof Error ? err.message : 'token rejected' };
@@ -346,19 +364,9 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   }
 
   private createConnection(socket: SocketHandle, ctx: UpgradeContext): Connection {
-    const conn = new Connection(ctx.connId, ctx.identity, ctx.remoteAddress, ctx.format, {
-      compressionThreshold: this.options.compressionThreshold,
-      rateLimit: this.options.rateLimit,
-      now: this.now,
-      onSent: (bytes) => this.metrics.messageOut(1, bytes),
-      onSendError: (err) => this.logger.warn({ err, connId: ctx.connId }, 'send failed'),
-    });
+    const conn = new Connection(ctx.connId, ctx.identity, ctx.remoteAddress, ctx.format, this.connEnv);
     conn.handle = socket;
-    conn.inbox = new SerialInbox<ArrayBuffer | string>(
-      (data) => this.router.handleFrame(conn, data),
-      MAX_PENDING_FRAMES,
-      () => conn.close(4429, 'too many frames in flight'),
-    );
+    conn.inbox = new SerialInbox(conn, this.inboxHandler, MAX_PENDING_FRAMES);
     return conn;
   }
 

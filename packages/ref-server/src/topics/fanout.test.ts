@@ -130,18 +130,6 @@ describe('Fanout', () => {
     expect(second.o).toBeUndefined();
     expect(offset).toBe(1);
   });
-
-  it('does not stamp idle topics when stampIdle is off (recovery disabled)', () => {
-    const { fanout } = setup({});
-    let calls = 0;
-    fanout.stampIdle = false;
-    fanout.stamp = (_t, e) => {
-      calls++;
-      return { envelope: e };
-    };
-    fanout.enqueue('nobody', env(1));
-    expect(calls).toBe(0);
-  });
 });
 
 describe('jsonFrame', () => {

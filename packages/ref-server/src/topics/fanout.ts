@@ -89,12 +89,10 @@ export class Fanout {
   private readonly schedule: (fn: () => void) => void;
   /**
    * Recovery stamping plugs in here: every topic publication passes through it exactly once, at
-   * enqueue time (so offsets follow call order), even when nobody is subscribed yet (unless
-   * {@link Fanout.stampIdle} is false). The returned JSON text is what plain-JSON subscribers get.
+   * enqueue time (so offsets follow call order), even when nobody is subscribed yet. The returned
+   * JSON text is what plain-JSON subscribers get.
    */
   stamp?: (topic: string, envelope: Envelope) => Stamped;
-  /** Stamp publications to topics without subscribers (true when they are stored for recovery). */
-  stampIdle = true;
 
   constructor(private readonly deps: FanoutDeps) {
     this.schedule = deps.schedule ?? ((fn) => setImmediate(fn));
@@ -110,10 +108,8 @@ export class Fanout {
       this.enqueueUnstamped(topic, envelope);
       return;
     }
-    const idle = this.deps.registry.subscriberCount(topic) === 0;
-    if (idle && !this.stampIdle) return;
     const s = this.stamp(topic, envelope);
-    if (idle) return;
+    if (this.deps.registry.subscriberCount(topic) === 0) return;
     this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
   }
 

@@ -11,19 +11,22 @@
  * reg.subscriberCount('chat'); // 1
  */
 export class TopicRegistry {
-  private readonly byConn = new Map<string, Set<string>>();
+  /** A connection's topics: the topic itself while it has one (the common case), a Set from two on. */
+  private readonly byConn = new Map<string, string | Set<string>>();
   private readonly byTopic = new Map<string, { all: Set<string>; direct: Set<string> }>();
   private readonly directConns = new Set<string>();
 
   /** Subscribes; returns false when the connection already had the topic. */
   add(connId: string, topic: string, direct: boolean): boolean {
-    let topics = this.byConn.get(connId);
-    if (!topics) {
-      topics = new Set();
-      this.byConn.set(connId, topics);
+    const topics = this.byConn.get(connId);
+    if (topics === undefined) this.byConn.set(connId, topic);
+    else if (typeof topics === 'string') {
+      if (topics === topic) return false;
+      this.byConn.set(connId, new Set([topics, topic]));
+    } else {
+      if (topics.has(topic)) return false;
+      topics.add(topic);
     }
-    if (topics.has(topic)) return false;
-    topics.add(topic);
     let entry = this.byTopic.get(topic);
     if (!entry) {
       entry = { all: new Set(), direct: new Set() };
@@ -40,8 +43,14 @@ export class TopicRegistry {
   /** Unsubscribes; returns false when the connection did not have the topic. */
   remove(connId: string, topic: string): boolean {
     const topics = this.byConn.get(connId);
-    if (!topics?.delete(topic)) return false;
-    if (topics.size === 0) this.byConn.delete(connId);
+    if (topics === undefined) return false;
+    if (typeof topics === 'string') {
+      if (topics !== topic) return false;
+      this.byConn.delete(connId);
+    } else {
+      if (!topics.delete(topic)) return false;
+      if (topics.size === 0) this.byConn.delete(connId);
+    }
     const entry = this.byTopic.get(topic);
     if (entry) {
       entry.all.delete(connId);
@@ -53,7 +62,7 @@ export class TopicRegistry {
 
   /** Drops every subscription of a connection (on close); returns the topics it had. */
   removeAll(connId: string): string[] {
-    const topics = [...(this.byConn.get(connId) ?? [])];
+    const topics = this.topicsOf(connId);
     for (const topic of topics) this.remove(connId, topic);
     this.directConns.delete(connId);
     return topics;
@@ -63,7 +72,7 @@ export class TopicRegistry {
   setDirect(connId: string, direct: boolean): void {
     if (direct) this.directConns.add(connId);
     else this.directConns.delete(connId);
-    for (const topic of this.byConn.get(connId) ?? []) {
+    for (const topic of this.topicsOf(connId)) {
       const entry = this.byTopic.get(topic);
       if (!entry) continue;
       if (direct) entry.direct.add(connId);
@@ -72,15 +81,19 @@ export class TopicRegistry {
   }
 
   topicsOf(connId: string): string[] {
-    return [...(this.byConn.get(connId) ?? [])];
+    const topics = this.byConn.get(connId);
+    if (topics === undefined) return [];
+    return typeof topics === 'string' ? [topics] : [...topics];
   }
 
   has(connId: string, topic: string): boolean {
-    return this.byConn.get(connId)?.has(topic) ?? false;
+    const topics = this.byConn.get(connId);
+    return typeof topics === 'string' ? topics === topic : (topics?.has(topic) ?? false);
   }
 
   count(connId: string): number {
-    return this.byConn.get(connId)?.size ?? 0;
+    const topics = this.byConn.get(connId);
+    return typeof topics === 'string' ? 1 : (topics?.size ?? 0);
   }
 
   subscriberCount(topic: string): number {

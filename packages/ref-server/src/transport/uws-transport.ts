@@ -148,7 +148,10 @@ export class UwsTransport<C> implements Transport {
         this.handlers.upgradeAborted(context);
         return;
       }
-      res.cork(() => res.upgrade<SocketData<C>>({ context }, key, protocol, extensions, ctx));
+      // `handle` declared up front so adding it at open keeps the user data's shape (no property store).
+      res.cork(() =>
+        res.upgrade<SocketData<C>>({ context, handle: undefined }, key, protocol, extensions, ctx),
+      );
     };
     const fail = () => {
       if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
