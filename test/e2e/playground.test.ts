@@ -40,7 +40,7 @@ describe.skipIf(!browserAvailable())('playground in chromium', () => {
     browser = await launchChromium(); // first: under CI=true a missing browser fails fast
     await ensureDocsBuilt();
     // Client publishing is off by default (publish policy `deny`), also in dev mode.
-    server = await startPlaygroundServer(['--publish-policy', 'allow']);
+    server = await startPlaygroundServer(); // --dev alone must let the playground publish
   }, 240_000);
 
   afterEach(async () => {

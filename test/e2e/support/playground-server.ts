@@ -22,7 +22,7 @@ export interface PlaygroundServer {
  *
  * @example
  * ```ts
- * const server = await startPlaygroundServer(['--publish-policy', 'allow']);
+ * const server = await startPlaygroundServer(['--log-level', 'debug']);
  * await page.goto(`${server.origin}/playground/`);
  * await server.stop();
  * ```
