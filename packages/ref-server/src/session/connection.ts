@@ -99,7 +99,11 @@ export class Connection {
   /** Builds an envelope (c, id, ts, v, seq filled) and sends it in this connection's format. */
   sendEvent(type: string, payload: object = {}, extra: { cid?: string; pri?: number } = {}): void {
     if (this.closed) return;
-    const env = buildEnvelope(type, payload, { ...dropUndefined(extra), ...envelopeIds(), seq: ++this.seq });
+    const options = envelopeIds();
+    options.seq = ++this.seq;
+    if (extra.cid !== undefined) options.cid = extra.cid;
+    if (extra.pri !== undefined) options.pri = extra.pri;
+    const env = buildEnvelope(type, payload, options);
     this.sendEnvelope(env as Envelope);
   }
 
@@ -183,10 +187,4 @@ export class Connection {
     if (this.pendingEncrypted > 0 && this.chain) void this.chain.then(end);
     else end();
   }
-}
-
-function dropUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }

@@ -90,6 +90,11 @@ export class EventHub {
    * Calls every listener; a listener that throws or rejects is reported to `onListenerError`
    * (which answers HANDLER_ERROR for messages) and the others still run.
    */
+  /** True when an `emit` of this kind reaches anyone (a listener, or `events()`/`drainInbound`). */
+  wants(name: keyof ServerEventMap): boolean {
+    return this.recording || this.listeners[name].size > 0;
+  }
+
   emit(event: ServerEvent): void {
     if (this.recording) this.queue.push(event);
     const set = this.listeners[event.type] as Set<Listener<ServerEvent>>;

@@ -244,6 +244,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
         features: this.features,
       }),
     );
+    // The event (and its info snapshot) is built only when someone listens.
+    if (!this.events.wants('connect')) return;
     this.events.emit({
       type: 'connect',
       connId: conn.id,

@@ -24,7 +24,7 @@ let isoText = '';
  * @example
  * buildEnvelope('tick', payload, { ...envelopeIds(), seq: 1 });
  */
-export function envelopeIds(now = Date.now()): Pick<BuildOptions, 'id' | 'ts' | 'now'> {
+export function envelopeIds(now = Date.now()): BuildOptions {
   if (now !== isoMs) {
     isoMs = now;
     isoText = new Date(now).toISOString();
@@ -44,18 +44,17 @@ export function envelopeIds(now = Date.now()): Pick<BuildOptions, 'id' | 'ts' | 
  * toPublication('prices', 42);                                     // t: 'publication', p: { topic, data: 42 }
  */
 export function toPublication(topic: string | undefined, data: unknown): Envelope {
+  // Ids from the pooled random source and the per-millisecond ISO text (buildEnvelope's defaults
+  // draw crypto randomness per id: most of a publication's JS cost at 100 subscribers).
+  const ids = envelopeIds();
   if (isEvent(data)) {
     const type = (data.t ?? data.type) as string;
     const payload = data.p ?? data.payload ?? {};
-    const pri = typeof data.pri === 'number' ? data.pri : undefined;
-    return buildEnvelope(
-      type,
-      payload as Record<string, unknown>,
-      pri === undefined ? {} : { pri },
-    ) as Envelope;
+    if (typeof data.pri === 'number') ids.pri = data.pri;
+    return buildEnvelope(type, payload as Record<string, unknown>, ids) as Envelope;
   }
-  if (topic === undefined) return buildEnvelope('broadcast', { data: data ?? null }) as Envelope;
-  return buildEnvelope('publication', { topic, data: data ?? null }) as Envelope;
+  if (topic === undefined) return buildEnvelope('broadcast', { data: data ?? null }, ids) as Envelope;
+  return buildEnvelope('publication', { topic, data: data ?? null }, ids) as Envelope;
 }
 
 function isEvent(data: unknown): data is Record<string, unknown> {

@@ -76,7 +76,15 @@ export class UwsTransport<C> implements Transport {
     return new Promise((resolve, reject) => {
       this.app.listen(this.config.host, this.config.port, (socket) => {
         if (!socket) {
-          reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}`));
+          // uWS v20.30 binds without SO_REUSEADDR: a port whose connections closed less than ~60 s
+          // ago is still held in TIME_WAIT, which looks exactly like "in use". Say both.
+          const where = `${this.config.host}:${this.config.port}`;
+          reject(
+            new Error(
+              `cannot listen on ${where}: the port is in use, or held in TIME_WAIT for up to 60 s ` +
+                'after a previous server on it closed live connections (uWebSockets.js does not set SO_REUSEADDR)',
+            ),
+          );
           return;
         }
         this.listenSocket = socket;
@@ -139,30 +147,39 @@ export class UwsTransport<C> implements Transport {
     const key = req.getHeader('sec-websocket-key');
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
+    let decided: C | Promise<C>;
+    try {
+      decided = this.handlers.upgrade(info);
+    } catch {
+      res.cork(() => res.writeStatus('500 Internal Server Error').end());
+      return;
+    }
+    if (!(decided instanceof Promise)) {
+      // Decided inside the callback (the common case): upgrade at once, no abort handler needed.
+      res.cork(() =>
+        res.upgrade<SocketData<C>>({ context: decided, handle: undefined }, key, protocol, extensions, ctx),
+      );
+      return;
+    }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
     });
-    const finish = (context: C) => {
-      if (aborted) {
-        this.handlers.upgradeAborted(context);
-        return;
-      }
-      // `handle` declared up front so adding it at open keeps the user data's shape (no property store).
-      res.cork(() =>
-        res.upgrade<SocketData<C>>({ context, handle: undefined }, key, protocol, extensions, ctx),
-      );
-    };
-    const fail = () => {
-      if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
-    };
-    try {
-      const decided = this.handlers.upgrade(info);
-      if (decided instanceof Promise) decided.then(finish, fail);
-      else finish(decided);
-    } catch {
-      fail();
-    }
+    decided.then(
+      (context) => {
+        if (aborted) {
+          this.handlers.upgradeAborted(context);
+          return;
+        }
+        // `handle` declared up front so adding it at open keeps the user data's shape (no property store).
+        res.cork(() =>
+          res.upgrade<SocketData<C>>({ context, handle: undefined }, key, protocol, extensions, ctx),
+        );
+      },
+      () => {
+        if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
+      },
+    );
   }
 
   private onHttp(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
