@@ -13,15 +13,11 @@ import { type PlaygroundServer, startPlaygroundServer } from './support/playgrou
 const ARTIFACTS = join(ROOT, 'test/e2e/artifacts');
 
 /**
- * Recovery and presence are wired into the reference server in a later issue; until its
- * `server_hello` advertises a feature, the test that needs it is skipped with a visible line (and
- * runs in full as soon as the server advertises it).
+ * `wse-server --dev` always advertises recovery and presence in `server_hello`; a server that
+ * stops doing so fails the test that needs the feature (it used to be skipped).
  */
-async function requireFeature(page: PlaygroundPage, feature: string, ctx: { skip(note?: string): void }) {
-  if ((await page.features()).includes(feature)) return;
-  const note = `server_hello does not advertise "${feature}" yet (ref-server README, "Seams for later issues")`;
-  console.log(`SKIPPED: ${note}`);
-  ctx.skip(note);
+async function expectFeature(page: PlaygroundPage, feature: string): Promise<void> {
+  expect(await page.features(), `server_hello advertises "${feature}"`).toContain(feature);
 }
 const TEST_MS = 60_000;
 
@@ -90,12 +86,12 @@ describe.skipIf(!browserAvailable())('playground in chromium', () => {
 
   it(
     'two users see each other in the presence list, and leave it',
-    async (ctx) => {
+    async () => {
       const ada = await tab('ada');
       const bob = await tab('bob');
       await ada.connect();
       await bob.connect();
-      await requireFeature(ada, 'presence', ctx);
+      await expectFeature(ada, 'presence');
       await ada.subscribe('room:presence');
       await bob.subscribe('room:presence');
       await ada.waitForPresence('room:presence', ['ada', 'bob']);
@@ -200,12 +196,12 @@ describe.skipIf(!browserAvailable())('playground in chromium', () => {
 
   it(
     'drop connection: recovery delivers the missed messages exactly once (screenshot: artifacts/playground.png)',
-    async (ctx) => {
+    async () => {
       const ann = await tab('ann');
       const ben = await tab('ben');
       await ann.connect();
       await ben.connect();
-      await requireFeature(ann, 'recovery', ctx);
+      await expectFeature(ann, 'recovery');
       await ann.subscribe('room:recover');
       await ben.subscribe('room:recover');
       await ben.publish('room:recover', 'before the drop');

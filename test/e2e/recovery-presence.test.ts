@@ -1,83 +1,34 @@
 // Message recovery and presence end to end: the real @wse/core-client against the real
 // @wse/ref-server on 127.0.0.1, through a TCP proxy that can cut every socket mid-stream, refuse
 // connections for a while, or swap the server behind it (a restart on the same address).
-import net from 'node:net';
 import { createClient, type WebSocketConstructor, type WSEClient } from '@wse/core-client';
-import { WSEServer, type WSEServerOptions } from '@wse/ref-server';
-import { SignJWT } from 'jose';
+import type { WSEServerOptions } from '@wse/ref-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import {
+  SECRET,
+  token as signToken,
+  startProxy as startTestProxy,
+  startServer as startTestServer,
+  type TestProxy,
+  type TestServer,
+} from '../support/wse-server';
 
-const SECRET = 'recovery-presence-e2e-secret-0123456789';
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
 });
 
-async function startServer(options: WSEServerOptions = {}): Promise<{ server: WSEServer; port: number }> {
-  const server = new WSEServer({
-    host: '127.0.0.1',
-    port: 0,
-    logLevel: 'silent',
-    auth: false,
-    recovery: { bufferSize: 2048, maxMessages: 2000 },
-    ...options,
-  });
-  const port = await server.start();
-  cleanup.push(() => server.stop());
-  return { server, port };
+async function startServer(options: WSEServerOptions = {}): Promise<TestServer> {
+  const started = await startTestServer({ recovery: { bufferSize: 2048, maxMessages: 2000 }, ...options });
+  cleanup.push(() => started.server.stop());
+  return started;
 }
 
-interface Proxy {
-  url: string;
-  target: { port: number };
-  /** Destroys every open connection (the client sees 1006) and refuses new ones until `up()`. */
-  down(): void;
-  up(): void;
-  /** Destroys every open connection, keeps accepting. */
-  cut(): void;
-}
-
-async function startProxy(port: number): Promise<Proxy> {
-  const target = { port };
-  const open = new Set<net.Socket>();
-  let accepting = true;
-  const proxy = net.createServer((socket) => {
-    if (!accepting) {
-      socket.destroy();
-      return;
-    }
-    const upstream = net.connect(target.port, '127.0.0.1');
-    open.add(socket).add(upstream);
-    socket.pipe(upstream).pipe(socket);
-    const kill = () => {
-      socket.destroy();
-      upstream.destroy();
-      open.delete(socket);
-      open.delete(upstream);
-    };
-    for (const s of [socket, upstream]) {
-      s.on('error', kill);
-      s.on('close', kill);
-    }
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise((r) => proxy.close(r)));
-  const cut = () => {
-    for (const s of [...open]) s.destroy();
-  };
-  return {
-    url: `ws://127.0.0.1:${(proxy.address() as net.AddressInfo).port}/wse`,
-    target,
-    cut,
-    down: () => {
-      accepting = false;
-      cut();
-    },
-    up: () => {
-      accepting = true;
-    },
-  };
+async function startProxy(port: number): Promise<TestProxy> {
+  const proxy = await startTestProxy(port);
+  cleanup.push(() => proxy.close());
+  return proxy;
 }
 
 /** A `ws` WebSocket that records every JSON text frame it receives and sends. */
@@ -281,13 +232,7 @@ describe('presence, real clients against the real server', () => {
   it('a user with two tabs joins once and leaves once; members and stats match the events', async () => {
     const { server, port } = await startServer({ auth: { secret: SECRET }, presence: {} });
     const url = `ws://127.0.0.1:${port}/wse`;
-    const token = (sub: string) => () =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(sub)
-        .setIssuedAt()
-        .setExpirationTime('1h')
-        .sign(new TextEncoder().encode(SECRET));
+    const token = (sub: string) => () => signToken(sub);
     const bob = client(url, { token: token('bob') });
     const events: string[] = [];
     bob.on('presence', (ev) => {

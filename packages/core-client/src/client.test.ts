@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
 import { createClient, type WSEClient } from './client';
 import { ManualClock } from './env/manual-clock';
@@ -196,6 +196,67 @@ describe('WSEClient: reconnect, heartbeat, environment', () => {
     }
     await settle();
     expect(client.getSnapshot()).toMatchObject({ state: 'connected', endpoint: 'memory://good' });
+  });
+});
+
+describe('WSEClient: quality (a lazy chunk fetched when a session comes up)', () => {
+  it('turns PONG round trips into latency and a quality level', async () => {
+    const { client, clock } = setup({ pingInterval: 1_000 });
+    const levels: string[] = [];
+    client.on('quality', (ev) => levels.push(ev.level));
+    await connected(client);
+    await vi.dynamicImportSettled();
+    expect(client.getSnapshot()).toMatchObject({ quality: 'unknown', latency: { last: null } });
+    await advance(clock, 3_000, 1_000); // own pings every second, answered at once
+    expect(client.getSnapshot().latency.last).toBe(0);
+    expect(client.getSnapshot().quality).not.toBe('unknown');
+    expect(levels).toEqual([client.getSnapshot().quality]);
+  });
+});
+
+describe('WSEClient: circuit breaker with a single endpoint', () => {
+  /** Refuses every upgrade until `upAt`; returns the clock times of the attempts. */
+  async function outage(options: Partial<ClientOptions>, upAt: number) {
+    const server = new FakeWSEServer();
+    const clock = new ManualClock(0);
+    const attempts: number[] = [];
+    server.memory.refuse = () => {
+      attempts.push(clock.now());
+      return clock.now() < upAt;
+    };
+    const client = createClient({
+      endpoints: 'memory://only',
+      ...options,
+      env: { clock, random: () => 0.5, transport: server.factory, environment: new ManualEnvironment() },
+    });
+    void client.connect();
+    const circuits = new Set<string>();
+    for (let t = 0; t < 120_000 && client.getSnapshot().state !== 'connected'; t += 250) {
+      await settle();
+      circuits.add(client.getSnapshot().circuit);
+      clock.advance(250);
+    }
+    await settle();
+    return { client, attempts, circuits };
+  }
+
+  it('an open breaker never delays a reconnect beyond the backoff max (default 20 s, not 30 s)', async () => {
+    // Attempts at 0, 250, 750, 1750, 3750 (backoff 0.5 × 500 × 2^n) fail: the 5th opens the breaker.
+    const { client, attempts, circuits } = await outage({}, 5_000);
+    expect(circuits.has('open')).toBe(true);
+    expect(attempts.slice(0, 5)).toEqual([0, 250, 750, 1_750, 3_750]);
+    expect(attempts[5]! - attempts[4]!).toBe(20_000); // capped at reconnect.maxMs
+    expect(client.getSnapshot()).toMatchObject({ state: 'connected', circuit: 'closed' });
+  });
+
+  it('follows a smaller reconnect.maxMs, and caps an explicit resetTimeoutMs too', async () => {
+    const { client, attempts } = await outage(
+      { reconnect: { baseMs: 50, maxMs: 300 }, circuitBreaker: { resetTimeoutMs: 60_000 } },
+      2_000,
+    );
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(500); // 300 ms, rounded up to the 250 ms steps
+    expect(client.getSnapshot().state).toBe('connected');
   });
 });
 

@@ -5,11 +5,12 @@
  * @module
  */
 
+import { Leases } from './client/leases';
 import { ClientRuntime } from './client/runtime';
 import type { ConnectionState } from './connection/machine';
 import { TransportError } from './errors';
 import type { PresenceMembers } from './presence/presence-state';
-import { uuidv7 } from './protocol/envelope';
+import { buildEnvelope, uuidv7 } from './protocol/envelope';
 import type { StoreListener } from './store';
 import type {
   ClientEvents,
@@ -39,6 +40,31 @@ export type MessageMap = Record<string, object>;
 /** The default map: any type, payload an object with unknown fields. */
 export type AnyMessages = Record<string, Record<string, unknown>>;
 
+/**
+ * How long a connection or topic lease outlives its last user, in ms (see {@link WSEClient.retain}).
+ *
+ * @example
+ * ```ts
+ * const release = client.retain({ lingerMs: DEFAULT_LINGER_MS });
+ * ```
+ */
+export const DEFAULT_LINGER_MS = 1000;
+
+/**
+ * Options of {@link WSEClient.retain}.
+ *
+ * @example
+ * ```ts
+ * const options: RetainOptions = { lingerMs: 500 };
+ * ```
+ */
+export interface RetainOptions {
+  /** Delay between the last release and the stop; default {@link DEFAULT_LINGER_MS}. */
+  lingerMs?: number;
+}
+
+const ignore = (): void => {};
+
 type AnyListener = (...args: never[]) => void;
 type EmitterListener = (...args: unknown[]) => void;
 
@@ -60,26 +86,30 @@ type EmitterListener = (...args: unknown[]) => void;
  * ```
  */
 export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncIterable<ClientMessage> {
-  private readonly rt: ClientRuntime;
-  private readonly waiters = new Set<{ resolve(): void; reject(e: unknown): void }>();
+  readonly #rt: ClientRuntime;
+  readonly #waiters = new Set<{ resolve(): void; reject(e: unknown): void }>();
+  readonly #leases: Leases;
 
   constructor(options: ClientOptions) {
-    this.rt = new ClientRuntime(options);
-    let last = this.rt.store.getSnapshot().state;
-    this.rt.store.subscribe((s) => {
+    this.#rt = new ClientRuntime(options);
+    this.#leases = new Leases(this.#rt.resolved.clock);
+    // Bound, so `useSyncExternalStore(client.subscribe, client.getSnapshot)` works unbound.
+    this.subscribe = this.subscribe.bind(this) as this['subscribe'];
+    let last = this.#rt.store.getSnapshot().state;
+    this.#rt.store.subscribe((s) => {
       if (s.state === last) return;
       last = s.state;
-      this.settleWaiters(s.state);
+      this.#settleWaiters(s.state);
     });
     if (options.topics && options.topics.length > 0)
-      void this.rt.topics.subscribe(options.topics).catch(() => {});
+      void this.#rt.topics.subscribe(options.topics).catch(() => {});
   }
 
   /** Listens to a client event (`state`, `error`, `presence`, …) or an application message type. */
   on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   on<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   on(event: string, listener: AnyListener): this {
-    this.rt.emitter.on(event, listener as EmitterListener);
+    this.#rt.emitter.on(event, listener as EmitterListener);
     return this;
   }
 
@@ -87,7 +117,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   once<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   once<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   once(event: string, listener: AnyListener): this {
-    this.rt.emitter.once(event, listener as EmitterListener);
+    this.#rt.emitter.once(event, listener as EmitterListener);
     return this;
   }
 
@@ -95,7 +125,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   off<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   off<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   off(event: string, listener: AnyListener): this {
-    this.rt.emitter.off(event, listener as EmitterListener);
+    this.#rt.emitter.off(event, listener as EmitterListener);
     return this;
   }
 
@@ -105,13 +135,96 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * the server is unreachable it keeps retrying and the promise stays pending.
    */
   connect(): Promise<void> {
-    this.rt.stream.reopen();
-    const state = this.rt.driver.state;
-    if (state === 'connected') return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => this.waiters.add({ resolve, reject }));
-    if (state === 'closed' || state === 'failed' || state === 'idle')
-      this.rt.driver.dispatch({ type: 'CONNECT' });
+    return this.#rt.driver.state === 'connected' ? Promise.resolve() : this.#until('CONNECT');
+  }
+
+  /**
+   * Drops the socket (if any) and connects again at once, with no backoff; resolves on the next
+   * `server_hello`. Unlike `close()` + `connect()`, nothing is rejected: pending requests keep
+   * their timeouts, queued sends flush after the new `server_hello`, topics are re-subscribed
+   * (with recovery).
+   *
+   * @example
+   * ```ts
+   * await client.reconnect();
+   * ```
+   */
+  reconnect(): Promise<void> {
+    return this.#until('RECONNECT');
+  }
+
+  #until(type: 'CONNECT' | 'RECONNECT'): Promise<void> {
+    this.#rt.stream.reopen();
+    const done = new Promise<void>((resolve, reject) => this.#waiters.add({ resolve, reject }));
+    this.#rt.driver.dispatch({ type });
     return done;
+  }
+
+  /**
+   * Keeps the client connected while at least one lease is held: the first `retain()` connects,
+   * the client closes `lingerMs` after the last release — unless it is retained again in between
+   * (a StrictMode remount keeps the one socket). Returns the release function (idempotent).
+   *
+   * @example
+   * ```ts
+   * const release = client.retain({ lingerMs: 1000 });
+   * // … later
+   * release(); // closes a second later unless someone retains again
+   * ```
+   */
+  retain(options: RetainOptions = {}): () => void {
+    return this.#leases.take('', options.lingerMs ?? DEFAULT_LINGER_MS, () => {
+      this.connect().catch(ignore);
+      return () => void this.close();
+    }).release;
+  }
+
+  /**
+   * A ref-counted topic subscription: the first lease subscribes, the unsubscribe goes out
+   * `lingerMs` after the last release. A later lease that brings presence data the subscription
+   * lacks re-subscribes with it (joins); one with `trackPresence` starts presence tracking.
+   * Returns the release function (idempotent).
+   *
+   * @example
+   * ```ts
+   * const release = client.retainTopic('room:1', { presence: { name: 'Ada' } });
+   * const off = client.onTopic('room:1', (m) => console.log(m.payload));
+   * // on unmount
+   * off();
+   * release();
+   * ```
+   */
+  retainTopic(topic: string, options: SubscribeOptions & RetainOptions = {}): () => void {
+    const { lingerMs = DEFAULT_LINGER_MS, ...sub } = options;
+    const wanted = sub.presence === undefined ? '' : JSON.stringify(sub.presence);
+    const { lease, started, release } = this.#leases.take(`t:${topic}`, lingerMs, () => () => {
+      this.unsubscribe([topic]).catch(ignore);
+    });
+    if (started || (wanted !== '' && wanted !== lease.joined)) {
+      if (wanted !== '') lease.joined = wanted;
+      this.subscribeTopics([topic], sub).catch(ignore);
+    } else if (sub.trackPresence) this.trackPresence(topic);
+    return release;
+  }
+
+  /**
+   * Calls `handler` for every application message published to `topic` (routed by its `tp`
+   * stamp); returns the function that stops it.
+   *
+   * @example
+   * ```ts
+   * const off = client.onTopic('room:1', (m) => console.log(m.type, m.payload));
+   * ```
+   */
+  onTopic<P = Record<string, unknown>>(
+    topic: string,
+    handler: (message: ClientMessage<P>) => void,
+  ): () => void {
+    const listener = (m: ClientMessage): void => {
+      if (m.topic === topic) handler(m as ClientMessage<P>);
+    };
+    this.#rt.emitter.on('*', listener);
+    return () => void this.#rt.emitter.off('*', listener);
   }
 
   /**
@@ -119,13 +232,13 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * messages stay queued (and stored) for the next `connect()`.
    */
   async close(): Promise<void> {
-    this.rt.driver.dispatch({ type: 'CLOSE' });
+    this.#rt.driver.dispatch({ type: 'CLOSE' });
     const err = new TransportError('CLIENT_CLOSED', 'client closed');
-    this.rt.requests.rejectAll(err);
-    this.rt.outbound.stop();
-    this.rt.stream.end();
-    this.settleWaiters('closed');
-    await this.rt.queue?.flush().catch(() => {});
+    this.#rt.requests.rejectAll(err);
+    this.#rt.outbound.stop();
+    this.#rt.stream.end();
+    this.#settleWaiters('closed');
+    await this.#rt.queue?.flush().catch(() => {});
   }
 
   /** Store contract: listen to snapshot changes; returns the unsubscribe function. */
@@ -136,7 +249,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     arg: StoreListener<ClientSnapshot> | readonly string[],
     options?: SubscribeOptions,
   ): (() => void) | Promise<SubscriptionResult> {
-    if (typeof arg === 'function') return this.rt.store.subscribe(arg);
+    if (typeof arg === 'function') return this.#rt.store.subscribe(arg);
     return this.subscribeTopics(arg, options);
   }
 
@@ -147,15 +260,15 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    */
   subscribeTopics(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
     const track = options.presence !== undefined || options.trackPresence === true;
-    for (const t of topics) if (track) this.rt.presence.track(t);
-    this.lazyConnect();
-    return this.rt.topics.subscribe(topics, options);
+    for (const t of topics) if (track) this.#rt.presence.track(t);
+    this.#lazyConnect();
+    return this.#rt.topics.subscribe(topics, options);
   }
 
   /** Unsubscribes; forgets the topics' recovery positions and presence. */
   unsubscribe(topics: readonly string[]): Promise<SubscriptionResult> {
-    for (const t of topics) this.rt.presence.untrack(t);
-    return this.rt.topics.unsubscribe(topics);
+    for (const t of topics) this.#rt.presence.untrack(t);
+    return this.#rt.topics.unsubscribe(topics);
   }
 
   /**
@@ -164,9 +277,9 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * the queue is disabled, `ProtocolError` when the payload cannot be encoded.
    */
   send<T extends keyof M & string>(type: T, payload: M[T], options: SendOptions = {}): string {
-    const id = uuidv7(this.rt.resolved.clock.now());
-    this.rt.outbound.send({ id, type, payload, priority: options.priority ?? 5 });
-    this.lazyConnect();
+    const id = uuidv7(this.#rt.resolved.clock.now());
+    this.#rt.outbound.send({ id, type, payload, priority: options.priority ?? 5 });
+    this.#lazyConnect();
     return id;
   }
 
@@ -179,19 +292,19 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     payload: M[T],
     options: RequestOptions = {},
   ): Promise<R> {
-    const { cid, promise } = this.rt.requests.create(options.timeoutMs ?? this.rt.requestTimeout(), type);
+    const { cid, promise } = this.#rt.requests.create(options.timeoutMs ?? this.#rt.requestTimeout(), type);
     try {
-      this.rt.outbound.send({
-        id: uuidv7(this.rt.resolved.clock.now()),
+      this.#rt.outbound.send({
+        id: uuidv7(this.#rt.resolved.clock.now()),
         type,
         payload,
         priority: options.priority ?? 5,
         cid,
       });
     } catch (err) {
-      this.rt.requests.reject(cid, err as TransportError);
+      this.#rt.requests.reject(cid, err as TransportError);
     }
-    this.lazyConnect();
+    this.#lazyConnect();
     return promise.then((env) => env.p as R);
   }
 
@@ -201,20 +314,54 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   }
 
   /**
-   * The current members of `topic`, kept current from presence events. Starts tracking the
-   * topic on first call (a full state is fetched when the topic is subscribed).
+   * The current members of `topic` (`{}` when not tracked): a read with no side effect, the same
+   * object until the members change. Tracking starts with `subscribe(topics, { presence })`,
+   * `subscribe(topics, { trackPresence: true })` or {@link WSEClient.trackPresence}.
+   *
+   * @example
+   * ```ts
+   * Object.keys(client.presence('room:1')); // ['ada', 'bob']
+   * ```
    */
   presence(topic: string): PresenceMembers {
-    if (!this.rt.presence.isTracked(topic)) {
-      this.rt.presence.track(topic);
-      if (this.rt.topics.topics.includes(topic) && this.rt.driver.canSend) this.rt.presence.sync(topic);
-    }
-    return this.rt.presence.members(topic);
+    return this.#rt.presence.members(topic);
+  }
+
+  /**
+   * Starts keeping `presence(topic)` current (idempotent): the full state is queried now when the
+   * topic is subscribed and connected, else after its subscribe reply; `'presence'` events follow.
+   *
+   * @example
+   * ```ts
+   * client.trackPresence('room:1');
+   * client.on('presence', (ev) => ev.topic === 'room:1' && render(ev.members));
+   * ```
+   */
+  trackPresence(topic: string): void {
+    const p = this.#rt.presence;
+    if (p.isTracked(topic)) return;
+    p.track(topic);
+    if (this.#rt.topics.topics.includes(topic) && this.#rt.driver.canSend) p.sync(topic);
+  }
+
+  /**
+   * Replaces this user's presence data on a subscribed topic (`presence_update {topic, data}`);
+   * subscribers, this client included, get a `presence_update`. The data is also what later
+   * re-subscribes join with. Not connected: the next re-subscribe carries it.
+   *
+   * @example
+   * ```ts
+   * client.updatePresence('room:1', { name: 'Ada', typing: true });
+   * ```
+   */
+  updatePresence(topic: string, data: Record<string, unknown>): void {
+    this.#rt.topics.setPresence(topic, data);
+    this.#rt.trySend(buildEnvelope('presence_update', { topic, data }));
   }
 
   /** Asks the server for `{ num_users, num_connections }` of a topic. */
   async presenceStats(topic: string): Promise<{ num_users: number; num_connections: number }> {
-    const reply = await this.rt.query('presence_stats', { topic });
+    const reply = await this.#rt.query('presence_stats', { topic });
     return {
       num_users: Number(reply.p.num_users) || 0,
       num_connections: Number(reply.p.num_connections) || 0,
@@ -222,32 +369,32 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   }
 
   /** Store contract: the current immutable snapshot (same object until something changes). */
-  getSnapshot = (): ClientSnapshot => this.rt.store.getSnapshot();
+  getSnapshot = (): ClientSnapshot => this.#rt.store.getSnapshot();
 
   /** What the server said at the last `server_hello` (`null` before the first). */
   get session(): SessionInfo | null {
-    return this.rt.session;
+    return this.#rt.session;
   }
 
   /** Async iteration over every application message until `close()`. */
   [Symbol.asyncIterator](): AsyncIterator<ClientMessage> {
-    return this.rt.stream.iterate();
+    return this.#rt.stream.iterate();
   }
 
-  private lazyConnect(): void {
-    if (this.rt.options.lazyConnect === false || this.rt.driver.state !== 'idle') return;
+  #lazyConnect(): void {
+    if (this.#rt.options.lazyConnect === false || this.#rt.driver.state !== 'idle') return;
     this.connect().catch(() => {});
   }
 
-  private settleWaiters(state: ConnectionState): void {
+  #settleWaiters(state: ConnectionState): void {
     if (state !== 'connected' && state !== 'closed' && state !== 'failed') return;
     const error =
-      this.rt.store.getSnapshot().lastError ?? new TransportError('CLIENT_CLOSED', `client ${state}`);
-    for (const w of this.waiters) {
+      this.#rt.store.getSnapshot().lastError ?? new TransportError('CLIENT_CLOSED', `client ${state}`);
+    for (const w of this.#waiters) {
       if (state === 'connected') w.resolve();
       else w.reject(state === 'closed' ? new TransportError('CLIENT_CLOSED', 'client closed') : error);
     }
-    this.waiters.clear();
+    this.#waiters.clear();
   }
 }
 

@@ -11,8 +11,16 @@
  * @module
  */
 
-export { type AnyMessages, createClient, type MessageMap, WSEClient } from './client';
+export {
+  type AnyMessages,
+  createClient,
+  DEFAULT_LINGER_MS,
+  type MessageMap,
+  type RetainOptions,
+  WSEClient,
+} from './client';
 export { CLIENT_DEFAULTS } from './client/options';
+export { IDLE_SNAPSHOT } from './client/runtime';
 export type { CircuitState } from './connection/circuit-breaker';
 export type { ConnectionState } from './connection/machine';
 export type { EndpointHealth, EndpointStrategy } from './endpoints/endpoint-pool';
@@ -30,7 +38,6 @@ export {
   AuthError,
   type AuthErrorCode,
   ProtocolError,
-  ProtocolErrorCode,
   type ProtocolErrorCodeValue,
   ServerError,
   TimeoutError,
@@ -41,7 +48,10 @@ export { IndexedDBQueueStorage, type IndexedDBQueueStorageOptions } from './offl
 export type { DropReason } from './offline/offline-queue';
 export { MemoryQueueStorage, type QueuedMessage, type QueueStorage } from './offline/queue-storage';
 export type { PresenceMember, PresenceMembers } from './presence/presence-state';
-export { CloseCode, type CloseCodeValue, ErrorCode, type ErrorCodeValue } from './protocol/codes';
+// The code tables (CloseCode, ErrorCode, ProtocolErrorCode and their *_INFO) are values the client
+// never reads: they live in '@wse/core-client/protocol', out of the browser's initial load. The
+// value types are enough to compare codes: `err.code === 'FORBIDDEN'` is checked.
+export type { CloseCodeValue, ErrorCodeValue } from './protocol/codes';
 export type { Envelope, Priority } from './protocol/envelope';
 export type { QualityLevel } from './quality/quality-monitor';
 export { SnapshotStore, type StoreListener } from './store';

@@ -42,43 +42,42 @@ function freeze<T extends object>(value: T): T {
  * ```
  */
 export class SnapshotStore<T extends object> {
-  private snapshot: T;
-  private readonly listeners = new Set<StoreListener<T>>();
+  #snapshot: T;
+  readonly #listeners = new Set<StoreListener<T>>();
 
-  constructor(
-    initial: T,
-    private readonly onListenerError: (error: unknown) => void = () => {},
-  ) {
-    this.snapshot = freeze({ ...initial });
+  readonly #onListenerError: (error: unknown) => void;
+  constructor(initial: T, onListenerError: (error: unknown) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+    this.#snapshot = freeze({ ...initial });
   }
 
   /** The current snapshot; the same object until something changes. */
-  getSnapshot = (): T => this.snapshot;
+  getSnapshot = (): T => this.#snapshot;
 
   /** Adds a listener; returns the function that removes it (idempotent). */
   subscribe = (listener: StoreListener<T>): (() => void) => {
     const entry: StoreListener<T> = (s) => listener(s);
-    this.listeners.add(entry);
+    this.#listeners.add(entry);
     return () => {
-      this.listeners.delete(entry);
+      this.#listeners.delete(entry);
     };
   };
 
   /** Number of listeners (bindings use it to start/stop resources). */
   get size(): number {
-    return this.listeners.size;
+    return this.#listeners.size;
   }
 
   /** Merges `patch`; replaces the snapshot and notifies only when a field changed. */
   update(patch: Partial<T>): void {
-    const next = { ...this.snapshot, ...patch };
-    if (shallowEqual(next, this.snapshot)) return;
-    this.snapshot = freeze(next);
-    for (const l of [...this.listeners]) {
+    const next = { ...this.#snapshot, ...patch };
+    if (shallowEqual(next, this.#snapshot)) return;
+    this.#snapshot = freeze(next);
+    for (const l of [...this.#listeners]) {
       try {
-        l(this.snapshot);
+        l(this.#snapshot);
       } catch (error) {
-        this.onListenerError(error);
+        this.#onListenerError(error);
       }
     }
   }

@@ -1,67 +1,40 @@
-import net from 'node:net';
-import { WSEServer, type WSEServerOptions } from '@wse/ref-server';
-import { SignJWT } from 'jose';
+import type { WSEServerOptions } from '@wse/ref-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  SECRET,
+  startProxy as startTestProxy,
+  startServer as startTestServer,
+  type TestProxy,
+  type TestServer,
+  token,
+} from '../../../test/support/wse-server';
 import { createClient, type WSEClient } from '../src/client';
 import { AuthError, type WSEError } from '../src/errors';
 import { base64Encode, generateIdentityKeyPair } from '../src/protocol';
 import type { ClientOptions } from '../src/types';
 
-const SECRET = 'core-client-int-secret-0123456789';
 const cleanup: Array<() => Promise<unknown>> = [];
 
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});
 });
 
-async function startServer(
-  options: WSEServerOptions = {},
-): Promise<{ server: WSEServer; url: string; port: number }> {
-  const server = new WSEServer({ host: '127.0.0.1', port: 0, logLevel: 'silent', auth: false, ...options });
-  const port = await server.start();
-  cleanup.push(() => server.stop());
-  return { server, port, url: `ws://127.0.0.1:${port}/wse` };
+async function startServer(options: WSEServerOptions = {}): Promise<TestServer> {
+  const started = await startTestServer(options);
+  cleanup.push(() => started.server.stop());
+  return started;
 }
 
-/**
- * A fixed address in front of a server that can be replaced: uWS cannot rebind a port while the
- * previous server's closed connections sit in TIME_WAIT, so a "restart" keeps the proxy's port
- * and swaps the server behind it.
- */
-async function startProxy(): Promise<{ url: string; target: { port: number } }> {
-  const target = { port: 0 };
-  const proxy = net.createServer((socket) => {
-    const upstream = net.connect(target.port, '127.0.0.1');
-    socket.pipe(upstream).pipe(socket);
-    const kill = () => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    socket.on('error', kill);
-    upstream.on('error', kill);
-    socket.on('close', kill);
-    upstream.on('close', kill);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise((r) => proxy.close(r)));
-  const { port } = proxy.address() as net.AddressInfo;
-  return { url: `ws://127.0.0.1:${port}/wse`, target };
+async function startProxy(): Promise<TestProxy> {
+  const proxy = await startTestProxy();
+  cleanup.push(() => proxy.close());
+  return proxy;
 }
 
-function echo(server: WSEServer): void {
+function echo(server: TestServer['server']): void {
   server.on('message', (ev) => {
     if (ev.t === 'echo') server.reply(ev.connId, ev.cid, ev.p);
   });
-}
-
-async function token(sub: string, expSec = 3600): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt(now)
-    .setExpirationTime(now + expSec)
-    .sign(new TextEncoder().encode(SECRET));
 }
 
 function client(options: ClientOptions): WSEClient {
@@ -207,7 +180,7 @@ describe('core-client against the reference server', () => {
       endpoints: url,
       token: () => {
         calls += 1;
-        return token('ada', 3);
+        return token('ada', { expSec: 3 });
       },
     });
     let drops = 0;

@@ -10,13 +10,11 @@
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WSEServer } from '@wse/ref-server';
 import { build } from 'esbuild';
-import { SignJWT } from 'jose';
+import { SECRET, startServer as startTestServer, type TestServer } from '../../../test/support/wse-server';
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -189,74 +187,7 @@ export function runChild(dir: string, source: string, env: Record<string, string
 /** Resolves after `ms`. */
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An HS256 test token. */
-export function mintToken(secret: string, sub: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 3600)
-    .sign(new TextEncoder().encode(secret));
-}
-
-/** The secret every test server verifies tokens with. */
-export const SECRET = 'node-sync-test-secret-0123456789';
-
-/** A ref-server on 127.0.0.1 (`port` 0 = any free port) with auth and recovery on. */
-export async function startServer(port = 0): Promise<{ server: WSEServer; port: number; url: string }> {
-  const server = new WSEServer({
-    host: '127.0.0.1',
-    port,
-    auth: { secret: SECRET },
-    recovery: { enabled: true },
-    logLevel: 'silent',
-  });
-  const bound = await server.start();
-  return { server, port: bound, url: `ws://127.0.0.1:${bound}/wse` };
-}
-
-/**
- * A TCP forwarder that holds one address while the server behind it restarts. Needed because
- * uWebSockets.js cannot listen again on a port whose earlier connections sit in TIME_WAIT (it
- * does not set SO_REUSEADDR), so a restarted ref-server cannot take back its own port for ~60 s.
- * Upstream closes are passed through (the client sees the server's close), and while no
- * upstream listens, new connections are closed at once (the client sees a refused connect).
- */
-export async function startForwarder(targetPort: number): Promise<{
-  port: number;
-  setTarget(port: number): void;
-  close(): Promise<void>;
-}> {
-  let target = targetPort;
-  const sockets = new Set<Socket>();
-  const track = (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  };
-  const server = createNetServer((down) => {
-    track(down);
-    const up = connect(target, '127.0.0.1');
-    track(up);
-    down.pipe(up).pipe(down);
-    const kill = () => {
-      down.destroy();
-      up.destroy();
-    };
-    up.on('error', kill);
-    down.on('error', kill);
-    up.on('close', kill);
-    down.on('close', kill);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    setTarget: (port) => {
-      target = port;
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+/** A ref-server on 127.0.0.1 (`port` 0 = any free port) with auth ({@link SECRET}) and recovery on. */
+export function startServer(port = 0): Promise<TestServer> {
+  return startTestServer({ port, auth: { secret: SECRET }, recovery: { enabled: true } });
 }

@@ -4,7 +4,8 @@
  */
 import type { WSEServer } from '@wse/ref-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Child, createBundleDir, mintToken, runChild, SECRET, startServer } from './child-harness';
+import { token as mintToken } from '../../../test/support/wse-server';
+import { type Child, createBundleDir, runChild, startServer } from './child-harness';
 
 let bundle: { dir: string; cleanup: () => void };
 let server: WSEServer;
@@ -15,7 +16,7 @@ const children: Child[] = [];
 beforeAll(async () => {
   bundle = await createBundleDir();
   ({ server, url } = await startServer());
-  token = await mintToken(SECRET, 'alice');
+  token = await mintToken('alice');
   server.on('message', (ev) => {
     if (ev.t === 'get_profile')
       server.reply(ev.connId, ev.cid, { id: ev.p.id, name: 'Ada', user: ev.userId });

@@ -4,7 +4,8 @@
 import { createServer } from 'node:net';
 import type { WSEServer } from '@wse/ref-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Child, createBundleDir, mintToken, runChild, startServer } from './child-harness';
+import { token as mintToken } from '../../../test/support/wse-server';
+import { type Child, createBundleDir, runChild, startServer } from './child-harness';
 
 let bundle: { dir: string; cleanup: () => void };
 let server: WSEServer;
@@ -15,7 +16,7 @@ const children: Child[] = [];
 beforeAll(async () => {
   bundle = await createBundleDir();
   ({ server, url } = await startServer());
-  token = await mintToken('node-sync-test-secret-0123456789', 'bob');
+  token = await mintToken('bob');
   server.on('message', (ev) => {
     if (ev.t === 'fail_please') throw new Error('handler failed on purpose');
   });
@@ -108,7 +109,7 @@ describe('timeouts', () => {
 
 describe('auth and server errors', () => {
   it('a rejected token surfaces as WSEAuthError (AUTH_FAILED) without waiting for the timeout', async () => {
-    const bad = await mintToken('some-other-secret-0123456789', 'mallory');
+    const bad = await mintToken('mallory', { secret: 'some-other-secret-0123456789' });
     const c = child(
       `
       import { sync, out, errInfo } from './prelude.mjs';

@@ -12,7 +12,6 @@
  */
 
 export * from '@wse/core-client';
-export { DEFAULT_LINGER_MS } from './retain';
 export { usePresence } from './use-presence';
 export { type UseTopicOptions, useTopic } from './use-topic';
 export {

@@ -1,6 +1,5 @@
 import type { ClientPresenceEvent, PresenceMembers } from '@wse/core-client';
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
-import { retainTopic } from './retain';
 import { useWSEContext } from './wse-provider';
 
 const NO_MEMBERS: PresenceMembers = Object.freeze({}) as PresenceMembers;
@@ -20,7 +19,7 @@ const getServerSnapshot = (): PresenceMembers => NO_MEMBERS;
  */
 export function usePresence(topic: string): PresenceMembers {
   const { client, lingerMs } = useWSEContext('usePresence');
-  useEffect(() => retainTopic(client, topic, { trackPresence: true }, lingerMs), [client, topic, lingerMs]);
+  useEffect(() => client.retainTopic(topic, { trackPresence: true, lingerMs }), [client, topic, lingerMs]);
   const subscribe = useCallback(
     (onChange: () => void) => {
       const listener = (ev: ClientPresenceEvent): void => {
@@ -31,7 +30,7 @@ export function usePresence(topic: string): PresenceMembers {
     },
     [client, topic],
   );
-  // `client.presence(topic)` returns the same object until the members change.
+  // `client.presence(topic)` only reads, and returns the same object until the members change.
   const getSnapshot = useCallback(() => client.presence(topic), [client, topic]);
   return useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
 }

@@ -1,6 +1,5 @@
 import type { ClientMessage } from '@wse/core-client';
 import { useEffect } from 'react';
-import { onTopic, retainTopic } from './retain';
 import { useLatest } from './use-wse-event';
 import { useWSEContext } from './wse-provider';
 
@@ -41,9 +40,9 @@ export function useTopic<P = Record<string, unknown>>(
   const latest = useLatest(handler);
   const presenceKey = options.presence === undefined ? '' : JSON.stringify(options.presence);
   useEffect(() => {
-    const off = onTopic(client, topic, (m) => latest.current(m as ClientMessage<P>));
+    const off = client.onTopic<P>(topic, (m) => latest.current(m));
     const presence = presenceKey === '' ? undefined : (JSON.parse(presenceKey) as Record<string, unknown>);
-    const release = retainTopic(client, topic, presence ? { presence } : {}, lingerMs);
+    const release = client.retainTopic(topic, { presence, lingerMs });
     return () => {
       off();
       release();

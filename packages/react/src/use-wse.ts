@@ -2,12 +2,13 @@ import {
   type ClientOptions,
   type ClientSnapshot,
   createClient,
+  DEFAULT_LINGER_MS,
+  IDLE_SNAPSHOT,
   type MessageMap,
   type WSEClient,
   type WSEError,
 } from '@wse/core-client';
-import { useCallback, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import { DEFAULT_LINGER_MS, retainConnection, retainTopic } from './retain';
+import { useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { WSEContext } from './wse-provider';
 
 /**
@@ -62,25 +63,12 @@ export interface UseWSEResult<M extends MessageMap = MessageMap> {
   /** Topic subscription (`client.subscribeTopics`), not ref-counted: pair it with `unsubscribe`. */
   readonly subscribe: WSEClient<M>['subscribeTopics'];
   readonly unsubscribe: WSEClient<M>['unsubscribe'];
-  /** Closes the socket and connects again (topics are re-subscribed). */
+  /** `client.reconnect()`: drops the socket and connects again at once (nothing pending is rejected). */
   readonly reconnect: () => Promise<void>;
 }
 
 /** Rendered on the server and during hydration, so server HTML and the first client render agree. */
-const SERVER_SNAPSHOT: ClientSnapshot = Object.freeze({
-  state: 'idle',
-  endpoint: null,
-  connectionId: null,
-  userId: null,
-  topics: Object.freeze([]) as readonly string[],
-  quality: 'unknown',
-  latency: Object.freeze({ last: null, avg: null, p95: null }),
-  queued: 0,
-  circuit: 'closed',
-  lastError: null,
-  encrypted: false,
-});
-const getServerSnapshot = (): ClientSnapshot => SERVER_SNAPSHOT;
+const getServerSnapshot = (): ClientSnapshot => IDLE_SNAPSHOT;
 
 /**
  * Derives {@link ConnectionHealth} from a snapshot.
@@ -125,31 +113,23 @@ export function useWSE<M extends MessageMap = MessageMap>(options?: UseWSEOption
     ? (options?.lingerMs ?? DEFAULT_LINGER_MS)
     : (context?.lingerMs ?? DEFAULT_LINGER_MS);
 
-  useEffect(
-    () => (own.current === client ? retainConnection(client, lingerMs) : undefined),
-    [client, lingerMs],
-  );
+  useEffect(() => (own.current === client ? client.retain({ lingerMs }) : undefined), [client, lingerMs]);
   const topicKey = JSON.stringify(options?.topics ?? []);
   useEffect(() => {
-    const releases = (JSON.parse(topicKey) as string[]).map((t) => retainTopic(client, t, {}, lingerMs));
+    const releases = (JSON.parse(topicKey) as string[]).map((t) => client.retainTopic(t, { lingerMs }));
     return () => {
       for (const release of releases) release();
     };
   }, [client, topicKey, lingerMs]);
 
-  // `client.subscribe` is a prototype method (it also subscribes topics): call it bound.
-  const subscribe = useCallback((onChange: () => void) => client.subscribe(onChange), [client]);
-  const snapshot = useSyncExternalStore(subscribe, client.getSnapshot, getServerSnapshot);
+  const snapshot = useSyncExternalStore(client.subscribe, client.getSnapshot, getServerSnapshot);
   const actions = useMemo(
     () => ({
       send: client.send.bind(client),
       request: client.request.bind(client),
       subscribe: client.subscribeTopics.bind(client),
       unsubscribe: client.unsubscribe.bind(client),
-      reconnect: async () => {
-        await client.close();
-        await client.connect();
-      },
+      reconnect: client.reconnect.bind(client),
     }),
     [client],
   );

@@ -1,6 +1,11 @@
-import { type ClientOptions, createClient, type MessageMap, type WSEClient } from '@wse/core-client';
+import {
+  type ClientOptions,
+  createClient,
+  DEFAULT_LINGER_MS,
+  type MessageMap,
+  type WSEClient,
+} from '@wse/core-client';
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef } from 'react';
-import { DEFAULT_LINGER_MS, retainConnection } from './retain';
 
 /**
  * What {@link WSEProvider} puts in context.
@@ -67,10 +72,7 @@ export function WSEProvider<M extends MessageMap = MessageMap>(props: WSEProvide
   const own = useRef<WSEClient<MessageMap> | null>(null);
   if (!props.client && !own.current) own.current = createClient(requireOptions(options));
   const client = (props.client ?? own.current) as WSEClient<MessageMap>;
-  useEffect(
-    () => (autoConnect ? retainConnection(client, lingerMs) : undefined),
-    [client, autoConnect, lingerMs],
-  );
+  useEffect(() => (autoConnect ? client.retain({ lingerMs }) : undefined), [client, autoConnect, lingerMs]);
   const value = useMemo<WSEContextValue>(() => ({ client, lingerMs }), [client, lingerMs]);
   return <WSEContext.Provider value={value}>{children}</WSEContext.Provider>;
 }

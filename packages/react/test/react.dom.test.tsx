@@ -3,19 +3,20 @@ import { createClient, type WSEClient } from '@wse/core-client';
 import { StrictMode, useState } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { usePresence, useTopic, useWSE, useWSEEvent, WSEProvider } from '../src';
 import {
   clientOptions,
   countingSocket,
+  SECRET,
   startServer,
   subscribesTo,
   type TestServer,
   userTopics,
-} from './wse-server';
+} from '../../../test/support/wse-server';
+import { usePresence, useTopic, useWSE, useWSEEvent, WSEProvider } from '../src';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ auth: { secret: SECRET }, presence: {} });
 });
 afterAll(() => t.server.stop());
 // Every test starts from an empty server (clients of the previous test close after their linger).
@@ -68,6 +69,11 @@ function Seed() {
 function Listener({ tag, calls }: { tag: string; calls: string[] }) {
   useTopic('room', () => {});
   useWSEEvent<{ text: string }>('chat', (m) => calls.push(`${tag}:${m.payload.text}`));
+  return null;
+}
+
+function Reconnector({ into }: { into: { reconnect?: () => Promise<void> } }) {
+  into.reconnect = useWSE().reconnect;
   return null;
 }
 
@@ -138,6 +144,22 @@ describe('@wse/react against the reference server', () => {
     expect(subscribesTo(log, 'room')).toBe(1);
     expect(log.sent.filter((f) => f.t === 'subscription_update' && f.p.action === 'unsubscribe')).toEqual([]);
     expect(userTopics(t.server, 'ada')).toEqual(['room']);
+  });
+
+  it('useWSE().reconnect drops the socket and reconnects, topics re-subscribed', async () => {
+    const { WebSocket, log } = countingSocket();
+    const actions: { reconnect?: () => Promise<void> } = {};
+    render(
+      <WSEProvider options={clientOptions(t.url, 'ada', WebSocket)} lingerMs={LINGER}>
+        <Room name="Ada" />
+        <Reconnector into={actions} />
+      </WSEProvider>,
+    );
+    await waitFor(() => expect(userTopics(t.server, 'ada')).toEqual(['room']));
+    await act(() => actions.reconnect!());
+    expect(log.opened).toBe(2);
+    await waitFor(() => expect(t.server.connectionCount()).toBe(1));
+    await waitFor(() => expect(userTopics(t.server, 'ada')).toEqual(['room']));
   });
 
   it('opens no socket during server rendering', async () => {

@@ -15,6 +15,5 @@
 
 export * from '@wse/core-client';
 export { presenceStore } from './presence-store';
-export { DEFAULT_LINGER_MS } from './retain';
 export { type TopicStoreOptions, topicStore } from './topic-store';
 export { holdConnection, type StoreOptions, wseStore } from './wse-store';

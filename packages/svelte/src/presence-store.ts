@@ -1,6 +1,5 @@
 import type { ClientPresenceEvent, MessageMap, PresenceMembers, WSEClient } from '@wse/core-client';
 import { type Readable, readable } from 'svelte/store';
-import { DEFAULT_LINGER_MS, retainTopic } from './retain';
 import { holdConnection, type StoreOptions } from './wse-store';
 
 /**
@@ -29,12 +28,7 @@ export function presenceStore<M extends MessageMap>(
     };
     client.on('presence', listener);
     const release = holdConnection(client, options);
-    const releaseTopic = retainTopic(
-      client,
-      topic,
-      { trackPresence: true },
-      options.lingerMs ?? DEFAULT_LINGER_MS,
-    );
+    const releaseTopic = client.retainTopic(topic, { trackPresence: true, lingerMs: options.lingerMs });
     set(client.presence(topic));
     return () => {
       client.off('presence', listener);

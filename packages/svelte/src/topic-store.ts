@@ -1,6 +1,5 @@
 import type { ClientMessage, MessageMap, WSEClient } from '@wse/core-client';
 import { type Readable, readable } from 'svelte/store';
-import { DEFAULT_LINGER_MS, onTopic, retainTopic } from './retain';
 import { holdConnection, type StoreOptions } from './wse-store';
 
 /**
@@ -41,16 +40,14 @@ export function topicStore<P = Record<string, unknown>, M extends MessageMap = M
   return readable<ReadonlyArray<ClientMessage<P>>>([], (set) => {
     let messages: ReadonlyArray<ClientMessage<P>> = [];
     set(messages);
-    const off = onTopic(client, topic, (m) => {
-      messages = [...messages, m as ClientMessage<P>].slice(-limit);
+    const off = client.onTopic<P>(topic, (m) => {
+      messages = [...messages, m].slice(-limit);
       set(messages);
     });
     const release = holdConnection(client, options);
-    const presence = options.presence ? { presence: options.presence } : {};
+    const { presence, lingerMs } = options;
     const releaseTopic =
-      typeof window === 'undefined'
-        ? () => {}
-        : retainTopic(client, topic, presence, options.lingerMs ?? DEFAULT_LINGER_MS);
+      typeof window === 'undefined' ? () => {} : client.retainTopic(topic, { presence, lingerMs });
     return () => {
       off();
       releaseTopic();

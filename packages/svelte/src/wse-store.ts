@@ -1,6 +1,5 @@
 import type { ClientSnapshot, MessageMap, WSEClient } from '@wse/core-client';
 import { type Readable, readable } from 'svelte/store';
-import { DEFAULT_LINGER_MS, retainConnection } from './retain';
 
 /**
  * Options shared by every store.
@@ -33,7 +32,7 @@ export function holdConnection<M extends MessageMap>(
   options: StoreOptions,
 ): () => void {
   if (options.autoConnect === false || typeof window === 'undefined') return () => {};
-  return retainConnection(client, options.lingerMs ?? DEFAULT_LINGER_MS);
+  return client.retain({ lingerMs: options.lingerMs });
 }
 
 /**
@@ -56,7 +55,7 @@ export function wseStore<M extends MessageMap>(
 ): Readable<ClientSnapshot> {
   return readable(client.getSnapshot(), (set) => {
     set(client.getSnapshot());
-    const stop = client.subscribe((s: ClientSnapshot) => set(s));
+    const stop = client.subscribe(set);
     const release = holdConnection(client, options);
     return () => {
       stop();

@@ -2,20 +2,21 @@ import { render, screen, waitFor } from '@testing-library/svelte';
 import { createClient, type WSEClient } from '@wse/core-client';
 import { get } from 'svelte/store';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { topicStore, wseStore } from '../src';
-import Room from './Room.svelte';
 import {
   clientOptions,
   countingSocket,
+  SECRET,
   startServer,
   subscribesTo,
   type TestServer,
   userTopics,
-} from './wse-server';
+} from '../../../test/support/wse-server';
+import { topicStore, wseStore } from '../src';
+import Room from './Room.svelte';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ auth: { secret: SECRET }, presence: {} });
 });
 afterAll(() => t.server.stop());
 beforeEach(() => waitFor(() => expect(t.server.connectionCount()).toBe(0)));

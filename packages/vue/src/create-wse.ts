@@ -1,6 +1,19 @@
-import { type ClientOptions, createClient, type MessageMap, type WSEClient } from '@wse/core-client';
-import { type App, getCurrentInstance, type InjectionKey, inject, onMounted, onScopeDispose } from 'vue';
-import { DEFAULT_LINGER_MS, retainConnection } from './retain';
+import {
+  type ClientOptions,
+  createClient,
+  DEFAULT_LINGER_MS,
+  type MessageMap,
+  type WSEClient,
+} from '@wse/core-client';
+import {
+  type App,
+  getCurrentInstance,
+  type InjectionKey,
+  inject,
+  markRaw,
+  onMounted,
+  onScopeDispose,
+} from 'vue';
 
 /**
  * What the plugin provides to the composables.
@@ -61,7 +74,8 @@ export function createWSE(options: CreateWSEOptions): {
   install(app: App): void;
 } {
   const { autoConnect = true, lingerMs = DEFAULT_LINGER_MS, ...rest } = options;
-  const client = 'client' in rest ? rest.client : createClient(rest);
+  // markRaw: the client keeps JS private (#) state, which a reactive proxy cannot reach.
+  const client = markRaw('client' in rest ? rest.client : createClient(rest));
   const binding: WSEBinding = { client, lingerMs, autoConnect };
   return { client, install: (app) => void app.provide(WSE_KEY, binding) };
 }
@@ -86,7 +100,7 @@ export function useWSEBinding(composable: string): WSEBinding {
  *
  * @example
  * ```ts
- * whileMounted(() => retainTopic(client, 'news'));
+ * whileMounted(() => client.retainTopic('news'));
  * ```
  */
 export function whileMounted(start: () => () => void): void {
@@ -111,5 +125,6 @@ export function whileMounted(start: () => () => void): void {
  * ```
  */
 export function useConnection(binding: WSEBinding): void {
-  if (binding.autoConnect) whileMounted(() => retainConnection(binding.client, binding.lingerMs));
+  const { client, lingerMs } = binding;
+  if (binding.autoConnect) whileMounted(() => client.retain({ lingerMs }));
 }

@@ -22,7 +22,6 @@ export {
   type WSEBinding,
   whileMounted,
 } from './create-wse';
-export { DEFAULT_LINGER_MS } from './retain';
 export { usePresence } from './use-presence';
 export { type UseTopicOptions, useTopic } from './use-topic';
 export { type UseWSEResult, useWSE } from './use-wse';

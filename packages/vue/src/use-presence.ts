@@ -1,7 +1,6 @@
 import type { ClientPresenceEvent, PresenceMembers } from '@wse/core-client';
 import { type ComputedRef, computed, shallowRef } from 'vue';
 import { useConnection, useWSEBinding, whileMounted } from './create-wse';
-import { retainTopic } from './retain';
 
 /**
  * The presence members of `topic` as a readonly (computed) ref (`{ [userId]: { data, connections } }`).
@@ -27,7 +26,7 @@ export function usePresence(topic: string): ComputedRef<PresenceMembers> {
       if (ev.topic === topic) members.value = client.presence(topic);
     };
     client.on('presence', listener);
-    const release = retainTopic(client, topic, { trackPresence: true }, binding.lingerMs);
+    const release = client.retainTopic(topic, { trackPresence: true, lingerMs: binding.lingerMs });
     members.value = client.presence(topic);
     return () => {
       client.off('presence', listener);

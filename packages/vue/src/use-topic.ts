@@ -1,7 +1,6 @@
 import type { ClientMessage } from '@wse/core-client';
 import { type ComputedRef, computed, shallowRef } from 'vue';
 import { useConnection, useWSEBinding, whileMounted } from './create-wse';
-import { onTopic, retainTopic } from './retain';
 
 /**
  * Options of {@link useTopic}.
@@ -40,16 +39,12 @@ export function useTopic<P = Record<string, unknown>>(
   const last = shallowRef<ClientMessage<P> | null>(null);
   useConnection(binding);
   whileMounted(() => {
-    const off = onTopic(binding.client, topic, (m) => {
-      last.value = m as ClientMessage<P>;
-      handler?.(m as ClientMessage<P>);
+    const { client, lingerMs } = binding;
+    const off = client.onTopic<P>(topic, (m) => {
+      last.value = m;
+      handler?.(m);
     });
-    const release = retainTopic(
-      binding.client,
-      topic,
-      options.presence ? { presence: options.presence } : {},
-      binding.lingerMs,
-    );
+    const release = client.retainTopic(topic, { presence: options.presence, lingerMs });
     return () => {
       off();
       release();

@@ -26,7 +26,7 @@ export interface UseWSEResult<M extends MessageMap = MessageMap> {
   /** Topic subscription (`client.subscribeTopics`), not ref-counted: pair it with `unsubscribe`. */
   readonly subscribe: WSEClient<M>['subscribeTopics'];
   readonly unsubscribe: WSEClient<M>['unsubscribe'];
-  /** Closes the socket and connects again (topics are re-subscribed). */
+  /** `client.reconnect()`: drops the socket and connects again at once (nothing pending is rejected). */
   readonly reconnect: () => Promise<void>;
 }
 
@@ -48,7 +48,7 @@ export function useWSE<M extends MessageMap = MessageMap>(): UseWSEResult<M> {
   const client = binding.client as unknown as WSEClient<M>;
   const snapshot = shallowRef(client.getSnapshot());
   // Subscribed at once (no I/O): the ref is current from the first render.
-  const stop = client.subscribe((s: ClientSnapshot) => {
+  const stop = client.subscribe((s) => {
     snapshot.value = s;
   });
   useConnection(binding);
@@ -68,9 +68,6 @@ export function useWSE<M extends MessageMap = MessageMap>(): UseWSEResult<M> {
     request: client.request.bind(client),
     subscribe: client.subscribeTopics.bind(client),
     unsubscribe: client.unsubscribe.bind(client),
-    reconnect: async () => {
-      await client.close();
-      await client.connect();
-    },
+    reconnect: client.reconnect.bind(client),
   };
 }

@@ -3,19 +3,20 @@ import { createClient } from '@wse/core-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSSRApp, defineComponent, h, ref } from 'vue';
 import { renderToString } from 'vue/server-renderer';
-import { createWSE, usePresence, useTopic, useWSE } from '../src';
 import {
   clientOptions,
   countingSocket,
+  SECRET,
   startServer,
   subscribesTo,
   type TestServer,
   userTopics,
-} from './wse-server';
+} from '../../../test/support/wse-server';
+import { createWSE, usePresence, useTopic, useWSE } from '../src';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startServer();
+  t = await startServer({ auth: { secret: SECRET }, presence: {} });
 });
 afterAll(() => t.server.stop());
 beforeEach(() => vi.waitFor(() => expect(t.server.connectionCount()).toBe(0)));

@@ -25,12 +25,12 @@ interface Reader<T> {
  * ```
  */
 export class EventStream<T> {
-  private readonly readers = new Set<Reader<T>>();
-  private ended = false;
+  readonly #readers = new Set<Reader<T>>();
+  #ended = false;
 
   /** Delivers a value to every live iterator. */
   push(value: T): void {
-    for (const r of this.readers) {
+    for (const r of this.#readers) {
       if (r.wake) {
         const wake = r.wake;
         r.wake = null;
@@ -43,12 +43,12 @@ export class EventStream<T> {
 
   /** Ends every iterator (after they drain their buffers). New iterators end at once. */
   end(): void {
-    this.ended = true;
-    for (const r of this.readers) {
+    this.#ended = true;
+    for (const r of this.#readers) {
       if (r.wake) {
         const wake = r.wake;
         r.wake = null;
-        this.readers.delete(r);
+        this.#readers.delete(r);
         wake({ value: undefined, done: true });
       }
     }
@@ -56,20 +56,20 @@ export class EventStream<T> {
 
   /** Allows iteration again after {@link EventStream.end} (a client reopened with `connect()`). */
   reopen(): void {
-    this.ended = false;
+    this.#ended = false;
   }
 
   /** A new iterator; `return()` (a `break` in `for await`) detaches it. */
   iterate(): AsyncIterableIterator<T> {
     const reader: Reader<T> = { buffer: [], wake: null };
-    if (!this.ended) this.readers.add(reader);
+    if (!this.#ended) this.#readers.add(reader);
     const done = (): IteratorResult<T> => ({ value: undefined, done: true });
     const iterator: AsyncIterableIterator<T> = {
       next: () => {
         if (reader.buffer.length > 0)
           return Promise.resolve({ value: reader.buffer.shift() as T, done: false });
-        if (this.ended || !this.readers.has(reader)) {
-          this.readers.delete(reader);
+        if (this.#ended || !this.#readers.has(reader)) {
+          this.#readers.delete(reader);
           return Promise.resolve(done());
         }
         return new Promise((resolve) => {
@@ -77,7 +77,7 @@ export class EventStream<T> {
         });
       },
       return: () => {
-        this.readers.delete(reader);
+        this.#readers.delete(reader);
         reader.wake?.(done());
         reader.wake = null;
         return Promise.resolve(done());

@@ -12,7 +12,6 @@
 import type { Clock } from '../env/clock';
 import { ProtocolError, TransportError, type WSEError } from '../errors';
 import type { OfflineQueue } from '../offline/offline-queue';
-import type { QueuedMessage } from '../offline/queue-storage';
 import { buildEnvelope, type Envelope } from '../protocol/envelope';
 
 /** Flush tick while paced. */
@@ -62,31 +61,34 @@ export interface OutboundMessage {
  * ```
  */
 export class Outbound {
-  private heldUntil = 0;
-  private pacedUntil = 0;
-  private pacePerTick = Number.POSITIVE_INFINITY;
-  private flushTimer: unknown = null;
-  private batchIntervalMs = 0;
-  private batchMax = 1;
-  private batch: Envelope[] = [];
-  private batchTimer: unknown = null;
+  #heldUntil = 0;
+  #pacedUntil = 0;
+  #pacePerTick = Number.POSITIVE_INFINITY;
+  #flushTimer: unknown = null;
+  #batchIntervalMs = 0;
+  #batchMax = 1;
+  #batch: Envelope[] = [];
+  #batchTimer: unknown = null;
 
-  constructor(
-    private readonly queue: OfflineQueue | null,
-    private readonly clock: Clock,
-    private readonly hooks: OutboundHooks,
-  ) {}
+  readonly #queue: OfflineQueue | null;
+  readonly #clock: Clock;
+  readonly #hooks: OutboundHooks;
+  constructor(queue: OfflineQueue | null, clock: Clock, hooks: OutboundHooks) {
+    this.#queue = queue;
+    this.#clock = clock;
+    this.#hooks = hooks;
+  }
 
   /** Messages waiting in the queue. */
   get queued(): number {
-    return this.queue?.size ?? 0;
+    return this.#queue?.size ?? 0;
   }
 
   /** Batching of sends (from the quality level): collect for `intervalMs`, at most `maxSize`; 0 = off. */
   setBatching(intervalMs: number, maxSize: number): void {
-    this.batchIntervalMs = maxSize > 1 ? Math.max(0, intervalMs) : 0;
-    this.batchMax = Math.max(1, maxSize);
-    if (this.batchIntervalMs === 0) this.flushBatch();
+    this.#batchIntervalMs = maxSize > 1 ? Math.max(0, intervalMs) : 0;
+    this.#batchMax = Math.max(1, maxSize);
+    if (this.#batchIntervalMs === 0) this.#flushBatch();
   }
 
   /**
@@ -95,83 +97,77 @@ export class Outbound {
    */
   send(msg: OutboundMessage): void {
     const env = toEnvelope(msg);
-    if (this.direct() && this.trySend(env)) return;
-    if (!this.queue) throw new TransportError('NOT_CONNECTED', `cannot send ${msg.type}: not connected`);
-    this.queue.enqueue({
-      id: msg.id,
-      type: msg.type,
-      payload: msg.payload,
-      priority: msg.priority,
-      cid: msg.cid,
-    });
-    this.changed();
-    this.scheduleFlush(0);
+    if (this.#direct() && this.#trySend(env)) return;
+    if (!this.#queue) throw new TransportError('NOT_CONNECTED', `cannot send ${msg.type}: not connected`);
+    this.#queue.enqueue(msg);
+    this.#changed();
+    this.#scheduleFlush(0);
   }
 
   /** `RATE_LIMITED`: hold every send for `ms`, keeping them queued. */
   hold(ms: number): void {
-    this.heldUntil = Math.max(this.heldUntil, this.clock.now() + ms);
-    this.scheduleFlush(ms);
+    this.#heldUntil = Math.max(this.#heldUntil, this.#clock.now() + ms);
+    this.#scheduleFlush(ms);
   }
 
   /** `rate_limit_warning`: for `ms`, flush at most `perSecond` messages per second. */
   pace(ms: number, perSecond: number): void {
-    this.pacedUntil = Math.max(this.pacedUntil, this.clock.now() + ms);
-    this.pacePerTick = Math.max(1, Math.floor((perSecond * PACE_TICK_MS) / 1000));
+    this.#pacedUntil = Math.max(this.#pacedUntil, this.#clock.now() + ms);
+    this.#pacePerTick = Math.max(1, Math.floor((perSecond * PACE_TICK_MS) / 1000));
   }
 
   /** Sends what waits, in order, as far as the pace allows. Call after `server_hello`. */
   flush(): void {
-    if (!this.queue || !this.hooks.canSend()) return;
-    const now = this.clock.now();
-    if (now < this.heldUntil) {
-      this.scheduleFlush(this.heldUntil - now);
+    if (!this.#queue || !this.#hooks.canSend()) return;
+    const now = this.#clock.now();
+    if (now < this.#heldUntil) {
+      this.#scheduleFlush(this.#heldUntil - now);
       return;
     }
-    const paced = now < this.pacedUntil;
-    const { messages } = this.queue.drainAll(paced ? this.pacePerTick : Number.POSITIVE_INFINITY);
+    const paced = now < this.#pacedUntil;
+    const { messages } = this.#queue.drainAll(paced ? this.#pacePerTick : Number.POSITIVE_INFINITY);
     const sent: string[] = [];
     for (const m of messages) {
       try {
-        if (!this.trySend(fromQueued(m))) break;
+        if (!this.#trySend(toEnvelope(m))) break;
       } catch (err) {
-        this.hooks.onError(err as WSEError); // unencodable: drop it, do not block the queue
+        this.#hooks.onError(err as WSEError); // unencodable: drop it, do not block the queue
       }
       sent.push(m.id);
     }
-    this.queue.remove(sent);
-    if (sent.length < messages.length) this.queue.release();
-    this.changed();
-    if (paced && this.queue.size > 0 && sent.length === messages.length) this.scheduleFlush(PACE_TICK_MS);
+    this.#queue.remove(sent);
+    if (sent.length < messages.length) this.#queue.release();
+    this.#changed();
+    if (paced && this.#queue.size > 0 && sent.length === messages.length) this.#scheduleFlush(PACE_TICK_MS);
   }
 
   /** Stops timers (on `close()`); queued messages stay queued. */
   stop(): void {
-    if (this.flushTimer !== null) this.clock.clearTimeout(this.flushTimer);
-    if (this.batchTimer !== null) this.clock.clearTimeout(this.batchTimer);
-    this.flushTimer = null;
-    this.batchTimer = null;
-    this.requeue(this.batch);
-    this.batch = [];
+    if (this.#flushTimer !== null) this.#clock.clearTimeout(this.#flushTimer);
+    if (this.#batchTimer !== null) this.#clock.clearTimeout(this.#batchTimer);
+    this.#flushTimer = null;
+    this.#batchTimer = null;
+    this.#requeue(this.#batch);
+    this.#batch = [];
   }
 
-  private direct(): boolean {
-    const now = this.clock.now();
-    const waiting = (this.queue?.size ?? 0) > 0;
-    return this.hooks.canSend() && !waiting && now >= this.heldUntil && now >= this.pacedUntil;
+  #direct(): boolean {
+    const now = this.#clock.now();
+    const waiting = (this.#queue?.size ?? 0) > 0;
+    return this.#hooks.canSend() && !waiting && now >= this.#heldUntil && now >= this.#pacedUntil;
   }
 
-  private trySend(env: Envelope): boolean {
-    if (this.batchIntervalMs > 0 && env.t !== 'batch') {
-      this.batch.push(env);
-      if (this.batch.length >= this.batchMax) this.flushBatch();
-      else if (this.batchTimer === null) {
-        this.batchTimer = this.clock.setTimeout(() => this.flushBatch(), this.batchIntervalMs);
+  #trySend(env: Envelope): boolean {
+    if (this.#batchIntervalMs > 0 && env.t !== 'batch') {
+      this.#batch.push(env);
+      if (this.#batch.length >= this.#batchMax) this.#flushBatch();
+      else if (this.#batchTimer === null) {
+        this.#batchTimer = this.#clock.setTimeout(() => this.#flushBatch(), this.#batchIntervalMs);
       }
       return true;
     }
     try {
-      this.hooks.transmit(env);
+      this.#hooks.transmit(env);
       return true;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
@@ -179,54 +175,47 @@ export class Outbound {
     }
   }
 
-  private flushBatch(): void {
-    if (this.batchTimer !== null) this.clock.clearTimeout(this.batchTimer);
-    this.batchTimer = null;
-    const items = this.batch;
-    this.batch = [];
+  #flushBatch(): void {
+    if (this.#batchTimer !== null) this.#clock.clearTimeout(this.#batchTimer);
+    this.#batchTimer = null;
+    const items = this.#batch;
+    this.#batch = [];
     if (items.length === 0) return;
     const env =
       items.length === 1 ? items[0]! : buildEnvelope('batch', { messages: items, count: items.length });
     try {
-      this.hooks.transmit(env);
+      this.#hooks.transmit(env);
     } catch {
-      this.requeue(items);
+      this.#requeue(items);
     }
   }
 
-  private requeue(items: Envelope[]): void {
-    if (!this.queue) return;
+  #requeue(items: Envelope[]): void {
+    if (!this.#queue) return;
     for (const e of items) {
-      this.queue.enqueue({ id: e.id, type: e.t, payload: e.p, priority: e.pri ?? 5, cid: e.cid });
+      this.#queue.enqueue({ id: e.id, type: e.t, payload: e.p, priority: e.pri ?? 5, cid: e.cid });
     }
-    if (items.length > 0) this.changed();
+    if (items.length > 0) this.#changed();
   }
 
-  private scheduleFlush(ms: number): void {
-    if (this.flushTimer !== null) return;
-    this.flushTimer = this.clock.setTimeout(() => {
-      this.flushTimer = null;
+  #scheduleFlush(ms: number): void {
+    if (this.#flushTimer !== null) return;
+    this.#flushTimer = this.#clock.setTimeout(() => {
+      this.#flushTimer = null;
       this.flush();
     }, ms);
   }
 
-  private changed(): void {
-    this.hooks.onQueued(this.queued);
+  #changed(): void {
+    this.#hooks.onQueued(this.queued);
   }
 }
 
+/** A message to send (or one back from the queue: the same fields) as an envelope. */
 function toEnvelope(msg: OutboundMessage): Envelope {
   return buildEnvelope(msg.type, msg.payload as Record<string, unknown>, {
     id: msg.id,
     cid: msg.cid,
     pri: msg.priority,
-  });
-}
-
-function fromQueued(m: QueuedMessage): Envelope {
-  return buildEnvelope(m.type, m.payload as Record<string, unknown>, {
-    id: m.id,
-    cid: m.cid,
-    pri: m.priority,
   });
 }

@@ -48,53 +48,56 @@ export interface PresenceHooks {
  * ```
  */
 export class PresenceManager {
-  private readonly buffers = new Map<string, PresenceBuffer>();
-  private readonly querying = new Set<string>();
+  readonly #buffers = new Map<string, PresenceBuffer>();
+  readonly #querying = new Set<string>();
 
-  constructor(private readonly hooks: PresenceHooks) {}
+  readonly #hooks: PresenceHooks;
+  constructor(hooks: PresenceHooks) {
+    this.#hooks = hooks;
+  }
 
   /** The current members of `topic` (`{}` when untracked). Replaced, never mutated. */
   members(topic: string): PresenceMembers {
-    return this.buffers.get(topic)?.members ?? EMPTY;
+    return this.#buffers.get(topic)?.members ?? EMPTY;
   }
 
   /** Whether `topic` is tracked. */
   isTracked(topic: string): boolean {
-    return this.buffers.has(topic);
+    return this.#buffers.has(topic);
   }
 
   /** Starts tracking `topic` (no query yet: call {@link PresenceManager.sync}). */
   track(topic: string): void {
-    if (!this.buffers.has(topic)) this.buffers.set(topic, createPresenceBuffer());
+    if (!this.#buffers.has(topic)) this.#buffers.set(topic, createPresenceBuffer());
   }
 
   /** Stops tracking `topic`. */
   untrack(topic: string): void {
-    this.buffers.delete(topic);
+    this.#buffers.delete(topic);
   }
 
   /** The connection dropped: keep members on display, wait for a fresh full state. */
   sessionDown(): void {
-    for (const [t, b] of this.buffers) this.buffers.set(t, unsyncPresence(b));
-    this.querying.clear();
+    for (const [t, b] of this.#buffers) this.#buffers.set(t, unsyncPresence(b));
+    this.#querying.clear();
   }
 
   /** Queries the full state of `topic` (once at a time) and applies it. */
   sync(topic: string): void {
-    if (!this.buffers.has(topic) || this.querying.has(topic)) return;
-    this.querying.add(topic);
-    this.hooks.query(topic).then(
+    if (!this.#buffers.has(topic) || this.#querying.has(topic)) return;
+    this.#querying.add(topic);
+    this.#hooks.query(topic).then(
       (reply) => {
-        this.querying.delete(topic);
-        const buffer = this.buffers.get(topic);
+        this.#querying.delete(topic);
+        const buffer = this.#buffers.get(topic);
         if (!buffer) return;
         const next = applyPresenceState(buffer, presenceFromReply(reply.p.members));
-        this.buffers.set(topic, next);
-        this.hooks.emit({ topic, action: 'sync', userId: null, members: next.members });
+        this.#buffers.set(topic, next);
+        this.#hooks.emit({ topic, action: 'sync', userId: null, members: next.members });
       },
       (err: unknown) => {
-        this.querying.delete(topic);
-        this.hooks.onError(err);
+        this.#querying.delete(topic);
+        this.#hooks.onError(err);
       },
     );
   }
@@ -105,14 +108,14 @@ export class PresenceManager {
     if (!ev) return false;
     const topic = typeof ev.topic === 'string' ? ev.topic : env.tp;
     if (typeof topic !== 'string') return true;
-    const buffer = this.buffers.get(topic);
+    const buffer = this.#buffers.get(topic);
     let members = EMPTY;
     if (buffer) {
       const next = pushPresenceEvent(buffer, ev);
-      this.buffers.set(topic, next);
+      this.#buffers.set(topic, next);
       members = next.members;
     }
-    this.hooks.emit({ topic, action: ev.action, userId: ev.user_id, data: ev.data, members });
+    this.#hooks.emit({ topic, action: ev.action, userId: ev.user_id, data: ev.data, members });
     return true;
   }
 }

@@ -26,61 +26,63 @@ interface Pending<T> {
  * ```
  */
 export class RequestManager<T> {
-  private readonly pending = new Map<string, Pending<T>>();
+  readonly #pending = new Map<string, Pending<T>>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly newId: () => string,
-  ) {}
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+  constructor(clock: Clock, newId: () => string) {
+    this.#clock = clock;
+    this.#newId = newId;
+  }
 
   /** Number of requests in flight. */
   get size(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
   /** `true` when `cid` is waiting for a reply. */
   has(cid: string | undefined): boolean {
-    return cid !== undefined && this.pending.has(cid);
+    return cid !== undefined && this.#pending.has(cid);
   }
 
   /** Registers a request; `label` goes into the timeout message. */
   create(timeoutMs: number, label: string): { cid: string; promise: Promise<T> } {
-    const cid = this.newId();
+    const cid = this.#newId();
     const promise = new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.pending.delete(cid);
+      const timer = this.#clock.setTimeout(() => {
+        this.#pending.delete(cid);
         reject(new TimeoutError('TIMEOUT', `no reply to ${label} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(cid, { resolve, reject, timer });
+      this.#pending.set(cid, { resolve, reject, timer });
     });
     return { cid, promise };
   }
 
   /** Settles `cid` with a reply; `false` when it was not pending. */
   resolve(cid: string | undefined, value: T): boolean {
-    const p = this.take(cid);
+    const p = this.#take(cid);
     p?.resolve(value);
     return p !== undefined;
   }
 
   /** Fails `cid`; `false` when it was not pending. */
   reject(cid: string | undefined, error: WSEError): boolean {
-    const p = this.take(cid);
+    const p = this.#take(cid);
     p?.reject(error);
     return p !== undefined;
   }
 
   /** Fails every pending request (on `close()`). */
   rejectAll(error: WSEError): void {
-    for (const cid of [...this.pending.keys()]) this.reject(cid, error);
+    for (const cid of [...this.#pending.keys()]) this.reject(cid, error);
   }
 
-  private take(cid: string | undefined): Pending<T> | undefined {
+  #take(cid: string | undefined): Pending<T> | undefined {
     if (cid === undefined) return undefined;
-    const p = this.pending.get(cid);
+    const p = this.#pending.get(cid);
     if (!p) return undefined;
-    this.pending.delete(cid);
-    this.clock.clearTimeout(p.timer);
+    this.#pending.delete(cid);
+    this.#clock.clearTimeout(p.timer);
     return p;
   }
 }

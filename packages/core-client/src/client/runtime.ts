@@ -13,7 +13,7 @@ import { EndpointPool } from '../endpoints/endpoint-pool';
 import { AuthError, ServerError, TransportError, WSEError } from '../errors';
 import { OfflineQueue } from '../offline/offline-queue';
 import { type Envelope, uuidv7 } from '../protocol/envelope';
-import { adaptiveSettings, QualityMonitor } from '../quality/quality-monitor';
+import type { QualityMonitor } from '../quality/quality-monitor';
 import { TokenProvider } from '../session/token-provider';
 import { SnapshotStore } from '../store';
 import type { ClientMessage, ClientOptions, ClientSnapshot, SessionInfo } from '../types';
@@ -23,6 +23,8 @@ import { Outbound } from './outbound';
 import { PresenceManager } from './presence-manager';
 import { RequestManager } from './request-manager';
 import { TopicManager } from './topic-manager';
+
+const ignore = (): void => {};
 
 /** Event names of the client itself: application messages of these types go to `'*'` only. */
 export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
@@ -57,21 +59,28 @@ function toMessage(env: Envelope): ClientMessage {
   };
 }
 
-function initialSnapshot(): ClientSnapshot {
-  return {
-    state: 'idle',
-    endpoint: null,
-    connectionId: null,
-    userId: null,
-    topics: [],
-    quality: 'unknown',
-    latency: { last: null, avg: null, p95: null },
-    queued: 0,
-    circuit: 'closed',
-    lastError: null,
-    encrypted: false,
-  };
-}
+/**
+ * The snapshot of a client that has not connected: what a new client starts with, and what
+ * bindings render on the server (`getServerSnapshot`) so server HTML and hydration agree.
+ *
+ * @example
+ * ```ts
+ * useSyncExternalStore(client.subscribe, client.getSnapshot, () => IDLE_SNAPSHOT);
+ * ```
+ */
+export const IDLE_SNAPSHOT: ClientSnapshot = Object.freeze({
+  state: 'idle',
+  endpoint: null,
+  connectionId: null,
+  userId: null,
+  topics: Object.freeze([]) as readonly string[],
+  quality: 'unknown',
+  latency: Object.freeze({ last: null, avg: null, p95: null }),
+  queued: 0,
+  circuit: 'closed',
+  lastError: null,
+  encrypted: false,
+});
 
 /**
  * Internal composition root of a client.
@@ -93,17 +102,31 @@ export class ClientRuntime {
   readonly requests: RequestManager<Envelope>;
   readonly outbound: Outbound;
   readonly queue: OfflineQueue | null;
-  readonly quality = new QualityMonitor();
+  /**
+   * RTT, jitter and loss → quality level → adaptive settings: a lazy chunk. Its first input is a
+   * PONG, a ping interval after `server_hello`, so it is fetched when a session comes up; the
+   * odd sample that beats it (or a failed fetch, retried on the next session) is not counted.
+   */
+  #quality?: QualityMonitor;
+  #adaptive?: typeof import('../quality/quality-monitor').adaptiveSettings;
+  #loadingQuality = false;
   readonly stream = new EventStream<ClientMessage>();
   readonly restored: Promise<void>;
   session: SessionInfo | null = null;
-  private compressionAsked = false;
+  #compressionAsked = false;
 
   constructor(readonly options: ClientOptions) {
     const r = resolveOptions(options);
     this.resolved = r;
-    this.store = new SnapshotStore(initialSnapshot(), (e) => this.reportError(e, 'HANDLER_ERROR'));
-    const breaker = options.circuitBreaker ?? {};
+    this.store = new SnapshotStore(IDLE_SNAPSHOT, (e) => this.#reportError(e, 'HANDLER_ERROR'));
+    const D = CLIENT_DEFAULTS;
+    const breaker = { ...options.circuitBreaker };
+    // One endpoint: there is nowhere else to go, so an open breaker would only stall recovery.
+    // Its wait never exceeds the backoff's max delay.
+    if (new Set(r.endpoints).size === 1) {
+      const { maxMs = D.backoffMaxMs } = options.reconnect || {};
+      breaker.resetTimeoutMs = Math.min(breaker.resetTimeoutMs ?? D.breakerResetTimeoutMs, maxMs);
+    }
     this.pool = new EndpointPool(
       r.endpoints,
       { strategy: options.endpointStrategy ?? 'priority', breaker },
@@ -111,7 +134,7 @@ export class ClientRuntime {
       r.random,
     );
     this.requests = new RequestManager(r.clock, () => uuidv7(r.clock.now()));
-    this.queue = this.createQueue(r);
+    this.queue = this.#createQueue(r);
     this.restored = this.queue ? this.queue.restore().catch(() => {}) : Promise.resolve();
     this.outbound = new Outbound(this.queue, r.clock, {
       canSend: () => this.driver.canSend,
@@ -131,13 +154,13 @@ export class ClientRuntime {
     this.presence = new PresenceManager({
       query: (topic) => this.query('presence', { topic }),
       emit: (ev) => this.emitSafe('presence', ev),
-      onError: (err) => this.reportError(err, 'SERVER_ERROR'),
+      onError: (err) => this.#reportError(err, 'SERVER_ERROR'),
     });
-    this.driver = this.createDriver(r);
+    this.driver = this.#createDriver(r);
     void this.restored.then(() => this.outbound.flush());
   }
 
-  private createQueue(r: ResolvedOptions): OfflineQueue | null {
+  #createQueue(r: ResolvedOptions): OfflineQueue | null {
     const o = this.options.offline;
     if (o === false || r.storage === null) return null;
     return new OfflineQueue(
@@ -146,13 +169,13 @@ export class ClientRuntime {
         maxAgeMs: o?.maxAgeMs ?? CLIENT_DEFAULTS.queueMaxAgeMs,
         storage: r.storage,
         onDrop: (message, reason) => this.emitSafe('queue_drop', { message, reason }),
-        onError: (err) => this.reportError(err, 'STORAGE_ERROR'),
+        onError: (err) => this.#reportError(err, 'STORAGE_ERROR'),
       },
       r.clock,
     );
   }
 
-  private createDriver(r: ResolvedOptions): ConnectionDriver {
+  #createDriver(r: ResolvedOptions): ConnectionDriver {
     const o = this.options;
     const D = CLIENT_DEFAULTS;
     const reconnect = o.reconnect === false ? undefined : o.reconnect;
@@ -183,24 +206,23 @@ export class ClientRuntime {
         },
       },
       {
-        onState: (state) => this.onState(state),
-        onUp: (info) => this.onUp(info),
-        onDown: (code, reason) => this.onDown(code, reason),
+        onState: (state) => this.#onState(state),
+        onUp: (info) => this.#onUp(info),
+        onDown: (code, reason) => this.#onDown(code, reason),
         onEnvelope: (env) => this.route(env),
         onError: (err) => this.emitError(err),
-        onClose: (code, reason) => this.onSocketClose(code, reason),
-        onEndpoint: (endpoint) => this.store.update({ endpoint, circuit: this.circuitOf(endpoint) }),
-        onRtt: (ms) => this.onRtt(ms),
-        onLoss: () => {
-          this.quality.recordLoss();
-          this.refreshQuality();
+        onClose: (code, reason) => this.#onSocketClose(code, reason),
+        onEndpoint: (endpoint) => this.store.update({ endpoint, circuit: this.#circuitOf(endpoint) }),
+        onRtt: (ms) => this.#feedQuality((q) => q.recordRtt(ms)),
+        onLoss: () => this.#feedQuality((q) => q.recordLoss()),
+        onTokenRefreshed: (tokenExpiresIn) => {
+          if (this.session) this.session = { ...this.session, tokenExpiresIn };
         },
-        onTokenRefreshed: () => {},
       },
     );
   }
 
-  private circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
+  #circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
     return (endpoint ? this.pool.circuit(endpoint) : undefined) ?? 'closed';
   }
 
@@ -229,9 +251,9 @@ export class ClientRuntime {
     return this.options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
   }
 
-  private onState(state: ConnectionState): void {
+  #onState(state: ConnectionState): void {
     const endpoint = this.driver.currentEndpoint;
-    this.store.update({ state, circuit: this.circuitOf(endpoint) });
+    this.store.update({ state, circuit: this.#circuitOf(endpoint) });
     if (
       state === 'failed' &&
       this.driver.context.failReason === 'auth' &&
@@ -242,7 +264,7 @@ export class ClientRuntime {
     this.emitSafe('state', state, this.store.getSnapshot());
   }
 
-  private onUp(info: Parameters<DriverHooks['onUp']>[0]): void {
+  #onUp(info: Parameters<DriverHooks['onUp']>[0]): void {
     const { ready, hello } = info;
     this.session = {
       endpoint: info.endpoint,
@@ -256,8 +278,19 @@ export class ClientRuntime {
       tokenExpiresIn: ready.tokenExpiresIn,
       encrypted: info.encrypted,
     };
-    this.compressionAsked = false;
-    this.quality.reset();
+    this.#compressionAsked = false;
+    this.#quality?.reset();
+    if (!this.#quality && !this.#loadingQuality) {
+      this.#loadingQuality = true;
+      import('../quality/quality-monitor')
+        .then((m) => {
+          this.#quality = new m.QualityMonitor();
+          this.#adaptive = m.adaptiveSettings;
+        }, ignore)
+        .finally(() => {
+          this.#loadingQuality = false;
+        });
+    }
     this.store.update({
       connectionId: this.session.connectionId,
       userId: this.session.userId,
@@ -269,36 +302,34 @@ export class ClientRuntime {
     this.emitSafe('connected', this.session);
   }
 
-  private onDown(code: number, reason: string): void {
+  #onDown(code: number, reason: string): void {
     this.topics.sessionDown();
     this.presence.sessionDown();
     this.emitSafe('disconnected', { code, reason });
   }
 
-  private onSocketClose(code: number, reason: string): void {
+  #onSocketClose(code: number, reason: string): void {
     if (code === 4401 || code === 4403) {
       const c = code === 4401 ? 'AUTH_FAILED' : 'AUTH_EXPIRED';
       this.store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
     }
   }
 
-  private onRtt(ms: number): void {
-    this.quality.recordRtt(ms);
-    this.refreshQuality();
-  }
-
-  private refreshQuality(): void {
+  #feedQuality(record: (q: QualityMonitor) => void): void {
+    const q = this.#quality;
+    if (!q || !this.#adaptive) return;
+    record(q);
     const before = this.store.getSnapshot();
-    const level = this.quality.level;
-    const l = this.quality.latency();
+    const level = q.level;
+    const l = q.latency();
     const same =
       l.last === before.latency.last && l.avg === before.latency.avg && l.p95 === before.latency.p95;
     this.store.update({ quality: level, ...(same ? {} : { latency: l }) });
     if (level === before.quality) return;
-    const s = adaptiveSettings(level);
+    const s = this.#adaptive(level);
     this.outbound.setBatching(s.batchIntervalMs, s.maxBatchSize);
-    if (s.requestCompression && !this.compressionAsked && this.session?.features.compression !== false) {
-      this.compressionAsked = this.trySend({ c: 'WSE', t: 'config_update', p: { compression: true } });
+    if (s.requestCompression && !this.#compressionAsked && this.session?.features.compression !== false) {
+      this.#compressionAsked = this.trySend({ c: 'WSE', t: 'config_update', p: { compression: true } });
     }
     this.emitSafe('quality', { level, previous: before.quality, latency: l });
   }
@@ -308,14 +339,14 @@ export class ClientRuntime {
     if (INTERNAL.has(env.t)) return;
     switch (env.t) {
       case 'error':
-        this.onServerError(env);
+        this.#onServerError(env);
         return;
       case 'subscription_update':
       case 'subscription':
         this.topics.handleReply(env);
         return;
       case 'rate_limit_warning':
-        this.onRateWarning(env.p);
+        this.#onRateWarning(env.p);
         return;
       case 'presence_join':
       case 'presence_leave':
@@ -325,16 +356,16 @@ export class ClientRuntime {
     }
     if (this.requests.resolve(env.cid, env)) return;
     if (this.topics.filter(env) !== 'deliver') return;
-    this.deliver(toMessage(env));
+    this.#deliver(toMessage(env));
   }
 
-  private deliver(msg: ClientMessage): void {
+  #deliver(msg: ClientMessage): void {
     if (!RESERVED_EVENTS.has(msg.type)) this.emitSafe(msg.type, msg);
     this.emitSafe('*', msg);
     this.stream.push(msg);
   }
 
-  private onServerError(env: Envelope): void {
+  #onServerError(env: Envelope): void {
     const err = ServerError.fromPayload(env.p);
     if (err.code === 'RATE_LIMITED') this.outbound.hold(seconds(env.p.retry_after, 1) * 1000);
     if (AUTH_CODES.has(err.code)) {
@@ -344,7 +375,7 @@ export class ClientRuntime {
     this.emitError(err);
   }
 
-  private onRateWarning(p: Record<string, unknown>): void {
+  #onRateWarning(p: Record<string, unknown>): void {
     const refill = this.session?.limits.rate_limit_refill ?? 100;
     this.outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
   }
@@ -356,14 +387,14 @@ export class ClientRuntime {
         (listener as (...a: unknown[]) => void)(...args);
       } catch (error) {
         if (event === 'error') continue; // an error listener that throws is not re-reported
-        this.reportError(error, 'HANDLER_ERROR');
+        this.#reportError(error, 'HANDLER_ERROR');
       } finally {
         this.emitter.off(event, listener, undefined, true);
       }
     }
   }
 
-  private reportError(error: unknown, code: string): void {
+  #reportError(error: unknown, code: string): void {
     const err = error instanceof WSEError ? error : new WSEError(code, String(error), { cause: error });
     this.emitError(err);
   }

@@ -23,7 +23,6 @@ interface PendingOp {
 
 interface Wanted {
   presence?: Record<string, unknown>;
-  track: boolean;
 }
 
 /**
@@ -90,54 +89,57 @@ function readRecovery(v: unknown): SubscriptionResult['recovery'] {
  */
 export class TopicManager {
   readonly tracker = new RecoveryTracker();
-  private readonly wanted = new Map<string, Wanted>();
-  private pending: PendingOp[] = [];
+  readonly #wanted = new Map<string, Wanted>();
+  #pending: PendingOp[] = [];
 
-  constructor(private readonly hooks: TopicHooks) {}
+  readonly #hooks: TopicHooks;
+  constructor(hooks: TopicHooks) {
+    this.#hooks = hooks;
+  }
 
   /** The wanted topics, in subscription order. */
   get topics(): string[] {
-    return [...this.wanted.keys()];
-  }
-
-  /** Whether `topic` asked for presence tracking. */
-  tracksPresence(topic: string): boolean {
-    return this.wanted.get(topic)?.track === true;
+    return [...this.#wanted.keys()];
   }
 
   /** Adds topics and asks the server (now, or on the next connect). */
   subscribe(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
-    const track = options.trackPresence === true || options.presence !== undefined;
-    for (const t of topics) this.wanted.set(t, { presence: options.presence, track });
-    this.hooks.onTopics(this.topics);
+    for (const t of topics) this.#wanted.set(t, { presence: options.presence });
+    this.#hooks.onTopics(this.topics);
     const p: Record<string, unknown> = { action: 'subscribe', topics: [...topics] };
     if (options.presence !== undefined) p.presence = options.presence;
     const recovery = this.tracker.recoveryField(topics);
     if (Object.keys(recovery).length > 0) Object.assign(p, { recover: true, recovery });
-    return this.request('subscribe', topics, p);
+    return this.#request('subscribe', topics, p);
+  }
+
+  /** New presence data for a wanted topic: what later re-subscribes join with. */
+  setPresence(topic: string, presence: Record<string, unknown>): void {
+    const w = this.#wanted.get(topic);
+    if (w) w.presence = presence;
   }
 
   /** Removes topics (and their positions) and tells the server. */
   unsubscribe(topics: readonly string[]): Promise<SubscriptionResult> {
     for (const t of topics) {
-      this.wanted.delete(t);
+      this.#wanted.delete(t);
       this.tracker.forget(t);
     }
-    this.hooks.onTopics(this.topics);
-    return this.request('unsubscribe', topics, { action: 'unsubscribe', topics: [...topics] });
+    this.#hooks.onTopics(this.topics);
+    return this.#request('unsubscribe', topics, { action: 'unsubscribe', topics: [...topics] });
   }
 
-  private request(
+  #request(
     action: Action,
     topics: readonly string[],
     p: Record<string, unknown>,
   ): Promise<SubscriptionResult> {
     return new Promise<SubscriptionResult>((resolve, reject) => {
       const op: PendingOp = { action, topics: [...topics], resolve, reject };
-      this.pending.push(op);
-      const cid = this.hooks.newId();
-      if (this.hooks.send(buildEnvelope('subscription_update', p, { cid }))) op.cid = cid;
-      else if (action === 'unsubscribe') this.settle(op, { success: true, topics, failed: [] });
+      this.#pending.push(op);
+      const cid = this.#hooks.newId();
+      if (this.#hooks.send(buildEnvelope('subscription_update', p, { cid }))) op.cid = cid;
+      else if (action === 'unsubscribe') this.#settle(op, { success: true, topics, failed: [] });
     });
   }
 
@@ -145,9 +147,9 @@ export class TopicManager {
   resubscribeAll(): void {
     this.tracker.clearRecovering();
     // Calls from the previous session are answered by the bulk reply, matched by topic.
-    for (const op of this.pending) op.cid = undefined;
+    for (const op of this.#pending) op.cid = undefined;
     const groups = new Map<string, { presence?: Record<string, unknown>; topics: string[] }>();
-    for (const [topic, w] of this.wanted) {
+    for (const [topic, w] of this.#wanted) {
       const key = w.presence === undefined ? '' : JSON.stringify(w.presence);
       const g = groups.get(key) ?? { presence: w.presence, topics: [] };
       g.topics.push(topic);
@@ -157,7 +159,7 @@ export class TopicManager {
       const p: Record<string, unknown> = { action: 'subscribe', topics: g.topics, recover: true };
       p.recovery = this.tracker.recoveryField(g.topics);
       if (g.presence !== undefined) p.presence = g.presence;
-      this.hooks.send(buildEnvelope('subscription_update', p, { cid: this.hooks.newId() }));
+      this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }));
     }
   }
 
@@ -165,8 +167,8 @@ export class TopicManager {
   sessionDown(): void {
     this.tracker.clearRecovering();
     // The server forgets a closed connection's subscriptions: pending unsubscribes are done.
-    for (const op of this.pending.filter((o) => o.action === 'unsubscribe')) {
-      this.settle(op, { success: true, topics: op.topics, failed: [] });
+    for (const op of this.#pending.filter((o) => o.action === 'unsubscribe')) {
+      this.#settle(op, { success: true, topics: op.topics, failed: [] });
     }
   }
 
@@ -178,18 +180,18 @@ export class TopicManager {
     if (typeof env.tp !== 'string' || typeof env.e !== 'string' || typeof env.o !== 'number')
       return 'deliver';
     const decision = this.tracker.observe(env.tp, env.e, env.o);
-    if (decision === 'gap' && !this.tracker.recoveryInFlight(env.tp)) this.recover(env.tp);
+    if (decision === 'gap' && !this.tracker.recoveryInFlight(env.tp)) this.#recover(env.tp);
     return decision;
   }
 
-  private recover(topic: string): void {
+  #recover(topic: string): void {
     const p = {
       action: 'subscribe',
       topics: [topic],
       recover: true,
       recovery: this.tracker.recoveryField([topic]),
     };
-    if (this.hooks.send(buildEnvelope('subscription_update', p, { cid: this.hooks.newId() }))) {
+    if (this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }))) {
       this.tracker.markRecovering(topic, true);
     }
   }
@@ -203,17 +205,17 @@ export class TopicManager {
       failed: readFailed(env.p.failed_topics),
       recovery: readRecovery(env.p.recovery),
     };
-    if (action === 'subscribe') this.applySubscribed(result);
-    this.settleMatching(action, env.cid, result);
+    if (action === 'subscribe') this.#applySubscribed(result);
+    this.#settleMatching(action, env.cid, result);
     return result;
   }
 
-  private applySubscribed(result: SubscriptionResult): void {
-    for (const f of result.failed) this.wanted.delete(f.topic);
-    if (result.failed.length > 0) this.hooks.onTopics(this.topics);
+  #applySubscribed(result: SubscriptionResult): void {
+    for (const f of result.failed) this.#wanted.delete(f.topic);
+    if (result.failed.length > 0) this.#hooks.onTopics(this.topics);
     for (const [topic, r] of Object.entries(result.recovery ?? {})) {
       this.tracker.markRecovering(topic, false);
-      if (!this.wanted.has(topic)) continue;
+      if (!this.#wanted.has(topic)) continue;
       if (r.recovered) {
         // A starting point for a topic we hold no position in yet (the server answers one for
         // every topic of a `recover: true` request): adopt it, so a drop before the first
@@ -225,24 +227,24 @@ export class TopicManager {
         continue;
       }
       this.tracker.rebaseline(topic, r.epoch, r.offset);
-      this.hooks.onRecoveryFailed({ topic, epoch: r.epoch, offset: r.offset });
+      this.#hooks.onRecoveryFailed({ topic, epoch: r.epoch, offset: r.offset });
     }
-    const ok = result.topics.filter((t) => this.wanted.has(t));
-    if (ok.length > 0) this.hooks.onSubscribed(ok);
+    const ok = result.topics.filter((t) => this.#wanted.has(t));
+    if (ok.length > 0) this.#hooks.onSubscribed(ok);
   }
 
-  private settleMatching(action: Action, cid: string | undefined, result: SubscriptionResult): void {
+  #settleMatching(action: Action, cid: string | undefined, result: SubscriptionResult): void {
     const covered = new Set([...result.topics, ...result.failed.map((f) => f.topic)]);
-    for (const op of [...this.pending]) {
+    for (const op of [...this.#pending]) {
       if (op.action !== action) continue;
       const byCid = cid !== undefined && op.cid === cid;
       const byTopics = op.cid === undefined && op.topics.every((t) => covered.has(t));
-      if (byCid || byTopics) this.settle(op, result);
+      if (byCid || byTopics) this.#settle(op, result);
     }
   }
 
-  private settle(op: PendingOp, result: SubscriptionResult): void {
-    this.pending = this.pending.filter((p) => p !== op);
+  #settle(op: PendingOp, result: SubscriptionResult): void {
+    this.#pending = this.#pending.filter((p) => p !== op);
     const mine = new Set(op.topics);
     const own: SubscriptionResult = {
       ...result,
@@ -263,7 +265,7 @@ export class TopicManager {
 
   /** Fails every pending call (on `close()`). */
   rejectAll(error: ServerError): void {
-    for (const op of this.pending) op.reject(error);
-    this.pending = [];
+    for (const op of this.#pending) op.reject(error);
+    this.#pending = [];
   }
 }

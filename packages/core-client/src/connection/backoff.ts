@@ -98,31 +98,30 @@ export function canRetry(attemptsMade: number, options: Partial<BackoffOptions> 
  * ```
  */
 export class Backoff {
-  private readonly options: BackoffOptions;
-  private made = 0;
+  readonly #options: BackoffOptions;
+  #made = 0;
 
-  constructor(
-    options: Partial<BackoffOptions> = {},
-    private readonly random: Random = defaultRandom,
-  ) {
-    this.options = { ...DEFAULT_BACKOFF, ...options };
+  readonly #random: Random;
+  constructor(options: Partial<BackoffOptions> = {}, random: Random = defaultRandom) {
+    this.#random = random;
+    this.#options = { ...DEFAULT_BACKOFF, ...options };
   }
 
   /** Attempts handed out since the last reset. */
   get attempt(): number {
-    return this.made;
+    return this.#made;
   }
 
   /** The delay before the next attempt, or `undefined` when no attempt is left. */
   next(): number | undefined {
-    if (!canRetry(this.made, this.options)) return undefined;
-    const delay = backoffDelay(this.made, this.options, this.random);
-    this.made += 1;
+    if (!canRetry(this.#made, this.#options)) return undefined;
+    const delay = backoffDelay(this.#made, this.#options, this.#random);
+    this.#made += 1;
     return delay;
   }
 
   /** Starts over from attempt 0. */
   reset(): void {
-    this.made = 0;
+    this.#made = 0;
   }
 }

@@ -74,35 +74,34 @@ export const DEFAULT_CIRCUIT_BREAKER: Readonly<CircuitBreakerOptions> = Object.f
  * ```
  */
 export class CircuitBreaker {
-  private readonly options: CircuitBreakerOptions;
-  private consecutive = 0;
-  private openedAt: number | undefined;
-  private probeAt: number | undefined;
+  readonly #options: CircuitBreakerOptions;
+  #consecutive = 0;
+  #openedAt: number | undefined;
+  #probeAt: number | undefined;
 
-  constructor(
-    options: Partial<CircuitBreakerOptions> = {},
-    private readonly clock: NowClock = systemClock,
-  ) {
-    this.options = { ...DEFAULT_CIRCUIT_BREAKER, ...options };
-    if (!(this.options.failureThreshold >= 1)) {
-      throw new RangeError(`failureThreshold must be >= 1, got ${this.options.failureThreshold}`);
+  readonly #clock: NowClock;
+  constructor(options: Partial<CircuitBreakerOptions> = {}, clock: NowClock = systemClock) {
+    this.#clock = clock;
+    this.#options = { ...DEFAULT_CIRCUIT_BREAKER, ...options };
+    if (!(this.#options.failureThreshold >= 1)) {
+      throw new RangeError(`failureThreshold must be >= 1, got ${this.#options.failureThreshold}`);
     }
   }
 
   /** The state now (time-based: an open circuit reads `half-open` once its timeout passed). */
   get state(): CircuitState {
-    if (this.openedAt === undefined) return 'closed';
-    return this.clock.now() >= this.openedAt + this.options.resetTimeoutMs ? 'half-open' : 'open';
+    if (this.#openedAt === undefined) return 'closed';
+    return this.#clock.now() >= this.#openedAt + this.#options.resetTimeoutMs ? 'half-open' : 'open';
   }
 
   /** Consecutive failures since the last success. */
   get failures(): number {
-    return this.consecutive;
+    return this.#consecutive;
   }
 
   /** When an open circuit turns half-open (absolute clock time), or `undefined` if not open. */
   get halfOpensAt(): number | undefined {
-    return this.openedAt === undefined ? undefined : this.openedAt + this.options.resetTimeoutMs;
+    return this.#openedAt === undefined ? undefined : this.#openedAt + this.#options.resetTimeoutMs;
   }
 
   /**
@@ -111,11 +110,11 @@ export class CircuitBreaker {
    * in flight.
    */
   availableAt(): number {
-    const now = this.clock.now();
+    const now = this.#clock.now();
     if (this.isAvailable()) return now;
     const halfOpen = this.halfOpensAt ?? now;
     if (now < halfOpen) return halfOpen;
-    return (this.probeAt ?? now) + this.options.resetTimeoutMs;
+    return (this.#probeAt ?? now) + this.#options.resetTimeoutMs;
   }
 
   /**
@@ -126,7 +125,7 @@ export class CircuitBreaker {
     const state = this.state;
     if (state === 'closed') return true;
     if (state === 'open') return false;
-    return this.probeAt === undefined || this.clock.now() >= this.probeAt + this.options.resetTimeoutMs;
+    return this.#probeAt === undefined || this.#clock.now() >= this.#probeAt + this.#options.resetTimeoutMs;
   }
 
   /**
@@ -135,25 +134,25 @@ export class CircuitBreaker {
    */
   canAttempt(): boolean {
     if (!this.isAvailable()) return false;
-    if (this.state === 'half-open') this.probeAt = this.clock.now();
+    if (this.state === 'half-open') this.#probeAt = this.#clock.now();
     return true;
   }
 
   /** An attempt succeeded: close the circuit and clear the failure count. */
   recordSuccess(): void {
-    this.consecutive = 0;
-    this.openedAt = undefined;
-    this.probeAt = undefined;
+    this.#consecutive = 0;
+    this.#openedAt = undefined;
+    this.#probeAt = undefined;
   }
 
   /** An attempt failed: count it; open (or re-open after a failed probe) when due. */
   recordFailure(): void {
-    this.consecutive += 1;
+    this.#consecutive += 1;
     const state = this.state;
     if (state === 'half-open') {
-      this.open();
-    } else if (state === 'closed' && this.consecutive >= this.options.failureThreshold) {
-      this.open();
+      this.#open();
+    } else if (state === 'closed' && this.#consecutive >= this.#options.failureThreshold) {
+      this.#open();
     }
   }
 
@@ -162,8 +161,8 @@ export class CircuitBreaker {
     this.recordSuccess();
   }
 
-  private open(): void {
-    this.openedAt = this.clock.now();
-    this.probeAt = undefined;
+  #open(): void {
+    this.#openedAt = this.#clock.now();
+    this.#probeAt = undefined;
   }
 }

@@ -15,7 +15,7 @@ import type { EnvironmentSource } from '../env/environment';
 import type { Random } from '../env/random';
 import type { WSEError } from '../errors';
 import type { Envelope } from '../protocol/envelope';
-import { resolveIdentityKey, type ServerHello, type ServerReady } from '../session/negotiation';
+import { loadE2E, type ServerHello, type ServerReady } from '../session/negotiation';
 import { Session, type SessionConfig } from '../session/session';
 import type { TokenProvider } from '../session/token-provider';
 import { backoffDelay } from './backoff';
@@ -101,26 +101,27 @@ export interface DriverHooks {
  * ```
  */
 export class ConnectionDriver {
-  private ctx: MachineContext;
-  private readonly machine: MachineConfig;
-  private readonly queue: MachineEvent[] = [];
-  private running = false;
-  private session: Session | null = null;
-  private endpoint: string | null = null;
-  private connectTimer: unknown = null;
-  private retryTimer: unknown = null;
-  private pendingReady: Parameters<DriverHooks['onUp']>[0] | null = null;
-  private stopEnvironment: (() => void) | null = null;
+  #ctx: MachineContext;
+  readonly #machine: MachineConfig;
+  readonly #queue: MachineEvent[] = [];
+  #running = false;
+  #session: Session | null = null;
+  #endpoint: string | null = null;
+  #connectTimer: unknown = null;
+  #retryTimer: unknown = null;
+  #pendingReady: Parameters<DriverHooks['onUp']>[0] | null = null;
+  #stopEnvironment: (() => void) | null = null;
   /** Bumped whenever an attempt is abandoned, so late async results are ignored. */
-  private generation = 0;
-  private identity: Promise<CryptoKey | undefined> | null = null;
+  #generation = 0;
+  #identity: Promise<CryptoKey | undefined> | null = null;
 
-  constructor(
-    private readonly config: DriverConfig,
-    private readonly hooks: DriverHooks,
-  ) {
-    this.ctx = initialContext(config.environment.isOnline());
-    this.machine = {
+  readonly #config: DriverConfig;
+  readonly #hooks: DriverHooks;
+  constructor(config: DriverConfig, hooks: DriverHooks) {
+    this.#config = config;
+    this.#hooks = hooks;
+    this.#ctx = initialContext(config.environment.isOnline());
+    this.#machine = {
       canRefreshToken: config.tokens.canRefresh,
       maxAttempts: config.reconnect ? config.maxAttempts : 0,
     };
@@ -128,226 +129,226 @@ export class ConnectionDriver {
 
   /** The current machine state. */
   get state(): ConnectionState {
-    return this.ctx.state;
+    return this.#ctx.state;
   }
 
   /** The current context (attempt count, online flag, fail reason). */
   get context(): MachineContext {
-    return this.ctx;
+    return this.#ctx;
   }
 
   /** The endpoint of the current or last attempt. */
   get currentEndpoint(): string | null {
-    return this.endpoint;
+    return this.#endpoint;
   }
 
   /** `true` when a session is up and can take frames. */
   get canSend(): boolean {
-    return this.ctx.state === 'connected' && this.session?.isReady === true;
+    return this.#ctx.state === 'connected' && this.#session?.isReady === true;
   }
 
   /** Bytes buffered in the socket (0 when none). */
   get bufferedAmount(): number {
-    return this.session?.bufferedAmount ?? 0;
+    return this.#session?.bufferedAmount ?? 0;
   }
 
   /** Sends over the live session; throws when there is none or encoding fails. */
   send(env: Envelope): void {
-    if (!this.session || !this.canSend) throw new Error('not connected');
-    this.session.send(env);
+    if (!this.#session || !this.canSend) throw new Error('not connected');
+    this.#session.send(env);
   }
 
   /** Feeds one event to the machine (queued when called from inside an effect). */
   dispatch(event: MachineEvent): void {
-    this.queue.push(event);
-    if (this.running) return;
-    this.running = true;
+    this.#queue.push(event);
+    if (this.#running) return;
+    this.#running = true;
     try {
-      for (let ev = this.queue.shift(); ev; ev = this.queue.shift()) this.step(ev);
+      for (let ev = this.#queue.shift(); ev; ev = this.#queue.shift()) this.#step(ev);
     } finally {
-      this.running = false;
+      this.#running = false;
     }
   }
 
-  private step(event: MachineEvent): void {
-    if (event.type === 'CONNECT') this.watchEnvironment();
-    const before = this.ctx.state;
-    const { context, effects } = transition(this.ctx, event, this.machine);
-    this.ctx = context;
-    for (const fx of effects) this.run(fx);
-    if (context.state === 'closed' || context.state === 'failed') this.unwatchEnvironment();
-    if (context.state !== before) this.hooks.onState(context.state, context);
+  #step(event: MachineEvent): void {
+    if (event.type === 'CONNECT') this.#watchEnvironment();
+    const before = this.#ctx.state;
+    const { context, effects } = transition(this.#ctx, event, this.#machine);
+    this.#ctx = context;
+    for (const fx of effects) this.#run(fx);
+    if (context.state === 'closed' || context.state === 'failed') this.#unwatchEnvironment();
+    if (context.state !== before) this.#hooks.onState(context.state, context);
   }
 
-  private run(fx: Effect): void {
-    const { clock } = this.config;
+  #run(fx: Effect): void {
+    const { clock } = this.#config;
     switch (fx.type) {
       case 'open':
-        this.open();
+        this.#open();
         return;
       case 'close_socket':
-        this.generation += 1;
-        this.session?.close(fx.code, fx.reason);
-        this.session = null;
+        this.#generation += 1;
+        this.#session?.close(fx.code, fx.reason);
+        this.#session = null;
         return;
       case 'start_connect_timer':
-        this.clearConnectTimer();
-        this.connectTimer = clock.setTimeout(
+        this.#clearConnectTimer();
+        this.#connectTimer = clock.setTimeout(
           () => this.dispatch({ type: 'TIMEOUT' }),
-          this.config.connectTimeoutMs,
+          this.#config.connectTimeoutMs,
         );
         return;
       case 'clear_connect_timer':
-        this.clearConnectTimer();
+        this.#clearConnectTimer();
         return;
       case 'schedule_retry':
-        this.scheduleRetry(fx.attempt);
+        this.#scheduleRetry(fx.attempt);
         return;
       case 'cancel_retry':
-        if (this.retryTimer !== null) clock.clearTimeout(this.retryTimer);
-        this.retryTimer = null;
+        if (this.#retryTimer !== null) clock.clearTimeout(this.#retryTimer);
+        this.#retryTimer = null;
         return;
       case 'session_up':
-        if (this.pendingReady) this.hooks.onUp(this.pendingReady);
-        this.pendingReady = null;
+        if (this.#pendingReady) this.#hooks.onUp(this.#pendingReady);
+        this.#pendingReady = null;
         return;
       case 'session_down':
-        this.hooks.onDown(fx.code, fx.reason);
+        this.#hooks.onDown(fx.code, fx.reason);
         return;
       case 'report_failure':
-        if (this.endpoint) this.config.pool.reportFailure(this.endpoint);
+        if (this.#endpoint) this.#config.pool.reportFailure(this.#endpoint);
         return;
       case 'report_success':
-        if (this.endpoint) this.config.pool.reportSuccess(this.endpoint);
+        if (this.#endpoint) this.#config.pool.reportSuccess(this.#endpoint);
         return;
       case 'check_token':
-        this.checkToken();
+        this.#checkToken();
         return;
       case 'refresh_token':
         return; // the next attempt calls the token function again
     }
   }
 
-  private clearConnectTimer(): void {
-    if (this.connectTimer !== null) this.config.clock.clearTimeout(this.connectTimer);
-    this.connectTimer = null;
+  #clearConnectTimer(): void {
+    if (this.#connectTimer !== null) this.#config.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = null;
   }
 
-  private scheduleRetry(attempt: number): void {
-    const { clock, backoff, random, pool } = this.config;
-    if (this.retryTimer !== null) clock.clearTimeout(this.retryTimer);
+  #scheduleRetry(attempt: number): void {
+    const { clock, backoff, random, pool } = this.#config;
+    if (this.#retryTimer !== null) clock.clearTimeout(this.#retryTimer);
     let delay = backoffDelay(attempt - 1, backoff, random);
     const availableAt = pool.nextAvailableAt();
     if (availableAt !== undefined) delay = Math.max(delay, availableAt - clock.now());
-    this.retryTimer = clock.setTimeout(() => {
-      this.retryTimer = null;
+    this.#retryTimer = clock.setTimeout(() => {
+      this.#retryTimer = null;
       this.dispatch({ type: 'RETRY' });
     }, delay);
   }
 
-  private checkToken(): void {
-    const gen = this.generation;
-    void this.config.tokens.isFresh().then((fresh) => {
-      if (gen === this.generation) this.dispatch({ type: 'TOKEN_CHECKED', fresh });
+  #checkToken(): void {
+    const gen = this.#generation;
+    void this.#config.tokens.isFresh().then((fresh) => {
+      if (gen === this.#generation) this.dispatch({ type: 'TOKEN_CHECKED', fresh });
     });
   }
 
-  private open(): void {
-    const url = this.config.pool.next();
+  #open(): void {
+    const url = this.#config.pool.next();
     if (url === undefined) {
       this.dispatch({ type: 'NO_ENDPOINT' });
       return;
     }
-    this.endpoint = url;
-    this.hooks.onEndpoint(url);
-    const gen = ++this.generation;
-    const pinned = this.identityKey();
-    this.config.tokens.fetch().then(
+    this.#endpoint = url;
+    this.#hooks.onEndpoint(url);
+    const gen = ++this.#generation;
+    const pinned = this.#identityKey();
+    this.#config.tokens.fetch().then(
       async (token) => {
         let identityKey: CryptoKey | undefined;
         try {
           identityKey = await pinned;
         } catch (err) {
-          if (gen !== this.generation) return;
-          this.hooks.onError(err as WSEError);
+          if (gen !== this.#generation) return;
+          this.#hooks.onError(err as WSEError);
           this.dispatch({ type: 'FATAL' });
           return;
         }
-        if (gen === this.generation && this.ctx.state === 'connecting')
-          this.startSession(url, token, gen, identityKey);
+        if (gen === this.#generation && this.#ctx.state === 'connecting')
+          this.#startSession(url, token, gen, identityKey);
       },
       (err: unknown) => {
-        if (gen !== this.generation) return;
-        this.hooks.onError(err as WSEError);
+        if (gen !== this.#generation) return;
+        this.#hooks.onError(err as WSEError);
         this.dispatch({ type: 'CLOSED', code: 4401, reason: 'token unavailable' });
       },
     );
   }
 
-  private identityKey(): Promise<CryptoKey | undefined> {
-    const key = this.config.identityKey;
+  #identityKey(): Promise<CryptoKey | undefined> {
+    const key = this.#config.identityKey;
     if (key === undefined) return Promise.resolve(undefined);
-    this.identity ??= resolveIdentityKey(key);
-    return this.identity;
+    this.#identity ??= loadE2E().then((e2e) => e2e.resolveIdentityKey(key));
+    return this.#identity;
   }
 
-  private startSession(url: string, token: string | undefined, gen: number, identityKey?: CryptoKey): void {
-    const inHeader = this.config.tokenInHeader && token !== undefined;
+  #startSession(url: string, token: string | undefined, gen: number, identityKey?: CryptoKey): void {
+    const inHeader = this.#config.tokenInHeader && token !== undefined;
     const config: SessionConfig = {
-      ...this.config.session,
-      encryption: this.config.session.encryption ? { identityKey } : null,
+      ...this.#config.session,
+      encryption: this.#config.session.encryption ? { identityKey } : null,
       url,
-      clock: this.config.clock,
+      clock: this.#config.clock,
       headers: inHeader ? { Authorization: `Bearer ${token}` } : undefined,
       helloToken: inHeader ? undefined : token,
       helloFirst: !inHeader && token !== undefined,
-      refreshToken: this.config.tokens.canRefresh ? () => this.config.tokens.fetch() : undefined,
+      refreshToken: this.#config.tokens.canRefresh ? () => this.#config.tokens.fetch() : undefined,
     };
-    const live = () => gen === this.generation;
+    const live = () => gen === this.#generation;
     const session = new Session(config, {
       onOpen: () => live() && this.dispatch({ type: 'OPENED' }),
       onReady: (r) => {
         if (!live()) return;
-        this.pendingReady = { endpoint: url, ...r };
+        this.#pendingReady = { endpoint: url, ...r };
         this.dispatch({ type: 'READY' });
       },
-      onEnvelope: (env) => live() && this.hooks.onEnvelope(env),
+      onEnvelope: (env) => live() && this.#hooks.onEnvelope(env),
       onClosed: (code, reason) => {
         if (!live()) return;
-        this.session = null;
-        this.hooks.onClose(code, reason);
+        this.#session = null;
+        this.#hooks.onClose(code, reason);
         this.dispatch({ type: 'CLOSED', code, reason });
       },
       onDead: () => live() && this.dispatch({ type: 'DEAD' }),
-      onError: (err) => live() && this.hooks.onError(err),
+      onError: (err) => live() && this.#hooks.onError(err),
       onFatal: (err) => {
         if (!live()) return;
-        this.hooks.onError(err);
+        this.#hooks.onError(err);
         this.dispatch({ type: 'FATAL' });
       },
       onRtt: (ms) => {
         if (!live()) return;
-        this.config.pool.reportSuccess(url, ms);
-        this.hooks.onRtt(ms);
+        this.#config.pool.reportSuccess(url, ms);
+        this.#hooks.onRtt(ms);
       },
-      onLoss: () => live() && this.hooks.onLoss(),
-      onTokenRefreshed: (sec) => live() && this.hooks.onTokenRefreshed(sec),
+      onLoss: () => live() && this.#hooks.onLoss(),
+      onTokenRefreshed: (sec) => live() && this.#hooks.onTokenRefreshed(sec),
     });
-    this.session = session;
+    this.#session = session;
     session.open();
   }
 
-  private watchEnvironment(): void {
-    if (this.stopEnvironment) return;
-    this.stopEnvironment = this.config.environment.subscribe((ev) => {
+  #watchEnvironment(): void {
+    if (this.#stopEnvironment) return;
+    this.#stopEnvironment = this.#config.environment.subscribe((ev) => {
       if (ev === 'online') this.dispatch({ type: 'ONLINE' });
       else if (ev === 'offline') this.dispatch({ type: 'OFFLINE' });
       else this.dispatch({ type: 'WAKE' });
     });
   }
 
-  private unwatchEnvironment(): void {
-    this.stopEnvironment?.();
-    this.stopEnvironment = null;
+  #unwatchEnvironment(): void {
+    this.#stopEnvironment?.();
+    this.#stopEnvironment = null;
   }
 }

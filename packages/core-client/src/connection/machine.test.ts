@@ -163,4 +163,23 @@ describe('connection machine', () => {
       attempt: 0,
     });
   });
+
+  it('RECONNECT drops a live socket and opens a fresh attempt at once, with no backoff', () => {
+    const r = run([...up, { type: 'RECONNECT' }]);
+    expect(r.ctx).toMatchObject({ state: 'connecting', attempt: 0 });
+    expect(r.types).toEqual([
+      'clear_connect_timer',
+      'cancel_retry',
+      'close_socket',
+      'session_down',
+      'start_connect_timer',
+      'open',
+    ]);
+    // While waiting for a retry: the timer is cancelled and the attempt starts now.
+    const waiting = run([...up, { type: 'CLOSED', code: 1006, reason: '' }, { type: 'RECONNECT' }]);
+    expect(waiting.ctx).toMatchObject({ state: 'connecting', attempt: 0 });
+    expect(waiting.types).not.toContain('close_socket');
+    // From closed (or idle/failed) it simply connects.
+    expect(run([...up, { type: 'CLOSE' }, { type: 'RECONNECT' }]).ctx.state).toBe('connecting');
+  });
 });

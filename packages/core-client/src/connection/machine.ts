@@ -95,6 +95,7 @@ export type MachineEvent =
   | { type: 'ONLINE' }
   | { type: 'WAKE' }
   | { type: 'CLOSE' }
+  | { type: 'RECONNECT' }
   | { type: 'TOKEN_CHECKED'; fresh: boolean }
   | { type: 'FATAL' };
 
@@ -221,13 +222,15 @@ function abort(ctx: MachineContext, config: MachineConfig, reason: string): Tran
   };
 }
 
-function onClose(ctx: MachineContext): Transition {
+/**
+ * Effects of a stop the client decides (close, reconnect, fatal): timers off, the socket it
+ * owns closed with 1000, the session ended (`downCode` reported).
+ */
+function drop(ctx: MachineContext, reason: string, downCode = CLIENT_CLOSE_CODE): Effect[] {
   const effects: Effect[] = [{ type: 'clear_connect_timer' }, { type: 'cancel_retry' }];
-  if (hasSocket(ctx.state))
-    effects.push({ type: 'close_socket', code: CLIENT_CLOSE_CODE, reason: 'client close' });
-  if (ctx.state === 'connected')
-    effects.push({ type: 'session_down', code: CLIENT_CLOSE_CODE, reason: 'client close' });
-  return to(ctx, { state: 'closed', attempt: 0 }, effects);
+  if (hasSocket(ctx.state)) effects.push({ type: 'close_socket', code: CLIENT_CLOSE_CODE, reason });
+  if (ctx.state === 'connected') effects.push({ type: 'session_down', code: downCode, reason });
+  return effects;
 }
 
 function onOffline(ctx: MachineContext): Transition {
@@ -293,14 +296,9 @@ export function transition(ctx: MachineContext, event: MachineEvent, config: Mac
     case 'TOKEN_CHECKED':
       if (ctx.state !== 'reconnecting') return same(ctx);
       return event.fresh ? retryLater(ctx, config, []) : to(ctx, { state: 'failed', failReason: 'auth' });
-    case 'FATAL': {
-      const effects: Effect[] = [{ type: 'clear_connect_timer' }, { type: 'cancel_retry' }];
-      if (hasSocket(ctx.state))
-        effects.push({ type: 'close_socket', code: CLIENT_CLOSE_CODE, reason: 'fatal' });
-      if (ctx.state === 'connected') effects.push({ type: 'session_down', code: 1006, reason: 'fatal' });
+    case 'FATAL':
       if (ctx.state === 'closed') return same(ctx);
-      return to(ctx, { state: 'failed', failReason: 'fatal' }, effects);
-    }
+      return to(ctx, { state: 'failed', failReason: 'fatal' }, drop(ctx, 'fatal', 1006));
     case 'OFFLINE':
       return onOffline(ctx);
     case 'ONLINE':
@@ -308,7 +306,12 @@ export function transition(ctx: MachineContext, event: MachineEvent, config: Mac
     case 'WAKE':
       return onWake(ctx, ctx.online);
     case 'CLOSE':
-      return ctx.state === 'closed' ? same(ctx) : onClose(ctx);
+      return ctx.state === 'closed'
+        ? same(ctx)
+        : to(ctx, { state: 'closed', attempt: 0 }, drop(ctx, 'client close'));
+    case 'RECONNECT':
+      // A user `reconnect()`: drop the socket (if any) and start a fresh attempt now, no backoff.
+      return startAttempt({ ...ctx, attempt: 0 }, drop(ctx, 'reconnect'));
     default:
       return same(ctx);
   }

@@ -114,27 +114,31 @@ interface Entry {
  * ```
  */
 export class EndpointPool {
-  private readonly entries: Entry[];
-  private readonly strategy: EndpointStrategy;
-  private readonly decayMs: number;
-  private readonly alpha: number;
-  private readonly latencyRefMs: number;
-  private readonly healthyScore: number;
-  private cursor = -1;
+  readonly #entries: Entry[];
+  readonly #strategy: EndpointStrategy;
+  readonly #decayMs: number;
+  readonly #alpha: number;
+  readonly #latencyRefMs: number;
+  readonly #healthyScore: number;
+  #cursor = -1;
 
+  readonly #clock: NowClock;
+  readonly #random: Random;
   constructor(
     urls: readonly string[],
     options: EndpointPoolOptions = {},
-    private readonly clock: NowClock = systemClock,
-    private readonly random: Random = defaultRandom,
+    clock: NowClock = systemClock,
+    random: Random = defaultRandom,
   ) {
-    this.strategy = options.strategy ?? 'priority';
-    this.decayMs = options.decayMs ?? 30_000;
-    this.alpha = options.latencyAlpha ?? 0.3;
-    this.latencyRefMs = options.latencyRefMs ?? 1_000;
-    this.healthyScore = options.healthyScore ?? 0.5;
+    this.#clock = clock;
+    this.#random = random;
+    this.#strategy = options.strategy ?? 'priority';
+    this.#decayMs = options.decayMs ?? 30_000;
+    this.#alpha = options.latencyAlpha ?? 0.3;
+    this.#latencyRefMs = options.latencyRefMs ?? 1_000;
+    this.#healthyScore = options.healthyScore ?? 0.5;
     const now = clock.now();
-    this.entries = [...new Set(urls)].map((url) => ({
+    this.#entries = [...new Set(urls)].map((url) => ({
       url,
       breaker: new CircuitBreaker(options.breaker, clock),
       successes: 0,
@@ -150,24 +154,24 @@ export class EndpointPool {
 
   /** The endpoints, in priority order (duplicates removed). */
   get urls(): string[] {
-    return this.entries.map((e) => e.url);
+    return this.#entries.map((e) => e.url);
   }
 
   /** The endpoint to try now, or `undefined` when every breaker is open (or the pool is empty). */
   next(): string | undefined {
-    const available = this.entries.filter((e) => e.breaker.isAvailable());
+    const available = this.#entries.filter((e) => e.breaker.isAvailable());
     if (available.length === 0) return undefined;
-    const healthy = available.filter((e) => this.scoreOf(e) >= this.healthyScore);
-    const chosen = this.pick(healthy.length > 0 ? healthy : available, healthy.length > 0);
+    const healthy = available.filter((e) => this.#scoreOf(e) >= this.#healthyScore);
+    const chosen = this.#pick(healthy.length > 0 ? healthy : available, healthy.length > 0);
     chosen.breaker.canAttempt(); // claims the probe when half-open
-    this.cursor = this.entries.indexOf(chosen);
+    this.#cursor = this.#entries.indexOf(chosen);
     return chosen.url;
   }
 
   /** When `next()` will return an endpoint again (now if it already would); `undefined` if empty. */
   nextAvailableAt(): number | undefined {
     let soonest: number | undefined;
-    for (const e of this.entries) {
+    for (const e of this.#entries) {
       const at = e.breaker.availableAt();
       if (soonest === undefined || at < soonest) soonest = at;
     }
@@ -176,51 +180,51 @@ export class EndpointPool {
 
   /** A connection to `url` succeeded (optionally with its latency, e.g. time to `server_hello`). */
   reportSuccess(url: string, latencyMs?: number): void {
-    const e = this.find(url);
+    const e = this.#find(url);
     if (!e) return;
-    this.decay(e);
+    this.#decay(e);
     e.successes += 1;
     e.consecutive = 0;
     e.consecutiveWeight = 0;
-    e.lastSuccessAt = this.clock.now();
+    e.lastSuccessAt = this.#clock.now();
     if (latencyMs !== undefined && Number.isFinite(latencyMs) && latencyMs >= 0) {
-      e.latency = e.latency === null ? latencyMs : this.alpha * latencyMs + (1 - this.alpha) * e.latency;
+      e.latency = e.latency === null ? latencyMs : this.#alpha * latencyMs + (1 - this.#alpha) * e.latency;
     }
     e.breaker.recordSuccess();
   }
 
   /** A connection to `url` failed (refused, timed out, closed before `server_hello`, …). */
   reportFailure(url: string): void {
-    const e = this.find(url);
+    const e = this.#find(url);
     if (!e) return;
-    this.decay(e);
+    this.#decay(e);
     e.failures += 1;
     e.consecutive += 1;
     e.consecutiveWeight += 1;
-    e.lastFailureAt = this.clock.now();
+    e.lastFailureAt = this.#clock.now();
     e.breaker.recordFailure();
   }
 
   /** The health score of `url` now, in (0, 1]; 0 for an unknown URL. */
   score(url: string): number {
-    const e = this.find(url);
-    return e ? this.scoreOf(e) : 0;
+    const e = this.#find(url);
+    return e ? this.#scoreOf(e) : 0;
   }
 
   /** The circuit state of `url`, or `undefined` for an unknown URL. */
   circuit(url: string): CircuitState | undefined {
-    return this.find(url)?.breaker.state;
+    return this.#find(url)?.breaker.state;
   }
 
   /** A fresh array of plain objects describing every endpoint, in list order. */
   snapshot(): EndpointHealth[] {
-    return this.entries.map((e) => {
-      const d = this.decayed(e);
-      const score = this.scoreOf(e);
+    return this.#entries.map((e) => {
+      const d = this.#decayed(e);
+      const score = this.#scoreOf(e);
       return {
         url: e.url,
         score,
-        healthy: e.breaker.isAvailable() && score >= this.healthyScore,
+        healthy: e.breaker.isAvailable() && score >= this.#healthyScore,
         circuit: e.breaker.state,
         successes: d.successes,
         failures: d.failures,
@@ -233,24 +237,24 @@ export class EndpointPool {
     });
   }
 
-  private pick(candidates: Entry[], allHealthy: boolean): Entry {
+  #pick(candidates: Entry[], allHealthy: boolean): Entry {
     const first = candidates[0] as Entry;
-    switch (this.strategy) {
+    switch (this.#strategy) {
       case 'round-robin': {
-        const after = candidates.find((e) => this.entries.indexOf(e) > this.cursor);
+        const after = candidates.find((e) => this.#entries.indexOf(e) > this.#cursor);
         return after ?? first;
       }
       case 'weighted-random':
-        return this.weighted(candidates);
+        return this.#weighted(candidates);
       case 'least-latency':
-        return this.best(candidates, (e) => -(e.latency ?? Number.POSITIVE_INFINITY));
+        return this.#best(candidates, (e) => -(e.latency ?? Number.POSITIVE_INFINITY));
       default:
-        return allHealthy ? first : this.best(candidates, (e) => this.scoreOf(e));
+        return allHealthy ? first : this.#best(candidates, (e) => this.#scoreOf(e));
     }
   }
 
   /** The candidate with the highest key; ties go to the earlier one in list order. */
-  private best(candidates: Entry[], key: (e: Entry) => number): Entry {
+  #best(candidates: Entry[], key: (e: Entry) => number): Entry {
     let best = candidates[0] as Entry;
     let bestKey = key(best);
     for (const e of candidates.slice(1)) {
@@ -263,10 +267,10 @@ export class EndpointPool {
     return best;
   }
 
-  private weighted(candidates: Entry[]): Entry {
-    const weights = candidates.map((e) => Math.max(this.scoreOf(e), 1e-6));
+  #weighted(candidates: Entry[]): Entry {
+    const weights = candidates.map((e) => Math.max(this.#scoreOf(e), 1e-6));
     const total = weights.reduce((a, b) => a + b, 0);
-    let r = Math.min(Math.max(this.random(), 0), 1 - Number.EPSILON) * total;
+    let r = Math.min(Math.max(this.#random(), 0), 1 - Number.EPSILON) * total;
     for (let i = 0; i < candidates.length; i++) {
       r -= weights[i] as number;
       if (r < 0) return candidates[i] as Entry;
@@ -274,30 +278,30 @@ export class EndpointPool {
     return candidates[candidates.length - 1] as Entry;
   }
 
-  private scoreOf(e: Entry): number {
-    const d = this.decayed(e);
+  #scoreOf(e: Entry): number {
+    const d = this.#decayed(e);
     const rate = (d.successes + 1) / (d.successes + d.failures + 1);
     const penalty = 1 / (1 + d.consecutive);
-    const latency = e.latency === null ? 1 : this.latencyRefMs / (this.latencyRefMs + e.latency);
+    const latency = e.latency === null ? 1 : this.#latencyRefMs / (this.#latencyRefMs + e.latency);
     return rate * penalty * latency;
   }
 
-  private decayed(e: Entry): { successes: number; failures: number; consecutive: number } {
-    const elapsed = Math.max(0, this.clock.now() - e.decayedAt);
-    const k = this.decayMs > 0 ? 0.5 ** (elapsed / this.decayMs) : 1;
+  #decayed(e: Entry): { successes: number; failures: number; consecutive: number } {
+    const elapsed = Math.max(0, this.#clock.now() - e.decayedAt);
+    const k = this.#decayMs > 0 ? 0.5 ** (elapsed / this.#decayMs) : 1;
     return { successes: e.successes * k, failures: e.failures * k, consecutive: e.consecutiveWeight * k };
   }
 
   /** Folds the decay so far into the stored weights (the raw consecutive count is kept). */
-  private decay(e: Entry): void {
-    const d = this.decayed(e);
+  #decay(e: Entry): void {
+    const d = this.#decayed(e);
     e.successes = d.successes;
     e.failures = d.failures;
     e.consecutiveWeight = d.consecutive;
-    e.decayedAt = this.clock.now();
+    e.decayedAt = this.#clock.now();
   }
 
-  private find(url: string): Entry | undefined {
-    return this.entries.find((e) => e.url === url);
+  #find(url: string): Entry | undefined {
+    return this.#entries.find((e) => e.url === url);
   }
 }

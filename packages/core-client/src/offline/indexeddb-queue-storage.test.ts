@@ -1,6 +1,6 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { RecoveryTracker } from '../recovery/recovery-tracker';
+import { RecoveryTracker, recoveryFromJSON, recoveryToJSON } from '../recovery/recovery-tracker';
 import { IndexedDBQueueStorage } from './indexeddb-queue-storage';
 import { OfflineQueue } from './offline-queue';
 import type { QueuedMessage } from './queue-storage';
@@ -70,10 +70,10 @@ describe('IndexedDBQueueStorage', () => {
     const storage = new IndexedDBQueueStorage({ indexedDB: factory });
     const tracker = new RecoveryTracker();
     tracker.observe('news', 'a1b2c3d4', 41);
-    await storage.set('recovery', tracker.toJSON());
+    await storage.set('recovery', recoveryToJSON(tracker));
     await storage.close();
     const reopened = new IndexedDBQueueStorage({ indexedDB: factory });
-    const back = RecoveryTracker.fromJSON(await reopened.get('recovery'));
+    const back = recoveryFromJSON(await reopened.get('recovery'));
     expect(back.observe('news', 'a1b2c3d4', 42)).toBe('deliver');
     expect(back.observe('news', 'a1b2c3d4', 41)).toBe('duplicate');
     await reopened.delete('recovery');

@@ -64,59 +64,59 @@ function isQueuedMessage(v: unknown): v is QueuedMessage {
  * ```
  */
 export class IndexedDBQueueStorage implements QueueStorage, KeyValueStorage {
-  private readonly dbName: string;
-  private readonly queueKey: string;
-  private readonly factory: IDBFactory | undefined;
-  private store: Promise<IndexedDBStore> | undefined;
+  readonly #dbName: string;
+  readonly #queueKey: string;
+  readonly #factory: IDBFactory | undefined;
+  #store: Promise<IndexedDBStore> | undefined;
 
   constructor(options: IndexedDBQueueStorageOptions = {}) {
-    this.dbName = options.dbName ?? 'wse-client';
-    this.queueKey = options.queueKey ?? 'queue';
-    this.factory = options.indexedDB;
+    this.#dbName = options.dbName ?? 'wse-client';
+    this.#queueKey = options.queueKey ?? 'queue';
+    this.#factory = options.indexedDB;
   }
 
   async load(): Promise<QueuedMessage[]> {
-    const value = await this.get(this.queueKey);
+    const value = await this.get(this.#queueKey);
     return Array.isArray(value) ? value.filter(isQueuedMessage) : [];
   }
 
   save(items: QueuedMessage[]): Promise<void> {
-    return this.set(this.queueKey, items);
+    return this.set(this.#queueKey, items);
   }
 
   clear(): Promise<void> {
-    return this.delete(this.queueKey);
+    return this.delete(this.#queueKey);
   }
 
   async get(key: string): Promise<unknown> {
-    return (await this.backend()).get(key);
+    return (await this.#backend()).get(key);
   }
 
   async set(key: string, value: unknown): Promise<void> {
-    await (await this.backend()).set(key, value);
+    await (await this.#backend()).set(key, value);
   }
 
   async delete(key: string): Promise<void> {
-    await (await this.backend()).delete(key);
+    await (await this.#backend()).delete(key);
   }
 
   /** Closes the connection (it reopens on the next call). */
   async close(): Promise<void> {
-    const store = await this.store?.catch(() => undefined);
+    const store = await this.#store?.catch(() => undefined);
     await store?.close();
   }
 
   // A failed import is not cached: the next call tries again.
-  private backend(): Promise<IndexedDBStore> {
-    if (!this.store) {
+  #backend(): Promise<IndexedDBStore> {
+    if (!this.#store) {
       const loading = import('./indexeddb-store').then(
-        (m) => new m.IndexedDBStore(this.dbName, this.factory),
+        (m) => new m.IndexedDBStore(this.#dbName, this.#factory),
       );
-      this.store = loading;
+      this.#store = loading;
       loading.catch(() => {
-        if (this.store === loading) this.store = undefined;
+        if (this.#store === loading) this.#store = undefined;
       });
     }
-    return this.store;
+    return this.#store;
   }
 }

@@ -3,6 +3,9 @@ import { ManualClock } from '../env/manual-clock';
 import { type DropReason, OfflineQueue, type OfflineQueueOptions } from './offline-queue';
 import { MemoryQueueStorage, type QueuedMessage, type QueueStorage } from './queue-storage';
 
+/** The messages `drainAll` hands out. */
+const drain = (queue: OfflineQueue, max?: number) => queue.drainAll(max).messages;
+
 function setup(options: OfflineQueueOptions = {}) {
   const clock = new ManualClock(1_000_000);
   const drops: Array<[string, DropReason]> = [];
@@ -34,7 +37,7 @@ describe('OfflineQueue ordering', () => {
     queue.enqueue({ type: 'c', priority: 1, cid: 'req-1' });
     queue.enqueue({ type: 'd', priority: 8, payload: { x: 1 } });
     queue.enqueue({ type: 'e', priority: Number.NaN });
-    const out = queue.drain();
+    const out = drain(queue);
     expect(out.map((m) => m.type)).toEqual(['b', 'd', 'a', 'e', 'c']);
     expect(out[0]).toEqual({ id: 'm2', type: 'b', payload: null, priority: 8, enqueuedAt: 1_000_000 });
     expect(out[4]).toMatchObject({ cid: 'req-1', enqueuedAt: 1_000_005, priority: 1 });
@@ -45,11 +48,11 @@ describe('OfflineQueue ordering', () => {
     const { queue } = setup();
     queue.enqueue({ type: 'a' });
     queue.enqueue({ type: 'b' });
-    expect(ids(queue.drain(1))).toEqual(['m1']);
+    expect(ids(drain(queue, 1))).toEqual(['m1']);
     expect(queue.inFlight).toBe(1);
     queue.enqueue({ type: 'c', priority: 10 });
-    expect(ids(queue.drain())).toEqual(['m3', 'm2']);
-    expect(queue.drain()).toEqual([]);
+    expect(ids(drain(queue))).toEqual(['m3', 'm2']);
+    expect(drain(queue)).toEqual([]);
     expect(queue.size).toBe(3);
     expect(queue.remove(['m1', 'm3', 'nope'])).toBe(2);
     expect(ids(queue.peekAll())).toEqual(['m2']);
@@ -60,12 +63,12 @@ describe('OfflineQueue ordering', () => {
     queue.enqueue({ type: 'a' });
     queue.enqueue({ type: 'b' });
     queue.enqueue({ type: 'c' });
-    queue.drain();
+    drain(queue);
     queue.release(['m2']);
-    expect(ids(queue.drain())).toEqual(['m2']);
+    expect(ids(drain(queue))).toEqual(['m2']);
     queue.release();
     expect(queue.inFlight).toBe(0);
-    expect(ids(queue.drain())).toEqual(['m1', 'm2', 'm3']);
+    expect(ids(drain(queue))).toEqual(['m1', 'm2', 'm3']);
   });
 });
 
@@ -100,10 +103,10 @@ describe('OfflineQueue bounds', () => {
     const { queue } = setup({ maxSize: 2 });
     queue.enqueue({ type: 'a', priority: 1 });
     queue.enqueue({ type: 'b', priority: 5 });
-    queue.drain(1); // m2 (priority 5) in flight
+    drain(queue, 1); // m2 (priority 5) in flight
     const r = queue.enqueue({ type: 'c', priority: 5 });
     expect(r.dropped?.id).toBe('m1');
-    queue.drain();
+    drain(queue);
     const r2 = queue.enqueue({ type: 'd', priority: 10 });
     expect(r2).toMatchObject({ accepted: false, dropped: { id: 'm4' } });
   });
@@ -194,7 +197,7 @@ describe('OfflineQueue persistence', () => {
     await queue.restore();
     queue.enqueue({ type: 'a' });
     queue.enqueue({ type: 'b' });
-    const out = queue.drain();
+    const out = drain(queue);
     await queue.flush();
     expect(ids(await storage.load())).toEqual(['m1', 'm2']);
     queue.remove([(out[0] as QueuedMessage).id]);

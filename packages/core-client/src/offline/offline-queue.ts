@@ -11,6 +11,7 @@
  */
 
 import { type NowClock, systemClock } from '../env/clock';
+import { uuidv7 } from '../protocol/envelope';
 import { MemoryQueueStorage, type QueuedMessage, type QueueStorage } from './queue-storage';
 
 /**
@@ -42,7 +43,7 @@ export interface OfflineQueueOptions {
   onDrop?: (message: QueuedMessage, reason: DropReason) => void;
   /** Called when a storage save or load fails (the in-memory queue stays correct). */
   onError?: (error: unknown) => void;
-  /** Id for messages enqueued without one; default `crypto.randomUUID()` with a fallback. */
+  /** Id for messages enqueued without one; default a UUID v7 (the id generator envelopes use). */
   createId?: () => string;
 }
 
@@ -86,14 +87,6 @@ interface Slot {
   inFlight: boolean;
 }
 
-let fallbackCounter = 0;
-function defaultId(): string {
-  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (typeof c?.randomUUID === 'function') return c.randomUUID(); // absent on insecure origins
-  fallbackCounter = (fallbackCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `q-${Date.now().toString(36)}-${fallbackCounter.toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
-
 /** Send order: higher priority first, then first in, first out. */
 const bySendOrder = (a: Slot, b: Slot) => b.message.priority - a.message.priority || a.seq - b.seq;
 
@@ -114,76 +107,73 @@ const bySendOrder = (a: Slot, b: Slot) => b.message.priority - a.message.priorit
  * await queue.restore();
  * queue.enqueue({ type: 'chat_message', payload: { text: 'hi' }, priority: 8 });
  * // … after server_hello:
- * for (const m of queue.drain()) {
+ * for (const m of queue.drainAll().messages) {
  *   socket.send(encode(m));
  *   queue.remove([m.id]);
  * }
  * ```
  */
 export class OfflineQueue {
-  private slots: Slot[] = [];
-  private seq = 0;
-  private readonly maxSize: number;
-  private readonly maxAgeMs: number;
-  private readonly storage: QueueStorage;
-  private restored = false;
-  private saveScheduled = false;
-  private saving: Promise<void> = Promise.resolve();
-  private saveError: unknown;
+  #slots: Slot[] = [];
+  #seq = 0;
+  readonly #maxSize: number;
+  readonly #maxAgeMs: number;
+  readonly #storage: QueueStorage;
+  #restored = false;
+  #saveScheduled = false;
+  #saving: Promise<void> = Promise.resolve();
+  #saveError: unknown;
 
-  constructor(
-    private readonly options: OfflineQueueOptions = {},
-    private readonly clock: NowClock = systemClock,
-  ) {
-    this.maxSize = Math.max(1, options.maxSize ?? 1_000);
-    this.maxAgeMs = options.maxAgeMs ?? 24 * 60 * 60 * 1_000;
-    this.storage = options.storage ?? new MemoryQueueStorage();
+  readonly #options: OfflineQueueOptions;
+  readonly #clock: NowClock;
+  constructor(options: OfflineQueueOptions = {}, clock: NowClock = systemClock) {
+    this.#options = options;
+    this.#clock = clock;
+    this.#maxSize = Math.max(1, options.maxSize ?? 1_000);
+    this.#maxAgeMs = options.maxAgeMs ?? 24 * 60 * 60 * 1_000;
+    this.#storage = options.storage ?? new MemoryQueueStorage();
   }
 
   /** Messages held (waiting and in flight). */
   get size(): number {
-    return this.slots.length;
+    return this.#slots.length;
   }
 
   /** Messages handed out by `drain` and not yet removed or released. */
   get inFlight(): number {
-    return this.slots.filter((s) => s.inFlight).length;
+    return this.#slots.filter((s) => s.inFlight).length;
   }
 
   /** Adds a message, making room if full (see {@link EnqueueResult}). */
   enqueue(input: EnqueueInput): EnqueueResult {
-    const message = this.toMessage(input);
-    const slot: Slot = { message, seq: this.seq++, inFlight: false };
+    const message = this.#toMessage(input);
+    const slot: Slot = { message, seq: this.#seq++, inFlight: false };
     const result: EnqueueResult = { accepted: true, message };
-    if (this.slots.length >= this.maxSize) {
-      const expired = this.dropExpired();
+    if (this.#slots.length >= this.#maxSize) {
+      const expired = this.#dropExpired();
       if (expired.length > 0) result.expired = expired;
     }
-    if (this.slots.length >= this.maxSize) {
-      const victim = this.victim(slot);
+    if (this.#slots.length >= this.#maxSize) {
+      const victim = this.#victim(slot);
       result.dropped = victim.message;
-      this.report(victim.message, 'overflow');
+      this.#report(victim.message, 'overflow');
       if (victim === slot) return { ...result, accepted: false };
-      this.slots = this.slots.filter((s) => s !== victim);
+      this.#slots = this.#slots.filter((s) => s !== victim);
     }
-    this.insert(slot);
-    this.changed();
+    this.#insert(slot);
+    this.#changed();
     return result;
   }
 
   /**
    * Hands out waiting messages in send order (priority desc, then FIFO), at most `max`, and
-   * marks them in flight. Expired waiting messages are dropped and reported through `onDrop`.
+   * marks them in flight; also returns the waiting messages it dropped as expired (reported
+   * through `onDrop` too).
    */
-  drain(max = Number.POSITIVE_INFINITY): QueuedMessage[] {
-    return this.drainAll(max).messages;
-  }
-
-  /** {@link OfflineQueue.drain} that also returns the messages it dropped as expired. */
   drainAll(max = Number.POSITIVE_INFINITY): { messages: QueuedMessage[]; expired: QueuedMessage[] } {
-    const expired = this.dropExpired();
+    const expired = this.#dropExpired();
     const messages: QueuedMessage[] = [];
-    for (const s of this.slots) {
+    for (const s of this.#slots) {
       if (messages.length >= max) break;
       if (s.inFlight) continue;
       s.inFlight = true;
@@ -194,29 +184,29 @@ export class OfflineQueue {
 
   /** Every held message in send order, without changing anything. */
   peekAll(): QueuedMessage[] {
-    return this.slots.map((s) => s.message);
+    return this.#slots.map((s) => s.message);
   }
 
   /** The runtime sent these: forget them (also in storage). Returns how many were held. */
   remove(ids: Iterable<string>): number {
     const gone = new Set(ids);
-    const before = this.slots.length;
-    this.slots = this.slots.filter((s) => !gone.has(s.message.id));
-    const removed = before - this.slots.length;
-    if (removed > 0) this.changed();
+    const before = this.#slots.length;
+    this.#slots = this.#slots.filter((s) => !gone.has(s.message.id));
+    const removed = before - this.#slots.length;
+    if (removed > 0) this.#changed();
     return removed;
   }
 
   /** Sending failed: put these in-flight messages (default: all) back in line for `drain`. */
   release(ids?: Iterable<string>): void {
     const only = ids ? new Set(ids) : undefined;
-    for (const s of this.slots) if (!only || only.has(s.message.id)) s.inFlight = false;
+    for (const s of this.#slots) if (!only || only.has(s.message.id)) s.inFlight = false;
   }
 
   /** Drops everything, reporting nothing, and saves the empty queue. */
   clear(): void {
-    this.slots = [];
-    this.changed();
+    this.#slots = [];
+    this.#changed();
   }
 
   /**
@@ -228,104 +218,104 @@ export class OfflineQueue {
   async restore(): Promise<void> {
     let loaded: QueuedMessage[] = [];
     try {
-      loaded = await this.storage.load();
+      loaded = await this.#storage.load();
     } catch (error) {
-      this.restored = true;
-      this.options.onError?.(error);
-      this.changed();
+      this.#restored = true;
+      this.#options.onError?.(error);
+      this.#changed();
       throw error;
     }
-    const held = new Set(this.slots.map((s) => s.message.id));
+    const held = new Set(this.#slots.map((s) => s.message.id));
     const older = loaded.filter((m) => !held.has(m.id)).map((m) => ({ ...m }));
     // Re-sequence: stored messages first (in their saved order), then this session's.
-    const current = [...this.slots].sort((a, b) => a.seq - b.seq);
-    this.seq = 0;
-    this.slots = [
-      ...older.map((message) => ({ message, seq: this.seq++, inFlight: false })),
-      ...current.map((s) => ({ ...s, seq: this.seq++ })),
+    const current = [...this.#slots].sort((a, b) => a.seq - b.seq);
+    this.#seq = 0;
+    this.#slots = [
+      ...older.map((message) => ({ message, seq: this.#seq++, inFlight: false })),
+      ...current.map((s) => ({ ...s, seq: this.#seq++ })),
     ].sort(bySendOrder);
-    this.dropExpired();
-    while (this.slots.length > this.maxSize) {
-      const victim = this.victim();
-      this.slots = this.slots.filter((s) => s !== victim);
-      this.report(victim.message, 'overflow');
+    this.#dropExpired();
+    while (this.#slots.length > this.#maxSize) {
+      const victim = this.#victim();
+      this.#slots = this.#slots.filter((s) => s !== victim);
+      this.#report(victim.message, 'overflow');
     }
-    this.restored = true;
-    this.changed();
+    this.#restored = true;
+    this.#changed();
   }
 
   /** Resolves once every change so far is saved; rejects if the latest save failed. */
   async flush(): Promise<void> {
-    await this.saving;
-    if (this.saveError !== undefined) throw this.saveError;
+    await this.#saving;
+    if (this.#saveError !== undefined) throw this.#saveError;
   }
 
-  private toMessage(input: EnqueueInput): QueuedMessage {
+  #toMessage(input: EnqueueInput): QueuedMessage {
     const priority = Number.isFinite(input.priority) ? (input.priority as number) : 5;
     const message: QueuedMessage = {
-      id: input.id ?? (this.options.createId ?? defaultId)(),
+      id: input.id ?? this.#options.createId?.() ?? uuidv7(this.#clock.now()),
       type: input.type,
       payload: input.payload ?? null,
       priority,
-      enqueuedAt: this.clock.now(),
+      enqueuedAt: this.#clock.now(),
     };
     if (input.cid !== undefined) message.cid = input.cid;
     return message;
   }
 
-  private insert(slot: Slot): void {
+  #insert(slot: Slot): void {
     // Slots are kept sorted; insert after the last slot that sends before this one.
-    let i = this.slots.length;
-    while (i > 0 && bySendOrder(this.slots[i - 1] as Slot, slot) > 0) i -= 1;
-    this.slots.splice(i, 0, slot);
+    let i = this.#slots.length;
+    while (i > 0 && bySendOrder(this.#slots[i - 1] as Slot, slot) > 0) i -= 1;
+    this.#slots.splice(i, 0, slot);
   }
 
   /** The oldest waiting slot of the lowest priority, `incoming` included as the newest. */
-  private victim(incoming?: Slot): Slot {
+  #victim(incoming?: Slot): Slot {
     let victim = incoming;
-    for (const s of this.slots) {
+    for (const s of this.#slots) {
       if (s.inFlight) continue;
       if (!victim || s.message.priority < victim.message.priority) victim = s;
       else if (s.message.priority === victim.message.priority && s.seq < victim.seq) victim = s;
     }
     // Everything in flight and nothing incoming (restore over capacity): drop the last in line.
-    return victim ?? (this.slots[this.slots.length - 1] as Slot);
+    return victim ?? (this.#slots[this.#slots.length - 1] as Slot);
   }
 
-  private dropExpired(): QueuedMessage[] {
-    const now = this.clock.now();
+  #dropExpired(): QueuedMessage[] {
+    const now = this.#clock.now();
     const expired: QueuedMessage[] = [];
-    this.slots = this.slots.filter((s) => {
-      if (s.inFlight || now - s.message.enqueuedAt <= this.maxAgeMs) return true;
+    this.#slots = this.#slots.filter((s) => {
+      if (s.inFlight || now - s.message.enqueuedAt <= this.#maxAgeMs) return true;
       expired.push(s.message);
       return false;
     });
-    for (const m of expired) this.report(m, 'expired');
-    if (expired.length > 0) this.changed();
+    for (const m of expired) this.#report(m, 'expired');
+    if (expired.length > 0) this.#changed();
     return expired;
   }
 
-  private report(message: QueuedMessage, reason: DropReason): void {
+  #report(message: QueuedMessage, reason: DropReason): void {
     try {
-      this.options.onDrop?.(message, reason);
+      this.#options.onDrop?.(message, reason);
     } catch (error) {
       // A throwing user callback must not leave the queue half-updated.
-      this.options.onError?.(error);
+      this.#options.onError?.(error);
     }
   }
 
   /** Schedules one save of the whole queue after the current synchronous work. */
-  private changed(): void {
-    if (!this.restored || this.saveScheduled) return;
-    this.saveScheduled = true;
-    this.saving = this.saving.then(async () => {
-      this.saveScheduled = false;
+  #changed(): void {
+    if (!this.#restored || this.#saveScheduled) return;
+    this.#saveScheduled = true;
+    this.#saving = this.#saving.then(async () => {
+      this.#saveScheduled = false;
       try {
-        await this.storage.save(this.slots.map((s) => s.message));
-        this.saveError = undefined;
+        await this.#storage.save(this.#slots.map((s) => s.message));
+        this.#saveError = undefined;
       } catch (error) {
-        this.saveError = error;
-        this.options.onError?.(error);
+        this.#saveError = error;
+        this.#options.onError?.(error);
       }
     });
   }

@@ -75,18 +75,18 @@ const copyItems = (items: readonly QueuedMessage[]): QueuedMessage[] => items.ma
  * ```
  */
 export class MemoryQueueStorage implements QueueStorage {
-  private items: QueuedMessage[] = [];
+  #items: QueuedMessage[] = [];
 
   async load(): Promise<QueuedMessage[]> {
-    return copyItems(this.items);
+    return copyItems(this.#items);
   }
 
   async save(items: QueuedMessage[]): Promise<void> {
-    this.items = copyItems(items);
+    this.#items = copyItems(items);
   }
 
   async clear(): Promise<void> {
-    this.items = [];
+    this.#items = [];
   }
 }
 
@@ -100,17 +100,17 @@ export class MemoryQueueStorage implements QueueStorage {
  * ```
  */
 export class MemoryKeyValueStorage implements KeyValueStorage {
-  private readonly values = new Map<string, unknown>();
+  readonly #values = new Map<string, unknown>();
 
   async get(key: string): Promise<unknown> {
-    return this.values.has(key) ? structuredClone(this.values.get(key)) : undefined;
+    return this.#values.has(key) ? structuredClone(this.#values.get(key)) : undefined;
   }
 
   async set(key: string, value: unknown): Promise<void> {
-    this.values.set(key, structuredClone(value));
+    this.#values.set(key, structuredClone(value));
   }
 
   async delete(key: string): Promise<void> {
-    this.values.delete(key);
+    this.#values.delete(key);
   }
 }

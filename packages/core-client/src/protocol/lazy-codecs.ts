@@ -48,21 +48,24 @@ export class LazyCodecs implements FrameCodecs {
   zlib?: ZlibCodec;
   msgpack?: MsgpackCodec;
   crypto?: CryptoCodec;
-  private readonly pending: Partial<Record<CodecPart, Promise<void>>> = {};
+  readonly #pending: Partial<Record<CodecPart, Promise<void>>> = {};
 
-  constructor(private readonly importers: CodecImporters = defaultImporters) {}
+  readonly #importers: CodecImporters;
+  constructor(importers: CodecImporters = defaultImporters) {
+    this.#importers = importers;
+  }
 
   /** Makes `part` available; resolves at once when it already is. */
   load(part: CodecPart): Promise<void> {
     if (this[part]) return Promise.resolve();
-    this.pending[part] ??= this.importers[part]()
+    this.#pending[part] ??= this.#importers[part]()
       .then((codec: ZlibCodec | MsgpackCodec | CryptoCodec) => {
         Object.assign(this, { [part]: codec });
       })
       .finally(() => {
-        this.pending[part] = undefined;
+        this.#pending[part] = undefined;
       });
-    return this.pending[part];
+    return this.#pending[part];
   }
 }
 

@@ -99,83 +99,83 @@ export interface LatencyStats {
  * ```
  */
 export class QualityMonitor {
-  private readonly windowSize: number;
-  private readonly lossWindow: number;
-  private readonly thresholds: QualityThresholds;
-  private samples: number[] = [];
-  private outcomes: boolean[] = [];
+  readonly #windowSize: number;
+  readonly #lossWindow: number;
+  readonly #thresholds: QualityThresholds;
+  #samples: number[] = [];
+  #outcomes: boolean[] = [];
 
   constructor(options: QualityMonitorOptions = {}) {
-    this.windowSize = Math.max(1, options.windowSize ?? 20);
-    this.lossWindow = Math.max(1, options.lossWindow ?? 20);
-    this.thresholds = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.thresholds };
+    this.#windowSize = Math.max(1, options.windowSize ?? 20);
+    this.#lossWindow = Math.max(1, options.lossWindow ?? 20);
+    this.#thresholds = { ...DEFAULT_QUALITY_THRESHOLDS, ...options.thresholds };
   }
 
   /** Records one round trip (ignored unless a finite number ≥ 0). */
   recordRtt(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;
-    this.samples.push(ms);
-    if (this.samples.length > this.windowSize) this.samples.shift();
-    this.pushOutcome(true);
+    this.#samples.push(ms);
+    if (this.#samples.length > this.#windowSize) this.#samples.shift();
+    this.#pushOutcome(true);
   }
 
   /** Records a pong that did not arrive in time. */
   recordLoss(): void {
-    this.pushOutcome(false);
+    this.#pushOutcome(false);
   }
 
   /** Forgets everything (e.g. on a new connection). */
   reset(): void {
-    this.samples = [];
-    this.outcomes = [];
+    this.#samples = [];
+    this.#outcomes = [];
   }
 
   /** Number of RTT samples in the window. */
   get sampleCount(): number {
-    return this.samples.length;
+    return this.#samples.length;
   }
 
   /** The level now (see {@link QualityThresholds}). */
   get level(): QualityLevel {
     const loss = this.lossRatio();
-    if (loss > this.thresholds.maxLoss) return 'poor';
+    if (loss > this.#thresholds.maxLoss) return 'poor';
     const { avg } = this.latency();
     if (avg === null) return 'unknown';
-    if (avg < this.thresholds.excellentMs && loss === 0) return 'excellent';
-    if (avg < this.thresholds.goodMs) return 'good';
-    if (avg < this.thresholds.fairMs) return 'fair';
+    if (avg < this.#thresholds.excellentMs && loss === 0) return 'excellent';
+    if (avg < this.#thresholds.goodMs) return 'good';
+    if (avg < this.#thresholds.fairMs) return 'fair';
     return 'poor';
   }
 
   /** Last, average and p95 RTT of the window. */
   latency(): LatencyStats {
-    const n = this.samples.length;
+    const n = this.#samples.length;
     if (n === 0) return { last: null, avg: null, p95: null };
-    const sorted = [...this.samples].sort((a, b) => a - b);
+    const sorted = [...this.#samples].sort((a, b) => a - b);
     const p95 = sorted[Math.max(0, Math.ceil(0.95 * n) - 1)] as number;
-    const avg = this.samples.reduce((a, b) => a + b, 0) / n;
-    return { last: this.samples[n - 1] as number, avg, p95 };
+    const avg = this.#samples.reduce((a, b) => a + b, 0) / n;
+    return { last: this.#samples[n - 1] as number, avg, p95 };
   }
 
   /** Mean absolute difference between consecutive RTT samples; `null` below two samples. */
   jitter(): number | null {
-    if (this.samples.length < 2) return null;
+    if (this.#samples.length < 2) return null;
     let sum = 0;
-    for (let i = 1; i < this.samples.length; i++) {
-      sum += Math.abs((this.samples[i] as number) - (this.samples[i - 1] as number));
+    for (let i = 1; i < this.#samples.length; i++) {
+      sum += Math.abs((this.#samples[i] as number) - (this.#samples[i - 1] as number));
     }
-    return sum / (this.samples.length - 1);
+    return sum / (this.#samples.length - 1);
   }
 
   /** Missed pongs / pong outcomes in the loss window; 0 without outcomes. */
   lossRatio(): number {
-    if (this.outcomes.length === 0) return 0;
-    return this.outcomes.filter((ok) => !ok).length / this.outcomes.length;
+    if (this.#outcomes.length === 0) return 0;
+    return this.#outcomes.filter((ok) => !ok).length / this.#outcomes.length;
   }
 
-  private pushOutcome(ok: boolean): void {
-    this.outcomes.push(ok);
-    if (this.outcomes.length > this.lossWindow) this.outcomes.shift();
+  #pushOutcome(ok: boolean): void {
+    this.#outcomes.push(ok);
+    if (this.#outcomes.length > this.#lossWindow) this.#outcomes.shift();
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecoveryTracker } from './recovery-tracker';
+import { RecoveryTracker, recoveryFromJSON, recoveryToJSON } from './recovery-tracker';
 
 const E1 = 'a1b2c3d4';
 const E2 = 'deadbeef';
@@ -154,7 +154,7 @@ describe('RecoveryTracker in-flight, forget and persistence', () => {
     t.observe('news', E2, 4);
     t.observe('chat', E1, 0);
     t.markRecovering('news', true);
-    const json = JSON.parse(JSON.stringify(t));
+    const json = JSON.parse(JSON.stringify(recoveryToJSON(t)));
     expect(json).toEqual({
       v: 1,
       topics: {
@@ -165,7 +165,7 @@ describe('RecoveryTracker in-flight, forget and persistence', () => {
         chat: [{ epoch: E1, offset: 0 }],
       },
     });
-    const back = RecoveryTracker.fromJSON(json);
+    const back = recoveryFromJSON(json);
     expect(back.positions()).toEqual(t.positions());
     expect(back.recoveryInFlight('news')).toBe(false);
     expect(back.observe('news', E2, 4)).toBe('duplicate');
@@ -173,12 +173,10 @@ describe('RecoveryTracker in-flight, forget and persistence', () => {
   });
 
   it('fromJSON skips garbage instead of throwing', () => {
-    expect(RecoveryTracker.fromJSON(null).topics()).toEqual([]);
-    expect(RecoveryTracker.fromJSON('x').topics()).toEqual([]);
-    expect(RecoveryTracker.fromJSON({ v: 2, topics: { a: [{ epoch: 'e', offset: 1 }] } }).topics()).toEqual(
-      [],
-    );
-    const t = RecoveryTracker.fromJSON({
+    expect(recoveryFromJSON(null).topics()).toEqual([]);
+    expect(recoveryFromJSON('x').topics()).toEqual([]);
+    expect(recoveryFromJSON({ v: 2, topics: { a: [{ epoch: 'e', offset: 1 }] } }).topics()).toEqual([]);
+    const t = recoveryFromJSON({
       v: 1,
       topics: { a: 'nope', b: [null, { epoch: 'e', offset: 'x' }, { epoch: 'e', offset: 3 }] },
     });

@@ -46,7 +46,7 @@ export interface StreamPosition {
 export type RecoveryField = Record<string, StreamPosition | StreamPosition[]>;
 
 /**
- * The persisted form of a tracker (see {@link RecoveryTracker.toJSON}).
+ * The persisted form of a tracker (see {@link recoveryToJSON}).
  *
  * @example
  * ```ts
@@ -111,38 +111,38 @@ const isEpoch = (e: unknown): e is string => typeof e === 'string' && e.length >
  * ```
  */
 export class RecoveryTracker {
-  private readonly streams = new Map<string, Map<string, Stream>>();
-  private readonly recovering = new Set<string>();
-  private readonly maxEpochs: number;
-  private tick = 0;
+  readonly #streams = new Map<string, Map<string, Stream>>();
+  readonly #recovering = new Set<string>();
+  readonly #maxEpochs: number;
+  #tick = 0;
 
   constructor(options: RecoveryTrackerOptions = {}) {
-    this.maxEpochs = Math.max(1, options.maxEpochsPerTopic ?? 8);
+    this.#maxEpochs = Math.max(1, options.maxEpochsPerTopic ?? 8);
   }
 
   /** Decides what to do with a publication stamped (`tp`, `e`, `o`) and advances on `deliver`. */
   observe(topic: string, epoch: string, offset: number): RecoveryDecision {
     if (!isEpoch(epoch) || !isOffset(offset) || offset < 0) return 'deliver';
-    const stream = this.streams.get(topic)?.get(epoch);
+    const stream = this.#streams.get(topic)?.get(epoch);
     if (!stream) {
-      this.set(topic, epoch, offset);
+      this.#set(topic, epoch, offset);
       return 'deliver';
     }
     if (offset <= stream.offset) return 'duplicate';
     if (offset > stream.offset + 1) return 'gap';
     stream.offset = offset;
-    stream.touched = ++this.tick;
+    stream.touched = ++this.#tick;
     return 'deliver';
   }
 
   /** The last delivered offset of one stream, or `undefined` when unknown. */
   position(topic: string, epoch: string): number | undefined {
-    return this.streams.get(topic)?.get(epoch)?.offset;
+    return this.#streams.get(topic)?.get(epoch)?.offset;
   }
 
   /** Topics with at least one position. */
   topics(): string[] {
-    return [...this.streams.keys()];
+    return [...this.#streams.keys()];
   }
 
   /**
@@ -151,8 +151,8 @@ export class RecoveryTracker {
    */
   positions(topics?: readonly string[]): Record<string, StreamPosition[]> {
     const out: Record<string, StreamPosition[]> = {};
-    for (const topic of topics ?? this.streams.keys()) {
-      const streams = this.streams.get(topic);
+    for (const topic of topics ?? this.#streams.keys()) {
+      const streams = this.#streams.get(topic);
       if (!streams || streams.size === 0) continue;
       out[topic] = [...streams.entries()]
         .sort((a, b) => b[1].touched - a[1].touched)
@@ -190,64 +190,40 @@ export class RecoveryTracker {
     if (!isEpoch(epoch) || !isOffset(offset)) {
       throw new RangeError(`rebaseline needs an epoch and an offset >= -1, got ${epoch}/${offset}`);
     }
-    if (!options.keepOtherEpochs) this.streams.delete(topic);
-    this.set(topic, epoch, offset);
+    if (!options.keepOtherEpochs) this.#streams.delete(topic);
+    this.#set(topic, epoch, offset);
   }
 
   /** Whether a recovery request for `topic` is awaiting its reply. */
   recoveryInFlight(topic: string): boolean {
-    return this.recovering.has(topic);
+    return this.#recovering.has(topic);
   }
 
   /** Marks a recovery request for `topic` as sent (`true`) or answered (`false`). */
   markRecovering(topic: string, on: boolean): void {
-    if (on) this.recovering.add(topic);
-    else this.recovering.delete(topic);
+    if (on) this.#recovering.add(topic);
+    else this.#recovering.delete(topic);
   }
 
   /** Clears every in-flight flag (the socket closed: those requests will never be answered). */
   clearRecovering(): void {
-    this.recovering.clear();
+    this.#recovering.clear();
   }
 
   /** Drops a topic's positions and in-flight flag (after unsubscribing). */
   forget(topic: string): void {
-    this.streams.delete(topic);
-    this.recovering.delete(topic);
+    this.#streams.delete(topic);
+    this.#recovering.delete(topic);
   }
 
-  /** Plain data for persistence (`JSON.stringify` or structured clone); in-flight flags are not kept. */
-  toJSON(): RecoveryTrackerJSON {
-    return { v: 1, topics: this.positions() };
-  }
-
-  /**
-   * Rebuilds a tracker from {@link RecoveryTracker.toJSON} output. Anything malformed (wrong
-   * version, bad entries) is skipped, never thrown: stored data may be old or corrupted.
-   */
-  static fromJSON(json: unknown, options: RecoveryTrackerOptions = {}): RecoveryTracker {
-    const tracker = new RecoveryTracker(options);
-    if (!json || typeof json !== 'object') return tracker;
-    const { v, topics } = json as Partial<RecoveryTrackerJSON>;
-    if (v !== 1 || !topics || typeof topics !== 'object') return tracker;
-    for (const [topic, list] of Object.entries(topics)) {
-      if (!Array.isArray(list)) continue;
-      // Stored most recent first; insert oldest first so recency survives the round trip.
-      for (const p of [...list].reverse()) {
-        if (p && isEpoch(p.epoch) && isOffset(p.offset)) tracker.set(topic, p.epoch, p.offset);
-      }
-    }
-    return tracker;
-  }
-
-  private set(topic: string, epoch: string, offset: number): void {
-    let streams = this.streams.get(topic);
+  #set(topic: string, epoch: string, offset: number): void {
+    let streams = this.#streams.get(topic);
     if (!streams) {
       streams = new Map();
-      this.streams.set(topic, streams);
+      this.#streams.set(topic, streams);
     }
-    streams.set(epoch, { offset, touched: ++this.tick });
-    if (streams.size > this.maxEpochs) {
+    streams.set(epoch, { offset, touched: ++this.#tick });
+    if (streams.size > this.#maxEpochs) {
       let oldest: string | undefined;
       let oldestTick = Number.POSITIVE_INFINITY;
       for (const [e, s] of streams) {
@@ -259,4 +235,44 @@ export class RecoveryTracker {
       if (oldest !== undefined) streams.delete(oldest);
     }
   }
+}
+
+// Persistence is not used by the client yet (positions survive reconnects, not page reloads):
+// plain functions over the public API, so bundlers drop them from apps that do not call them.
+
+/**
+ * Plain data for persistence (`JSON.stringify` or structured clone); in-flight flags are not kept.
+ *
+ * @example
+ * ```ts
+ * await storage.set('recovery', recoveryToJSON(tracker));
+ * ```
+ */
+export function recoveryToJSON(tracker: RecoveryTracker): RecoveryTrackerJSON {
+  return { v: 1, topics: tracker.positions() };
+}
+
+/**
+ * Rebuilds a tracker from {@link recoveryToJSON} output. Anything malformed (wrong version, bad
+ * entries) is skipped, never thrown: stored data may be old or corrupted.
+ *
+ * @example
+ * ```ts
+ * const tracker = recoveryFromJSON(await storage.get('recovery'));
+ * ```
+ */
+export function recoveryFromJSON(json: unknown, options: RecoveryTrackerOptions = {}): RecoveryTracker {
+  const tracker = new RecoveryTracker(options);
+  if (!json || typeof json !== 'object') return tracker;
+  const { v, topics } = json as Partial<RecoveryTrackerJSON>;
+  if (v !== 1 || !topics || typeof topics !== 'object') return tracker;
+  for (const [topic, list] of Object.entries(topics)) {
+    if (!Array.isArray(list)) continue;
+    // Stored most recent first; insert oldest first so recency survives the round trip.
+    for (const p of [...list].reverse()) {
+      if (p && isEpoch(p.epoch) && isOffset(p.offset))
+        tracker.rebaseline(topic, p.epoch, p.offset, { keepOtherEpochs: true });
+    }
+  }
+  return tracker;
 }

@@ -45,68 +45,69 @@ export interface HeartbeatActions {
  * ```
  */
 export class SessionHeartbeat {
-  private state: HeartbeatState;
-  private config: HeartbeatConfig | null = null;
-  private timer: unknown = null;
+  #state: HeartbeatState;
+  #config: HeartbeatConfig | null = null;
+  #timer: unknown = null;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly actions: HeartbeatActions,
-  ) {
-    this.state = initialHeartbeat(clock.now());
+  readonly #clock: Clock;
+  readonly #actions: HeartbeatActions;
+  constructor(clock: Clock, actions: HeartbeatActions) {
+    this.#clock = clock;
+    this.#actions = actions;
+    this.#state = initialHeartbeat(clock.now());
   }
 
   /** Starts pinging and watching for silence. */
   start(config: HeartbeatConfig): void {
-    this.config = config;
-    this.state = heartbeatReceived(this.state, this.clock.now());
-    this.tick();
+    this.#config = config;
+    this.#state = heartbeatReceived(this.#state, this.#clock.now());
+    this.#tick();
   }
 
   /** Stops the timer; idempotent. */
   stop(): void {
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
-    this.config = null;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#config = null;
   }
 
   /** Any frame arrived. */
   received(): void {
-    this.state = heartbeatReceived(this.state, this.clock.now());
+    this.#state = heartbeatReceived(this.#state, this.#clock.now());
   }
 
   /** A server `ping`: answer with PONG unless the flood guard says no. */
   serverPing(payload: Record<string, unknown>): void {
-    const config = this.config ?? { pingIntervalMs: 25_000, deadAfterMs: 35_000, maxPongsPerSecond: 10 };
-    const now = this.clock.now();
-    const r = heartbeatServerPing(this.state, config, now);
-    this.state = r.state;
-    if (r.answer) this.actions.sendPong({ server_time: payload.server_time, client_timestamp: now });
+    const config = this.#config ?? { pingIntervalMs: 25_000, deadAfterMs: 35_000, maxPongsPerSecond: 10 };
+    const now = this.#clock.now();
+    const r = heartbeatServerPing(this.#state, config, now);
+    this.#state = r.state;
+    if (r.answer) this.#actions.sendPong({ server_time: payload.server_time, client_timestamp: now });
   }
 
   /** A `PONG` to our ping. */
   pong(payload: Record<string, unknown>): void {
-    const r = heartbeatPong(this.state, payload, this.clock.now());
-    this.state = r.state;
-    if (r.rtt !== null) this.actions.onRtt(r.rtt);
+    const r = heartbeatPong(this.#state, payload, this.#clock.now());
+    this.#state = r.state;
+    if (r.rtt !== null) this.#actions.onRtt(r.rtt);
   }
 
-  private tick(): void {
-    this.timer = null;
-    const config = this.config;
+  #tick(): void {
+    this.#timer = null;
+    const config = this.#config;
     if (!config) return;
-    const now = this.clock.now();
-    const d = heartbeatTick(this.state, config, now);
-    if (d.lost) this.actions.onLoss();
+    const now = this.#clock.now();
+    const d = heartbeatTick(this.#state, config, now);
+    if (d.lost) this.#actions.onLoss();
     if (d.action === 'dead') {
       this.stop();
-      this.actions.onDead();
+      this.#actions.onDead();
       return;
     }
     if (d.action === 'ping') {
-      this.state = heartbeatPinged(this.state, now);
-      this.actions.sendPing(now);
+      this.#state = heartbeatPinged(this.#state, now);
+      this.#actions.sendPing(now);
     }
-    if (this.config) this.timer = this.clock.setTimeout(() => this.tick(), d.nextCheckInMs);
+    if (this.#config) this.#timer = this.#clock.setTimeout(() => this.#tick(), d.nextCheckInMs);
   }
 }

@@ -26,11 +26,10 @@ import {
 } from '../protocol/frame-core';
 import { lazyCodecs } from '../protocol/lazy-codecs';
 import type { Transport, TransportFactory, TransportFrame } from '../transport/transport';
+import type { E2EOffer } from './e2e';
 import {
   buildClientHello,
-  completeE2E,
-  createE2EOffer,
-  type E2EOffer,
+  loadE2E,
   readServerHello,
   readServerReady,
   type ServerHello,
@@ -103,29 +102,30 @@ export interface SessionEvents {
  * ```
  */
 export class Session {
-  private transport: Transport | null = null;
-  private alive = true;
-  private ready: ServerReady | null = null;
-  private helloSent = false;
-  private established = false;
-  private offer: Promise<E2EOffer> | null = null;
-  private key: CryptoKey | null = null;
-  private format: 'json' | 'msgpack' = 'json';
-  private inbound: Promise<void> = Promise.resolve();
-  private outbound: Promise<void> = Promise.resolve();
+  #transport: Transport | null = null;
+  #alive = true;
+  #ready: ServerReady | null = null;
+  #helloSent = false;
+  #established = false;
+  #offer: Promise<E2EOffer> | null = null;
+  #key: CryptoKey | null = null;
+  #format: 'json' | 'msgpack' = 'json';
+  #inbound: Promise<void> = Promise.resolve();
+  #outbound: Promise<void> = Promise.resolve();
   /** Frames on the `outbound` chain not yet handed to the transport. */
-  private queued = 0;
-  private refreshTimer: unknown = null;
-  private readonly heartbeat: SessionHeartbeat;
+  #queued = 0;
+  #refreshTimer: unknown = null;
+  readonly #heartbeat: SessionHeartbeat;
 
-  constructor(
-    private readonly config: SessionConfig,
-    private readonly events: SessionEvents,
-  ) {
-    this.heartbeat = new SessionHeartbeat(config.clock, {
-      sendPing: (ts) => this.trySend(buildEnvelope('ping', { timestamp: ts })),
-      sendPong: (p) => this.trySend(buildEnvelope('PONG', p)),
-      onDead: () => this.alive && events.onDead(),
+  readonly #config: SessionConfig;
+  readonly #events: SessionEvents;
+  constructor(config: SessionConfig, events: SessionEvents) {
+    this.#config = config;
+    this.#events = events;
+    this.#heartbeat = new SessionHeartbeat(config.clock, {
+      sendPing: (ts) => this.#trySend(buildEnvelope('ping', { timestamp: ts })),
+      sendPong: (p) => this.#trySend(buildEnvelope('PONG', p)),
+      onDead: () => this.#alive && events.onDead(),
       onRtt: (ms) => events.onRtt(ms),
       onLoss: () => events.onLoss(),
     });
@@ -133,34 +133,34 @@ export class Session {
 
   /** `true` once `server_hello` was handled. */
   get isReady(): boolean {
-    return this.established;
+    return this.#established;
   }
 
   /** Bytes buffered in the socket. */
   get bufferedAmount(): number {
-    return this.transport?.bufferedAmount ?? 0;
+    return this.#transport?.bufferedAmount ?? 0;
   }
 
   /** Opens the transport. Errors while opening are reported as a close (1006). */
   open(): void {
-    if (this.config.encryption) this.offer = createE2EOffer();
-    this.offer?.catch(() => {}); // observed in sendHello
-    if (this.config.msgpack) lazyCodecs.load('msgpack').catch(() => {}); // retried in establish
+    if (this.#config.encryption) this.#offer = loadE2E().then((e2e) => e2e.createE2EOffer());
+    this.#offer?.catch(() => {}); // observed in sendHello
+    if (this.#config.msgpack) lazyCodecs.load('msgpack').catch(() => {}); // retried in establish
     try {
-      this.transport = this.config.transport(
-        { url: this.config.url, headers: this.config.headers },
+      this.#transport = this.#config.transport(
+        { url: this.#config.url, headers: this.#config.headers },
         {
-          onOpen: () => this.handleOpen(),
-          onMessage: (frame) => this.receive(frame),
-          onClose: (code, reason) => this.handleClose(code, reason),
-          onError: (err) => this.alive && this.events.onError(err as WSEError),
+          onOpen: () => this.#handleOpen(),
+          onMessage: (frame) => this.#receive(frame),
+          onClose: (code, reason) => this.#handleClose(code, reason),
+          onError: (err) => this.#alive && this.#events.onError(err as WSEError),
         },
       );
     } catch (cause) {
-      this.events.onError(
-        new TransportError('TRANSPORT_FAILED', `cannot open ${this.config.url}`, { cause }),
+      this.#events.onError(
+        new TransportError('TRANSPORT_FAILED', `cannot open ${this.#config.url}`, { cause }),
       );
-      queueMicrotask(() => this.handleClose(1006, 'open failed'));
+      queueMicrotask(() => this.#handleClose(1006, 'open failed'));
     }
   }
 
@@ -169,35 +169,35 @@ export class Session {
    * the caller can keep the message queued.
    */
   send(env: Envelope): void {
-    const transport = this.transport;
-    if (!this.alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
-    const frame = this.encode(env);
-    const key = this.key;
-    if (!key && this.queued === 0 && !(frame instanceof Promise)) {
+    const transport = this.#transport;
+    if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
+    const frame = this.#encode(env);
+    const key = this.#key;
+    if (!key && this.#queued === 0 && !(frame instanceof Promise)) {
       transport.send(frame);
       return;
     }
-    this.queued++;
-    this.outbound = this.outbound
+    this.#queued++;
+    this.#outbound = this.#outbound
       .then(() => frame)
       .then((plain) => (key ? encryptFrameWith(lazyCodecs, key, plain) : plain))
       .then((out) => {
-        if (this.alive) transport.send(out);
+        if (this.#alive) transport.send(out);
       })
       .catch((err: unknown) => {
-        if (this.alive) this.events.onError(err as WSEError);
+        if (this.#alive) this.#events.onError(err as WSEError);
       })
       .finally(() => {
-        this.queued--;
+        this.#queued--;
       });
   }
 
   // Validates synchronously (an invalid envelope throws here). A promise only while the zlib
   // codec loads; if it cannot be loaded, the frame goes out as plain JSON, which is always valid.
-  private encode(env: Envelope): string | Uint8Array | Promise<string | Uint8Array> {
+  #encode(env: Envelope): string | Uint8Array | Promise<string | Uint8Array> {
     const options: EncodeOptions = {
-      format: this.format,
-      compressionThreshold: this.config.compressionThreshold,
+      format: this.#format,
+      compressionThreshold: this.#config.compressionThreshold,
     };
     const frame = encodeFrameWhenReady(lazyCodecs, env, options);
     if (!(frame instanceof Promise)) return frame;
@@ -208,183 +208,190 @@ export class Session {
 
   /** Closes the socket; no event is reported afterwards. Idempotent. */
   close(code: number, reason: string): void {
-    if (!this.alive) return;
-    this.stop();
-    this.transport?.close(code, reason);
+    if (!this.#alive) return;
+    this.#stop();
+    this.#transport?.close(code, reason);
   }
 
-  private stop(): void {
-    this.alive = false;
-    this.heartbeat.stop();
-    if (this.refreshTimer !== null) this.config.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
+  #stop(): void {
+    this.#alive = false;
+    this.#heartbeat.stop();
+    if (this.#refreshTimer !== null) this.#config.clock.clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = null;
   }
 
-  private trySend(env: Envelope): void {
+  #trySend(env: Envelope): void {
     try {
       this.send(env);
     } catch (err) {
-      this.events.onError(err as WSEError);
+      this.#events.onError(err as WSEError);
     }
   }
 
-  private handleOpen(): void {
-    if (!this.alive) return;
-    this.events.onOpen();
-    if (this.config.helloFirst) void this.sendHello();
+  #handleOpen(): void {
+    if (!this.#alive) return;
+    this.#events.onOpen();
+    if (this.#config.helloFirst) void this.#sendHello();
   }
 
-  private handleClose(code: number, reason: string): void {
-    if (!this.alive) return;
-    this.stop();
-    this.events.onClosed(code, reason);
+  #handleClose(code: number, reason: string): void {
+    if (!this.#alive) return;
+    this.#stop();
+    this.#events.onClosed(code, reason);
   }
 
-  private async sendHello(): Promise<void> {
-    if (this.helloSent) return;
-    this.helloSent = true;
+  async #sendHello(): Promise<void> {
+    if (this.#helloSent) return;
+    this.#helloSent = true;
     let publicKey: string | undefined;
     try {
-      publicKey = this.offer ? (await this.offer).publicKey : undefined;
+      publicKey = this.#offer ? (await this.#offer).publicKey : undefined;
     } catch (cause) {
-      this.fatal(new ProtocolError('INVALID_KEY', 'cannot create the E2E key pair', { cause }));
+      this.#fatal(new ProtocolError('INVALID_KEY', 'cannot create the E2E key pair', { cause }));
       return;
     }
     const hello = buildClientHello({
-      clientVersion: this.config.clientVersion,
-      msgpack: this.config.msgpack,
-      compression: Number.isFinite(this.config.compressionThreshold),
+      clientVersion: this.#config.clientVersion,
+      msgpack: this.#config.msgpack,
+      compression: Number.isFinite(this.#config.compressionThreshold),
       encryptionPublicKey: publicKey,
-      token: this.config.helloToken,
+      token: this.#config.helloToken,
     });
-    if (this.alive) this.trySend(hello);
+    if (this.#alive) this.#trySend(hello);
   }
 
-  private fatal(error: WSEError): void {
-    if (!this.alive) return;
+  #fatal(error: WSEError): void {
+    if (!this.#alive) return;
     this.close(1000, 'handshake failed');
-    this.events.onFatal(error);
+    this.#events.onFatal(error);
   }
 
-  private receive(frame: TransportFrame): void {
-    if (!this.alive) return;
-    this.heartbeat.received();
-    this.inbound = this.inbound.then(() => this.decode(frame));
+  #receive(frame: TransportFrame): void {
+    if (!this.#alive) return;
+    this.#heartbeat.received();
+    this.#inbound = this.#inbound.then(() => this.#decode(frame));
   }
 
-  private async decode(frame: TransportFrame): Promise<void> {
-    if (!this.alive) return;
+  async #decode(frame: TransportFrame): Promise<void> {
+    if (!this.#alive) return;
     let env: Envelope;
     try {
       env = await decodeAnyFrameWith(lazyCodecs, frame, {
-        key: this.key ?? undefined,
-        requireEncryption: this.key !== null,
-        maxMessageSize: this.config.maxMessageSize,
+        key: this.#key ?? undefined,
+        requireEncryption: this.#key !== null,
+        maxMessageSize: this.#config.maxMessageSize,
       });
     } catch (err) {
-      if (this.alive) this.events.onError(err as WSEError);
+      if (this.#alive) this.#events.onError(err as WSEError);
       return;
     }
-    if (this.alive) await this.dispatch(env);
+    if (this.#alive) await this.#dispatch(env);
   }
 
-  private async dispatch(env: Envelope): Promise<void> {
+  async #dispatch(env: Envelope): Promise<void> {
     switch (env.t) {
       case 'server_ready':
-        this.ready = readServerReady(env.p);
-        if (!this.helloSent) await this.sendHello();
+        this.#ready = readServerReady(env.p);
+        if (!this.#helloSent) await this.#sendHello();
         return;
       case 'server_hello':
-        if (!this.established) await this.establish(env);
+        if (!this.#established) await this.#establish(env);
         return;
       case 'ping':
-        this.heartbeat.serverPing(env.p);
+        this.#heartbeat.serverPing(env.p);
         return;
       case 'PONG':
       case 'pong':
-        this.heartbeat.pong(env.p);
+        this.#heartbeat.pong(env.p);
         return;
-      case 'auth_refreshed':
-        this.scheduleRefresh(typeof env.p.token_expires_in === 'number' ? env.p.token_expires_in : null);
-        this.events.onTokenRefreshed(
-          typeof env.p.token_expires_in === 'number' ? env.p.token_expires_in : null,
-        );
+      case 'auth_refreshed': {
+        const sec = env.p.token_expires_in;
+        const expiresIn = typeof sec === 'number' ? sec : null;
+        this.#scheduleRefresh(expiresIn);
+        this.#events.onTokenRefreshed(expiresIn);
         return;
+      }
       case 'batch':
-        await this.unbatch(env.p.messages);
+        await this.#unbatch(env.p.messages);
         return;
       default:
-        this.events.onEnvelope(env);
+        this.#events.onEnvelope(env);
     }
   }
 
-  private async unbatch(messages: unknown): Promise<void> {
+  async #unbatch(messages: unknown): Promise<void> {
     if (!Array.isArray(messages)) return;
     for (const m of messages) {
-      if (!this.alive) return;
+      if (!this.#alive) return;
       let env: Envelope;
       try {
         env = parseEnvelope(m);
       } catch (err) {
-        this.events.onError(err as WSEError);
+        this.#events.onError(err as WSEError);
         continue;
       }
-      await this.dispatch(env);
+      await this.#dispatch(env);
     }
   }
 
-  private async establish(env: Envelope): Promise<void> {
+  async #establish(env: Envelope): Promise<void> {
     const hello = readServerHello(env.p);
-    const ready = this.ready ?? readServerReady({ details: { connection_id: hello.connectionId } });
-    if (this.offer) {
+    const ready = this.#ready ?? readServerReady({ details: { connection_id: hello.connectionId } });
+    if (this.#offer) {
       try {
         const connId = hello.connectionId ?? ready.connectionId;
-        this.key = await completeE2E(await this.offer, hello, connId, this.config.encryption?.identityKey);
+        const e2e = await loadE2E();
+        this.#key = await e2e.completeE2E(
+          await this.#offer,
+          hello,
+          connId,
+          this.#config.encryption?.identityKey,
+        );
       } catch (err) {
-        this.fatal(err as WSEError);
+        this.#fatal(err as WSEError);
         return;
       }
     }
-    if (this.config.msgpack && hello.features.msgpack === true) {
-      if (lazyCodecs.msgpack || (await this.loadMsgpack())) this.format = 'msgpack';
+    if (this.#config.msgpack && hello.features.msgpack === true) {
+      if (lazyCodecs.msgpack || (await this.#loadMsgpack())) this.#format = 'msgpack';
     }
-    if (!this.alive) return;
-    this.established = true;
-    this.heartbeat.start({
-      pingIntervalMs: this.config.pingIntervalMs ?? hello.pingIntervalMs,
-      deadAfterMs: hello.pingIntervalMs + this.config.deadGraceMs,
+    if (!this.#alive) return;
+    this.#established = true;
+    this.#heartbeat.start({
+      pingIntervalMs: this.#config.pingIntervalMs ?? hello.pingIntervalMs,
+      deadAfterMs: hello.pingIntervalMs + this.#config.deadGraceMs,
       maxPongsPerSecond: 10,
     });
-    this.scheduleRefresh(ready.tokenExpiresIn);
-    this.events.onReady({ ready, hello, encrypted: this.key !== null });
+    this.#scheduleRefresh(ready.tokenExpiresIn);
+    this.#events.onReady({ ready, hello, encrypted: this.#key !== null });
   }
 
   // `false` (and an error report) when the msgpack codec cannot be loaded: the session then keeps
   // sending JSON, which the server always accepts.
-  private async loadMsgpack(): Promise<boolean> {
+  async #loadMsgpack(): Promise<boolean> {
     try {
       await lazyCodecs.load('msgpack');
       return true;
     } catch (cause) {
-      if (this.alive)
-        this.events.onError(
+      if (this.#alive)
+        this.#events.onError(
           new ProtocolError('MSGPACK_INVALID', 'the msgpack codec could not be loaded', { cause }),
         );
       return false;
     }
   }
 
-  private scheduleRefresh(expiresInSec: number | null): void {
-    const refresh = this.config.refreshToken;
-    if (this.refreshTimer !== null) this.config.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = null;
-    if (!refresh || expiresInSec === null || expiresInSec <= 0 || !this.alive) return;
-    const delay = refreshDelayMs(expiresInSec, this.config.tokenRefreshAheadMs);
-    this.refreshTimer = this.config.clock.setTimeout(() => {
-      this.refreshTimer = null;
+  #scheduleRefresh(expiresInSec: number | null): void {
+    const refresh = this.#config.refreshToken;
+    if (this.#refreshTimer !== null) this.#config.clock.clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = null;
+    if (!refresh || expiresInSec === null || expiresInSec <= 0 || !this.#alive) return;
+    const delay = refreshDelayMs(expiresInSec, this.#config.tokenRefreshAheadMs);
+    this.#refreshTimer = this.#config.clock.setTimeout(() => {
+      this.#refreshTimer = null;
       refresh().then(
-        (token) => token && this.alive && this.trySend(buildEnvelope('auth_refresh', { token })),
-        (err: unknown) => this.alive && this.events.onError(err as WSEError),
+        (token) => token && this.#alive && this.#trySend(buildEnvelope('auth_refresh', { token })),
+        (err: unknown) => this.#alive && this.#events.onError(err as WSEError),
       );
     }, delay);
   }

@@ -20,23 +20,21 @@ import type { TokenSource } from '../types';
  * ```
  */
 export class TokenProvider {
-  private lastToken: string | undefined;
+  #lastToken: string | undefined;
 
-  constructor(private readonly source: TokenSource | undefined) {}
+  readonly #source: TokenSource | undefined;
+  constructor(source: TokenSource | undefined) {
+    this.#source = source;
+  }
 
   /** `true` when the source is a function (it may return a new token). */
   get canRefresh(): boolean {
-    return typeof this.source === 'function';
-  }
-
-  /** `true` when a token is configured at all. */
-  get enabled(): boolean {
-    return this.source !== undefined;
+    return typeof this.#source === 'function';
   }
 
   /** The last token handed out. */
   get last(): string | undefined {
-    return this.lastToken;
+    return this.#lastToken;
   }
 
   /**
@@ -44,15 +42,15 @@ export class TokenProvider {
    * the function throws.
    */
   async fetch(): Promise<string | undefined> {
-    const source = this.source;
+    const source = this.#source;
     if (source === undefined) return undefined;
     if (typeof source === 'string') {
-      this.lastToken = source;
+      this.#lastToken = source;
       return source;
     }
     try {
       const token = (await source()) ?? undefined;
-      this.lastToken = token;
+      this.#lastToken = token;
       return token;
     } catch (cause) {
       throw new AuthError('AUTH_REQUIRED', 'the token function failed', { cause });
@@ -62,7 +60,7 @@ export class TokenProvider {
   /** Fetches again and says whether the token differs from the one used before. */
   async isFresh(): Promise<boolean> {
     if (!this.canRefresh) return false;
-    const before = this.lastToken;
+    const before = this.#lastToken;
     try {
       const next = await this.fetch();
       return next !== undefined && next !== before;

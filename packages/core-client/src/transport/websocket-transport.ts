@@ -81,68 +81,69 @@ function concat(parts: ArrayBufferView[]): Uint8Array {
 }
 
 class WebSocketTransport implements Transport {
-  private closed = false;
+  #closed = false;
 
-  constructor(
-    private readonly ws: WebSocketLike,
-    private readonly handlers: TransportHandlers,
-  ) {
+  readonly #ws: WebSocketLike;
+  readonly #handlers: TransportHandlers;
+  constructor(ws: WebSocketLike, handlers: TransportHandlers) {
+    this.#ws = ws;
+    this.#handlers = handlers;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      if (!this.closed) handlers.onOpen();
+      if (!this.#closed) handlers.onOpen();
     };
-    ws.onmessage = (ev) => this.receive(ev.data);
+    ws.onmessage = (ev) => this.#receive(ev.data);
     ws.onerror = (ev) => {
-      if (this.closed) return;
+      if (this.#closed) return;
       const cause = (ev as { error?: unknown })?.error ?? ev;
       handlers.onError(new TransportError('TRANSPORT_FAILED', 'websocket error', { cause }));
     };
-    ws.onclose = (ev) => this.finish(ev?.code ?? 1006, ev?.reason ?? '');
+    ws.onclose = (ev) => this.#finish(ev?.code ?? 1006, ev?.reason ?? '');
   }
 
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount ?? 0;
+    return this.#ws.bufferedAmount ?? 0;
   }
 
   send(frame: TransportFrame): void {
-    if (this.closed || this.ws.readyState !== OPEN) {
+    if (this.#closed || this.#ws.readyState !== OPEN) {
       throw new TransportError('TRANSPORT_CLOSED', 'socket is not open');
     }
-    this.ws.send(frame);
+    this.#ws.send(frame);
   }
 
   close(code = 1000, reason = ''): void {
-    if (this.closed) return;
+    if (this.#closed) return;
     try {
-      this.ws.close(code, reason);
+      this.#ws.close(code, reason);
     } catch {
       // A socket still CONNECTING may refuse custom codes on some platforms; it is going away anyway.
       try {
-        this.ws.close();
+        this.#ws.close();
       } catch {
         /* nothing more to do */
       }
     }
-    this.finish(code, reason);
+    this.#finish(code, reason);
   }
 
-  private receive(data: unknown): void {
-    if (this.closed) return; // frames after close are ignored
+  #receive(data: unknown): void {
+    if (this.#closed) return; // frames after close are ignored
     const frame = toFrame(data);
     if (frame === null) {
-      this.handlers.onError(new TransportError('TRANSPORT_FRAME', 'unsupported frame data type'));
+      this.#handlers.onError(new TransportError('TRANSPORT_FRAME', 'unsupported frame data type'));
       return;
     }
-    this.handlers.onMessage(frame);
+    this.#handlers.onMessage(frame);
   }
 
-  private finish(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.ws.onopen = null;
-    this.ws.onmessage = null;
-    this.ws.onerror = null;
-    this.handlers.onClose(code, reason);
+  #finish(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ws.onopen = null;
+    this.#ws.onmessage = null;
+    this.#ws.onerror = null;
+    this.#handlers.onClose(code, reason);
   }
 }
 
