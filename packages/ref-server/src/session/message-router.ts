@@ -9,7 +9,7 @@ import {
 } from '@wse/core-client/protocol';
 import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
 import { PresenceError } from '../presence/presence-store';
-import { toPublication } from '../topics/publication';
+import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
 import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
 import type { Connection } from './connection';
@@ -36,7 +36,20 @@ const MAX_BATCH = 1000;
 export class MessageRouter {
   constructor(private readonly host: SessionHost) {}
 
+  /**
+   * Never throws and never rejects: a bug behind a frame is answered `SERVER_ERROR`, logged and
+   * emitted as an `error` event (the inbox would otherwise swallow it and the client hear nothing).
+   */
   handleFrame(conn: Connection, data: ArrayBuffer | string): Result {
+    try {
+      const r = this.decodeAndRoute(conn, data);
+      return r instanceof Promise ? r.catch((err: unknown) => this.frameError(conn, err)) : r;
+    } catch (err) {
+      this.frameError(conn, err);
+    }
+  }
+
+  private decodeAndRoute(conn: Connection, data: ArrayBuffer | string): Result {
     if (conn.closed) return;
     conn.lastActivity = this.host.now();
     this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
@@ -57,13 +70,24 @@ export class MessageRouter {
     return this.route(conn, env, false);
   }
 
-  private frameError(conn: Connection, err: unknown): void {
+  /** Answers a failure behind a frame; `cid` when it belongs to a request that had one. */
+  private frameError(conn: Connection, err: unknown, cid?: string): void {
+    if (conn.closed && err instanceof ProtocolError) return;
+    if (conn.phase === 'auth' && err instanceof ProtocolError) {
+      // PROTOCOL §3.1: the first frame must be a client_hello with the token; an undecodable one is
+      // "any other first frame" (AUTH_REQUIRED, 4401), not a reason to keep waiting for the timeout.
+      this.host.rejectAuth(conn, 'AUTH_REQUIRED', 'the first frame must be a client_hello with a token', {
+        reason: err.code,
+      });
+      return;
+    }
     if (err instanceof ProtocolError) {
-      conn.sendError(wireCodeOf(err), err.message, { reason: err.code });
+      conn.sendError(wireCodeOf(err), err.message, { reason: err.code }, cid);
       return;
     }
     this.host.logger.error({ err, connId: conn.id }, 'frame handling failed');
-    conn.sendError('SERVER_ERROR', 'internal error');
+    this.host.events.emit({ type: 'error', error: err, connId: conn.id });
+    conn.sendError('SERVER_ERROR', 'internal error', {}, cid);
   }
 
   /** One envelope: rate limit, auth gate, then the type switch. */
@@ -136,7 +160,11 @@ export class MessageRouter {
       return;
     }
     const hello = parsed.hello;
-    conn.phase = 'open'; // stop the in-band timer from firing while we verify
+    // The token came in time: stop the deadline. The phase stays 'auth' until the token is verified
+    // (frames behind this one wait in the inbox), so a failure is not a `disconnect` of a user the
+    // app never saw `connect`.
+    if (conn.authTimer) clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
     return verify(hello.token as string).then(
       (verified) => {
         if (conn.closed) return;
@@ -282,7 +310,8 @@ export class MessageRouter {
         try {
           inner = parseEnvelope(list[i]);
         } catch (err) {
-          this.frameError(conn, err);
+          const raw = list[i] as { cid?: unknown } | null;
+          this.frameError(conn, err, typeof raw?.cid === 'string' ? raw.cid : undefined);
           continue;
         }
         if (inner.t === 'batch') {
@@ -354,7 +383,7 @@ export class MessageRouter {
         presence.update(conn.id, conn.identity.userId, topic, env.p.data ?? null);
       } catch (err) {
         if (!(err instanceof PresenceError)) {
-          this.frameError(conn, err);
+          this.frameError(conn, err, env.cid);
           return;
         }
         conn.sendError(err.code, err.message, { ...err.details, topic }, env.cid);
@@ -376,11 +405,21 @@ export class MessageRouter {
       conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
     }
+    const reserved = reservedEventType(env.p.data);
+    if (reserved !== undefined) {
+      conn.sendError(
+        'FORBIDDEN',
+        `publish: type "${reserved}" is reserved for the server`,
+        { topic: name },
+        env.cid,
+      );
+      return;
+    }
     let publication: Envelope;
     try {
       publication = toPublication(name, env.p.data);
     } catch (err) {
-      this.frameError(conn, err);
+      this.frameError(conn, err, env.cid);
       return;
     }
     const delivered = this.host.publish(name, publication);

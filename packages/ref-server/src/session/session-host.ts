@@ -31,8 +31,13 @@ export interface SessionHost {
   authenticate(conn: Connection, verified: VerifiedToken): void;
   /** Sends `server_ready` and emits `connect`. */
   ready(conn: Connection): void;
-  /** Sends the auth error and closes 4401 (4403 for AUTH_EXPIRED). */
-  rejectAuth(conn: Connection, code: 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED', message: string): void;
+  /** Sends the auth error (with `extra` fields) and closes 4401 (4403 for AUTH_EXPIRED). */
+  rejectAuth(
+    conn: Connection,
+    code: 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED',
+    message: string,
+    extra?: Record<string, unknown>,
+  ): void;
   /** A client `publish` that passed policy. Returns the local delivery count. */
   publish(topic: string, envelope: Envelope): number;
 }

@@ -254,10 +254,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     });
   }
 
-  rejectAuth(conn: Connection, code: AuthCode, message: string): void {
+  rejectAuth(conn: Connection, code: AuthCode, message: string, extra?: Record<string, unknown>): void {
     this.metrics.authFailure();
     this.stats.authFailures++;
-    conn.sendError(code, message);
+    conn.sendError(code, message, extra);
     conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
   }
 

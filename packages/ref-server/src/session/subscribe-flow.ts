@@ -74,7 +74,9 @@ export class SubscribeFlow {
     };
     const replay: StampedPublication[][] = [];
     if (plan.recover) {
-      const recovery: Record<string, TopicRecoveryReport> = {};
+      // Keyed by client-chosen topic names: no prototype, so a topic named `__proto__` is an entry
+      // like any other instead of silently replacing the object's prototype (and vanishing).
+      const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;
       let budget = this.deps.maxBackpressure - conn.bufferedAmount();
       for (const topic of plan.accepted) {
         const positions = positionsFor(plan.recovery, topic);

@@ -1,5 +1,11 @@
 import { randomFillSync } from 'node:crypto';
-import { type BuildOptions, buildEnvelope, type Envelope, uuidv7 } from '@wse/core-client/protocol';
+import {
+  type BuildOptions,
+  buildEnvelope,
+  type Envelope,
+  PROTOCOL_TYPES,
+  uuidv7,
+} from '@wse/core-client/protocol';
 
 // Random bytes for ids come from a pooled buffer: one getRandomValues call per id costs ~4 µs, which
 // is most of a publication's JS cost at 100 subscribers (measured; see README, "Fan-out").
@@ -55,6 +61,31 @@ export function toPublication(topic: string | undefined, data: unknown): Envelop
   }
   if (topic === undefined) return buildEnvelope('broadcast', { data: data ?? null }, ids) as Envelope;
   return buildEnvelope('publication', { topic, data: data ?? null }, ids) as Envelope;
+}
+
+/** Types only the server sends besides the protocol's own (replies, wrappers, recovery events). */
+const SERVER_TYPES = ['publication', 'broadcast', 'publish_ack', 'response', 'recovery_failed'];
+const RESERVED_TYPES: ReadonlySet<string> = new Set(
+  [...PROTOCOL_TYPES, ...SERVER_TYPES].map((t) => t.toLowerCase()),
+);
+
+/**
+ * The type a client `publish` would put on the wire when it is a protocol or server type
+ * (`presence_join`, `error`, `server_hello`, `publication`, …; compared case-insensitively), else
+ * `undefined`. A client must not be able to make the server relay such frames to other users:
+ * they would forge presence, errors, handshakes or another topic's publications.
+ *
+ * @example
+ * reservedEventType({ t: 'presence_join', p: {} }); // 'presence_join'
+ * reservedEventType({ t: 'chat_message', p: {} });  // undefined
+ * reservedEventType('plain data');                  // undefined (wrapped as a publication)
+ */
+export function reservedEventType(data: unknown): string | undefined {
+  if (!isEvent(data)) return undefined;
+  // Same resolution as toPublication; `t` may be a non-string next to a string `type` (that one is
+  // refused by the envelope check later).
+  const type = data.t ?? data.type;
+  return typeof type === 'string' && RESERVED_TYPES.has(type.toLowerCase()) ? type : undefined;
 }
 
 function isEvent(data: unknown): data is Record<string, unknown> {
