@@ -116,7 +116,13 @@ export class Outbound {
     this.#pacePerTick = Math.max(1, Math.floor((perSecond * PACE_TICK_MS) / 1000));
   }
 
-  /** Sends what waits, in order, as far as the pace allows. Call after `server_hello`. */
+  /** A new session (after `server_hello`): the old one's rate-limit hold and pace end; flush. */
+  resume(): void {
+    this.#heldUntil = this.#pacedUntil = 0;
+    this.flush();
+  }
+
+  /** Sends what waits, in order, as far as the pace allows. */
   flush(): void {
     if (!this.#queue || !this.#hooks.canSend()) return;
     const now = this.#clock.now();

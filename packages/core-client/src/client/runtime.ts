@@ -298,7 +298,7 @@ export class ClientRuntime {
       lastError: null,
     });
     this.topics.resubscribeAll();
-    this.outbound.flush();
+    this.outbound.resume(); // rate limits are per connection
     this.emitSafe('connected', this.session);
   }
 
@@ -371,7 +371,7 @@ export class ClientRuntime {
     if (AUTH_CODES.has(err.code)) {
       this.store.update({ lastError: new AuthError(err.code as 'AUTH_FAILED', err.message, { cause: err }) });
     }
-    this.requests.reject(env.cid, err);
+    if (env.cid && !this.requests.reject(env.cid, err)) this.topics.fail(env.cid, err);
     this.emitError(err);
   }
 
@@ -408,6 +408,7 @@ export class ClientRuntime {
   }
 }
 
+/** A `retry_after` in seconds, at most 60: a hostile `1e308` must not hold sends forever. */
 function seconds(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+  return typeof v === 'number' && v >= 0 ? Math.min(v, 60) : fallback;
 }

@@ -64,10 +64,16 @@ function readRecovery(v: unknown): SubscriptionResult['recovery'] {
   for (const [topic, r] of Object.entries(v as Record<string, unknown>)) {
     if (typeof r !== 'object' || r === null) continue;
     const x = r as Record<string, unknown>;
-    if (typeof x.epoch !== 'string' || typeof x.offset !== 'number') continue;
+    // A position the tracker can hold, or nothing (a hostile reply must not throw in rebaseline).
+    if (
+      typeof x.epoch !== 'string' ||
+      !x.epoch ||
+      !(Number.isSafeInteger(x.offset) && (x.offset as number) >= -1)
+    )
+      continue;
     out[topic] = {
       epoch: x.epoch,
-      offset: x.offset,
+      offset: x.offset as number,
       recovered: x.recovered === true,
       count: Number(x.count) || 0,
     };
@@ -126,6 +132,8 @@ export class TopicManager {
       this.tracker.forget(t);
     }
     this.#hooks.onTopics(this.topics);
+    // Unsent subscribes to nothing but these topics would wait forever for a reply: settle them.
+    this.#settleMatching('subscribe', undefined, { success: true, topics: [], failed: [] });
     return this.#request('unsubscribe', topics, { action: 'unsubscribe', topics: [...topics] });
   }
 
@@ -221,12 +229,15 @@ export class TopicManager {
         // every topic of a `recover: true` request): adopt it, so a drop before the first
         // message is still recoverable.
         const known = this.tracker.positions([topic])[topic] !== undefined;
-        if (!known && r.epoch !== '' && Number.isSafeInteger(r.offset) && r.offset >= -1) {
-          this.tracker.rebaseline(topic, r.epoch, r.offset);
-        }
+        if (!known) this.tracker.rebaseline(topic, r.epoch, r.offset);
         continue;
       }
-      this.tracker.rebaseline(topic, r.epoch, r.offset);
+      // Never back in a stream we delivered from: that would deliver its offsets again.
+      this.tracker.rebaseline(
+        topic,
+        r.epoch,
+        Math.max(r.offset, this.tracker.position(topic, r.epoch) ?? -1),
+      );
       this.#hooks.onRecoveryFailed({ topic, epoch: r.epoch, offset: r.offset });
     }
     const ok = result.topics.filter((t) => this.#wanted.has(t));
@@ -238,7 +249,7 @@ export class TopicManager {
     for (const op of [...this.#pending]) {
       if (op.action !== action) continue;
       const byCid = cid !== undefined && op.cid === cid;
-      const byTopics = op.cid === undefined && op.topics.every((t) => covered.has(t));
+      const byTopics = op.cid === undefined && op.topics.every((t) => covered.has(t) || !this.#wanted.has(t));
       if (byCid || byTopics) this.#settle(op, result);
     }
   }
@@ -261,6 +272,21 @@ export class TopicManager {
       return;
     }
     op.resolve({ ...own, success: own.failed.length === 0 });
+  }
+
+  /**
+   * An `error` frame carries `cid`: the call sent with it fails (a subscribe's topics are dropped,
+   * like refused ones); recovery requests may be the ones refused, so none counts as in flight.
+   */
+  fail(cid: string, error: ServerError): void {
+    this.tracker.clearRecovering();
+    for (const op of this.#pending) {
+      if (op.cid !== cid) continue;
+      if (op.action === 'subscribe') for (const t of op.topics) this.#wanted.delete(t);
+      this.#hooks.onTopics(this.topics);
+      this.#pending = this.#pending.filter((p) => p !== op);
+      op.reject(error);
+    }
   }
 
   /** Fails every pending call (on `close()`). */

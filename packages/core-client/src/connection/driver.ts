@@ -171,7 +171,7 @@ export class ConnectionDriver {
   }
 
   #step(event: MachineEvent): void {
-    if (event.type === 'CONNECT') this.#watchEnvironment();
+    if (event.type === 'CONNECT' || event.type === 'RECONNECT') this.#watchEnvironment();
     const before = this.#ctx.state;
     const { context, effects } = transition(this.#ctx, event, this.#machine);
     this.#ctx = context;
@@ -340,6 +340,8 @@ export class ConnectionDriver {
 
   #watchEnvironment(): void {
     if (this.#stopEnvironment) return;
+    // Not watched while closed/failed: the network may have changed since.
+    this.#ctx = { ...this.#ctx, online: this.#config.environment.isOnline() };
     this.#stopEnvironment = this.#config.environment.subscribe((ev) => {
       if (ev === 'online') this.dispatch({ type: 'ONLINE' });
       else if (ev === 'offline') this.dispatch({ type: 'OFFLINE' });

@@ -52,6 +52,8 @@ type TimerHandle = ReturnType<typeof globalThis.setTimeout>;
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  // Beyond 2^31-1 ms timers fire at once (Node: after 1 ms), so a long token lifetime or a
+  // hostile ping_interval would loop: clamp to ~24.8 days.
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, Math.min(ms, 2 ** 31 - 1)),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as TimerHandle),
 };

@@ -269,7 +269,12 @@ export class Session {
   #receive(frame: TransportFrame): void {
     if (!this.#alive) return;
     this.#heartbeat.received();
-    this.#inbound = this.#inbound.then(() => this.#decode(frame));
+    // A throwing handler must not break the chain: every later frame would be ignored.
+    this.#inbound = this.#inbound
+      .then(() => this.#decode(frame))
+      .catch((err: unknown) => {
+        if (this.#alive) this.#events.onError(err as WSEError);
+      });
   }
 
   async #decode(frame: TransportFrame): Promise<void> {

@@ -142,7 +142,8 @@ class WebSocketTransport implements Transport {
     this.#closed = true;
     this.#ws.onopen = null;
     this.#ws.onmessage = null;
-    this.#ws.onerror = null;
+    // onerror stays (it ignores everything once closed): `ws` emits 'error' when a CONNECTING
+    // socket is closed, and an 'error' without a listener crashes the Node process.
     this.#handlers.onClose(code, reason);
   }
 }
