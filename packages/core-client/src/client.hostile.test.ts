@@ -9,6 +9,7 @@ import { ManualClock } from './env/manual-clock';
 import { ManualEnvironment } from './env/manual-environment';
 import type { WSEError } from './errors';
 import { ServerError } from './errors';
+import { lazyCodecs } from './protocol/lazy-codecs';
 import type { ClientMessage, ClientOptions } from './types';
 
 const escaped: unknown[] = [];
@@ -235,5 +236,38 @@ describe('Session inbound chain', () => {
     expect(errors).toHaveLength(1);
     expect(escaped).toEqual([]);
     session.close(1000, '');
+  });
+});
+
+describe('a send caught by a socket drop while its frame is still being encoded', () => {
+  it('goes back to the queue and is sent exactly once after the reconnect', async () => {
+    // The zlib chunk is "loading" until the test says so: the first big frame waits in the session.
+    const saved = { zlib: lazyCodecs.zlib, load: lazyCodecs.load };
+    let release: () => void = () => {};
+    lazyCodecs.zlib = undefined;
+    lazyCodecs.load = () => new Promise<void>((r) => (release = r));
+    try {
+      const { server, clock, client } = setup();
+      await connected(client);
+      const first = server.last;
+      client.send('big', { text: 'x'.repeat(5000) });
+      await settle();
+      first.close(1006, 'drop');
+      await settle();
+      Object.assign(lazyCodecs, saved);
+      release();
+      await settle();
+      expect(first.envelopes.filter((e) => e.t === 'big')).toHaveLength(0);
+      expect(client.getSnapshot().queued).toBe(1);
+      clock.advance(30_000);
+      await settle();
+      await settle();
+      expect(server.conns.length).toBeGreaterThan(1);
+      expect(server.sent('big')).toHaveLength(1);
+      expect(client.getSnapshot().queued).toBe(0);
+      await client.close();
+    } finally {
+      Object.assign(lazyCodecs, saved);
+    }
   });
 });

@@ -4,6 +4,8 @@
  * flush after a `rate_limit_warning`; batch small sends when the link is poor.
  *
  * Invariants: a message leaves the queue (and its storage) only after the session accepted it;
+ * one the session accepted but could not write (the socket died while it was being encrypted or
+ * compressed) comes back to the queue and goes out after the next `server_hello`, once;
  * while anything waits in the queue, new sends queue behind it so the order holds.
  *
  * @module
@@ -27,8 +29,11 @@ const PACE_TICK_MS = 100;
  */
 export interface OutboundHooks {
   canSend(): boolean;
-  /** Sends one envelope now; throws when the socket is gone. */
-  transmit(env: Envelope): void;
+  /**
+   * Sends one envelope now; throws when the socket is gone. `onLost`: the session accepted it but
+   * the socket went away before it was written (async encryption or codec load).
+   */
+  transmit(env: Envelope, onLost: () => void): void;
   onQueued(size: number): void;
   /** A queued message could not be encoded and was dropped. */
   onError(error: WSEError): void;
@@ -173,7 +178,7 @@ export class Outbound {
       return true;
     }
     try {
-      this.#hooks.transmit(env);
+      this.#hooks.transmit(env, () => this.#requeue([env]));
       return true;
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
@@ -190,7 +195,7 @@ export class Outbound {
     const env =
       items.length === 1 ? items[0]! : buildEnvelope('batch', { messages: items, count: items.length });
     try {
-      this.#hooks.transmit(env);
+      this.#hooks.transmit(env, () => this.#requeue(items));
     } catch {
       this.#requeue(items);
     }

@@ -118,7 +118,7 @@ export class ClientRuntime {
   constructor(readonly options: ClientOptions) {
     const r = resolveOptions(options);
     this.resolved = r;
-    this.store = new SnapshotStore(IDLE_SNAPSHOT, (e) => this.#reportError(e, 'HANDLER_ERROR'));
+    this.store = new SnapshotStore(IDLE_SNAPSHOT, (e) => this.emitError(e, 'HANDLER_ERROR'));
     const D = CLIENT_DEFAULTS;
     const breaker = { ...options.circuitBreaker };
     // One endpoint: there is nowhere else to go, so an open breaker would only stall recovery.
@@ -138,7 +138,7 @@ export class ClientRuntime {
     this.restored = this.queue ? this.queue.restore().catch(() => {}) : Promise.resolve();
     this.outbound = new Outbound(this.queue, r.clock, {
       canSend: () => this.driver.canSend,
-      transmit: (env) => this.driver.send(env),
+      transmit: (env, lost) => this.driver.send(env, lost),
       onQueued: (queued) => this.store.update({ queued }),
       onError: (err) => this.emitError(err),
     });
@@ -154,7 +154,7 @@ export class ClientRuntime {
     this.presence = new PresenceManager({
       query: (topic) => this.query('presence', { topic }),
       emit: (ev) => this.emitSafe('presence', ev),
-      onError: (err) => this.#reportError(err, 'SERVER_ERROR'),
+      onError: (err) => this.emitError(err, 'SERVER_ERROR'),
     });
     this.driver = this.#createDriver(r);
     void this.restored.then(() => this.outbound.flush());
@@ -169,7 +169,7 @@ export class ClientRuntime {
         maxAgeMs: o?.maxAgeMs ?? CLIENT_DEFAULTS.queueMaxAgeMs,
         storage: r.storage,
         onDrop: (message, reason) => this.emitSafe('queue_drop', { message, reason }),
-        onError: (err) => this.#reportError(err, 'STORAGE_ERROR'),
+        onError: (err) => this.emitError(err, 'STORAGE_ERROR'),
       },
       r.clock,
     );
@@ -223,7 +223,7 @@ export class ClientRuntime {
   }
 
   #circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
-    return (endpoint ? this.pool.circuit(endpoint) : undefined) ?? 'closed';
+    return (endpoint && this.pool.circuit(endpoint)) || 'closed';
   }
 
   /** Sends a protocol envelope when connected; `false` otherwise. */
@@ -387,22 +387,16 @@ export class ClientRuntime {
         (listener as (...a: unknown[]) => void)(...args);
       } catch (error) {
         if (event === 'error') continue; // an error listener that throws is not re-reported
-        this.#reportError(error, 'HANDLER_ERROR');
+        this.emitError(error, 'HANDLER_ERROR');
       } finally {
         this.emitter.off(event, listener, undefined, true);
       }
     }
   }
 
-  #reportError(error: unknown, code: string): void {
+  /** Records `lastError` and emits `'error'`; anything not a `WSEError` is wrapped with `code`. */
+  emitError(error: unknown, code = 'CLIENT_ERROR'): void {
     const err = error instanceof WSEError ? error : new WSEError(code, String(error), { cause: error });
-    this.emitError(err);
-  }
-
-  /** Records `lastError` and emits `'error'`. */
-  emitError(error: unknown): void {
-    const err =
-      error instanceof WSEError ? error : new WSEError('CLIENT_ERROR', String(error), { cause: error });
     this.store.update({ lastError: err });
     this.emitSafe('error', err);
   }

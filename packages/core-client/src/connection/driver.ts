@@ -152,10 +152,11 @@ export class ConnectionDriver {
     return this.#session?.bufferedAmount ?? 0;
   }
 
-  /** Sends over the live session; throws when there is none or encoding fails. */
-  send(env: Envelope): void {
-    if (!this.#session || !this.canSend) throw new Error('not connected');
-    this.#session.send(env);
+  /** Sends over the live session; throws when there is none or encoding fails (see `Session.send`). */
+  send(env: Envelope, onLost?: () => void): void {
+    // canSend implies a live session.
+    if (!this.canSend) throw new Error('not connected');
+    this.#session!.send(env, onLost);
   }
 
   /** Feeds one event to the machine (queued when called from inside an effect). */

@@ -166,9 +166,10 @@ export class Session {
 
   /**
    * Sends an envelope. Throws synchronously when it cannot be encoded or the socket is gone, so
-   * the caller can keep the message queued.
+   * the caller can keep the message queued. A frame that waits (encryption, a codec loading) and
+   * finds the session gone is not sent: `onLost` is called, so the caller can queue it again.
    */
-  send(env: Envelope): void {
+  send(env: Envelope, onLost?: () => void): void {
     const transport = this.#transport;
     if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
     const frame = this.#encode(env);
@@ -183,6 +184,7 @@ export class Session {
       .then((plain) => (key ? encryptFrameWith(lazyCodecs, key, plain) : plain))
       .then((out) => {
         if (this.#alive) transport.send(out);
+        else onLost?.();
       })
       .catch((err: unknown) => {
         if (this.#alive) this.#events.onError(err as WSEError);
