@@ -22,7 +22,7 @@ import {
 import { msgpackCodec } from './msgpack';
 import { zlibCodec } from './zlib';
 
-// CONTRACTS.md lists these under frame.ts; they live in crypto.ts and are re-exported here.
+// The byte-level E: helpers live in crypto.ts; re-exported so frame users need one import.
 export { decryptBytes, encryptBytes } from './crypto';
 export {
   type CodecPart,
