@@ -10,4 +10,4 @@ export * from './errors';
 export * from './frame';
 export { decodeMsgpack, encodeMsgpack, MAX_DEPTH, scanMsgpack } from './msgpack';
 export * from './vectors';
-export { deflateZlib, inflateBounded } from './zlib';
+export { concatBytes, deflateZlib, inflateBounded } from './zlib';

@@ -26,7 +26,13 @@ export function deflateZlib(bytes: Uint8Array): Uint8Array {
   return zlibSync(bytes, { level: 6 });
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
+/**
+ * Joins byte chunks of a known total length (no copy for a single chunk).
+ *
+ * @example
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])], 3); // Uint8Array [1, 2, 3]
+ */
+export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
@@ -67,7 +73,7 @@ export function inflateBounded(body: Uint8Array, maxBytes: number): Uint8Array {
     throw new ProtocolError('INFLATE_FAILED', 'C: body is not valid zlib', { cause });
   }
   if (!ended) throw new ProtocolError('TRUNCATED_FRAME', 'C: body ends before the zlib stream does');
-  return concat(chunks, total);
+  return concatBytes(chunks, total);
 }
 
 /**

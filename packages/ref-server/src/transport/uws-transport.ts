@@ -1,4 +1,5 @@
 import uWS from 'uWebSockets.js';
+import { concatBytes } from '@wse/core-client/protocol';
 import type {
   HttpRequestInfo,
   SendStatus,
@@ -231,20 +232,9 @@ export class UwsTransport<C> implements Transport {
       }
       // uWS neuters the chunk after this callback: copy it.
       chunks.push(new Uint8Array(chunk.slice(0)));
-      if (isLast) done(concat(chunks, size));
+      if (isLast) done(concatBytes(chunks, size));
     });
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 const REASONS: Record<number, string> = {
