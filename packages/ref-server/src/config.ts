@@ -194,6 +194,16 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   spec('require-encryption', 'bool', 'false', 'refuse application frames without E2E', (g, v) => {
     g.o.requireEncryption = v as boolean;
   }),
+  spec(
+    'key-rotation-interval',
+    'int',
+    '0',
+    'ms; ask E2E clients to rotate their keys this often (0 = off)',
+    (g, v) => {
+      g.o.keyRotationIntervalMs = v as number;
+    },
+    int(0),
+  ),
   spec('jwt-secret', 'string', '-', 'HS256 secret (enables auth)', (g, v) => {
     g.auth.secret = v as string;
   }),

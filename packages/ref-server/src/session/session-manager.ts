@@ -15,6 +15,7 @@ import type {
   UpgradeInfo,
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
+import { requestRekey } from './e2e-session';
 import type { EventHub } from './event-hub';
 import { MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
@@ -274,7 +275,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       anonymous: conn.identity.anonymous,
       topics: this.topics.topicsOf(conn.id),
       format: conn.format,
-      encrypted: conn.key !== undefined,
+      encrypted: conn.encrypted,
       connectedAt: conn.connectedAt,
       claims: conn.identity.claims,
       remoteAddress: conn.remoteAddress,
@@ -286,7 +287,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
   startSweep(): void {
     const o = this.options;
-    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000);
+    const shortest = Math.min(
+      o.pingInterval,
+      o.idleTimeout,
+      o.slowConsumerGraceMs || 1000,
+      o.keyRotationIntervalMs || 1000,
+    );
     const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), period);
     this.sweepTimer.unref?.();
@@ -325,6 +331,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
           conn.lastPingAt = now;
           conn.sendEvent('ping', { server_time: now });
         }
+        const rotateEvery = o.keyRotationIntervalMs;
+        if (rotateEvery > 0 && conn.e2e && now - conn.keysSince >= rotateEvery) requestRekey(conn, now);
         this.checkBackpressure(conn, now);
       }
     }
