@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   topics: string[];
   format: 'json' | 'msgpack';
   encrypted: boolean;
+  /** With E2E: the scheme version (PROTOCOL §6) and how many key rotations completed. */
+  e2e?: { version: 1 | 2; rotations: number };
   /** Epoch ms. */
   connectedAt: number;
   /** Token expiry, epoch ms. */

@@ -199,7 +199,9 @@ export class ClientRuntime {
           msgpack: o.format === 'msgpack',
           compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
           maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
-          encryption: encryption ? {} : null,
+          encryption: encryption
+            ? { keyRotationIntervalMs: o.keyRotationIntervalMs ?? D.keyRotationIntervalMs }
+            : null,
           pingIntervalMs: o.heartbeat?.pingIntervalMs,
           deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
           tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,

@@ -85,6 +85,8 @@ export class E2EChannel {
   #expected = 0;
   readonly #seen = new Set<string>();
   readonly #mark: Uint8Array;
+  /** Receive-key switches so far (completed rotations). */
+  rotations = 0;
 
   constructor(
     readonly version: E2EVersion,
@@ -121,6 +123,7 @@ export class E2EChannel {
 
   /** From the next `open` on, use `key` (v2: expect counter 0). */
   rotateRecv(key: CryptoKey): void {
+    this.rotations++;
     this.#recv = key;
     this.#next = null;
     this.#expected = 0;

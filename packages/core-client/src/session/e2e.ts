@@ -8,6 +8,7 @@
 
 import { WSEError } from '../errors';
 import {
+  deriveDirectionalKeys,
   deriveSessionKey,
   exportPublicKey,
   generateKeyPair,
@@ -15,6 +16,7 @@ import {
   importPublicKey,
   verifyIdentity,
 } from '../protocol/crypto';
+import { E2EChannel, type E2EKeys, type E2EVersion } from '../protocol/e2e-channel';
 import type { ServerHello } from './negotiation';
 
 /**
@@ -61,25 +63,39 @@ function keyExchangeFailed(message: string, cause?: unknown): WSEError {
 }
 
 /**
- * Completes the agreement from `server_hello`: checks the pinned identity when given, then derives
- * the AES-256-GCM session key. Rejects with a `WSEError` code `KEY_EXCHANGE_FAILED` when the server
- * sent no key, a bad key, or a signature that does not verify.
+ * The server's answer to a key offer: its public key and, with identity, the signature.
  *
  * @example
  * ```ts
- * const key = await completeE2E(offer, readServerHello(env.p), connectionId, pinned);
+ * const answer: E2EAnswer = { encryptionPublicKey: p.encryption_public_key, encryptionSignature: null };
  * ```
  */
-export async function completeE2E(
+export interface E2EAnswer {
+  readonly encryptionPublicKey: string | null;
+  readonly encryptionSignature: string | null;
+}
+
+/**
+ * Checks the pinned identity (when given) and derives our keys for `version`: one key both ways
+ * (1), or `send` = client → server and `recv` = server → client (2). Rejects with `WSEError`
+ * `KEY_EXCHANGE_FAILED` when the server sent no key, a bad key, or a signature that does not verify.
+ *
+ * @example
+ * ```ts
+ * const keys = await agreeE2EKeys(offer, { encryptionPublicKey, encryptionSignature: null }, connId, 2);
+ * ```
+ */
+export async function agreeE2EKeys(
   offer: E2EOffer,
-  hello: ServerHello,
+  answer: E2EAnswer,
   connectionId: string | null,
+  version: E2EVersion,
   identityKey?: CryptoKey,
-): Promise<CryptoKey> {
-  const serverKey = hello.encryptionPublicKey;
-  if (!serverKey) throw keyExchangeFailed('server_hello carries no encryption_public_key');
+): Promise<E2EKeys> {
+  const serverKey = answer.encryptionPublicKey;
+  if (!serverKey) throw keyExchangeFailed('the server sent no encryption_public_key');
   if (identityKey) {
-    const sig = hello.encryptionSignature;
+    const sig = answer.encryptionSignature;
     const ok =
       sig !== null &&
       connectionId !== null &&
@@ -87,8 +103,33 @@ export async function completeE2E(
     if (!ok) throw keyExchangeFailed('server identity signature missing or invalid');
   }
   try {
-    return await deriveSessionKey(offer.keyPair.privateKey, await importPublicKey(serverKey));
+    const peer = await importPublicKey(serverKey);
+    if (version === 1) {
+      const key = await deriveSessionKey(offer.keyPair.privateKey, peer);
+      return { send: key, recv: key };
+    }
+    const d = await deriveDirectionalKeys(offer.keyPair.privateKey, peer);
+    return { send: d.c2s, recv: d.s2c };
   } catch (cause) {
     throw keyExchangeFailed('cannot derive the session key', cause);
   }
+}
+
+/**
+ * Completes the agreement from `server_hello`: the E2E channel of the version the server chose.
+ * Rejects like {@link agreeE2EKeys}.
+ *
+ * @example
+ * ```ts
+ * const channel = await completeE2E(offer, readServerHello(env.p), connectionId, pinned);
+ * ```
+ */
+export async function completeE2E(
+  offer: E2EOffer,
+  hello: ServerHello,
+  connectionId: string | null,
+  identityKey?: CryptoKey,
+): Promise<E2EChannel> {
+  const version = hello.encryptionVersion;
+  return new E2EChannel(version, await agreeE2EKeys(offer, hello, connectionId, version, identityKey));
 }

@@ -281,6 +281,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       remoteAddress: conn.remoteAddress,
     };
     if (conn.identity.expiresAt !== undefined) info.tokenExpiresAt = conn.identity.expiresAt;
+    if (conn.e2e) info.e2e = { version: conn.e2e.version, rotations: conn.e2e.rotations };
     return info;
   }
 
