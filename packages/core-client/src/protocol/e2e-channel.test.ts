@@ -137,6 +137,19 @@ describe('E2E version 1', () => {
     expect(client.version).toBe(1);
   });
 
+  it('rotation: the trial under the pending key survives the caller reusing its buffer', async () => {
+    const { client, server } = await pair(1);
+    const c = await generateKeyPair();
+    const s = await generateKeyPair();
+    const k = await deriveSessionKey(c.privateKey, s.publicKey);
+    server.expectRecv(k);
+    client.rotateSend(k);
+    const fresh = await client.seal(text('{"t":"new"}'));
+    const opening = server.open(fresh);
+    fresh.fill(0); // what uWS does to a message buffer once its callback returns
+    expect(plain(await opening)).toBe('{"t":"new"}');
+  });
+
   it('rotation: an old-key frame still opens until the first new-key frame', async () => {
     const { client, server } = await pair(1);
     const c = await generateKeyPair();

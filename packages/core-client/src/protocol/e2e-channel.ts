@@ -157,7 +157,10 @@ export class E2EChannel {
     return decryptBytes(this.#recv, frame);
   }
 
-  async #openRandom(frame: Uint8Array): Promise<Uint8Array> {
+  async #openRandom(input: Uint8Array): Promise<Uint8Array> {
+    // A second try (under the pending key) runs after an await: by then the caller's buffer may be
+    // gone (uWS reuses message buffers once its callback returns), so keep a copy while rotating.
+    const frame = this.#next ? input.slice() : input;
     let marked = true;
     for (let i = 0; i < 4 && marked; i++)
       marked = ((frame[2 + i] as number) ^ (this.#mark[i] as number)) === frame[10 + i];
