@@ -27,8 +27,7 @@ import {
 } from '../protocol/frame-core';
 import { lazyCodecs } from '../protocol/lazy-codecs';
 import type { Transport, TransportFactory, TransportFrame } from '../transport/transport';
-import type { E2EOffer } from './e2e';
-import { KeyRotation } from './key-rotation';
+import type { E2EOffer, KeyRotation } from './e2e';
 import {
   buildClientHello,
   loadE2E,
@@ -182,7 +181,7 @@ export class Session {
       return;
     }
     this.#queued++;
-    // Sealed on this chain, in send order: key and counter follow the wire order (see key-rotation.ts).
+    // Sealed on this chain, in send order: key and counter follow the wire order (see KeyRotation in e2e.ts).
     this.#outbound = this.#outbound
       .then(() => frame)
       .then((plain) => (e2e ? e2e.seal(toBytes(plain)) : plain))
@@ -364,14 +363,14 @@ export class Session {
         const identityKey = this.#config.encryption?.identityKey;
         const channel = await e2e.completeE2E(await this.#offer, hello, connId, identityKey);
         this.#e2e = channel;
-        this.#rotation = new KeyRotation(
+        this.#rotation = new e2e.KeyRotation(
           this.#config.clock,
           this.#config.encryption?.keyRotationIntervalMs ?? 0,
           channel,
           connId,
           identityKey,
           {
-            send: (out) => this.#trySend(out),
+            sendRekey: (p) => this.#trySend(buildEnvelope('e2e_rekey', p)),
             fatal: (error) => this.#fatal(error),
             alive: () => this.#alive,
           },
