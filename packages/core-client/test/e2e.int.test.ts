@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import NodeWebSocket from 'ws';
 import { startServer as startTestServer, type TestServer } from '../../../test/support/wse-server';
 import { createClient, type WSEClient } from '../src/client';
+import type { WebSocketConstructor } from '../src/transport/websocket-transport';
 import type { ClientOptions } from '../src/types';
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -26,6 +27,9 @@ const wire = { sent: [] as Uint8Array[], received: [] as Uint8Array[] };
 const bytes = (d: unknown): Uint8Array =>
   typeof d === 'string' ? new TextEncoder().encode(d) : new Uint8Array(d as ArrayBuffer);
 class RecordingSocket extends NodeWebSocket {
+  constructor(url: string, options?: { headers?: Record<string, string> }) {
+    super(url, options);
+  }
   override send(data: string | ArrayBufferLike | ArrayBufferView): void {
     wire.sent.push(
       bytes(
@@ -48,7 +52,7 @@ function client(options: ClientOptions): WSEClient {
     reconnect: false,
     offline: false,
     encryption: true,
-    env: { WebSocket: RecordingSocket },
+    env: { WebSocket: RecordingSocket as unknown as WebSocketConstructor },
     ...options,
   });
   c.on('error', () => {});

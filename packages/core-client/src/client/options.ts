@@ -28,7 +28,6 @@ export const CLIENT_DEFAULTS = Object.freeze({
   compressionThreshold: 1024,
   maxMessageSize: 1024 * 1024,
   tokenRefreshAheadMs: 30_000,
-  keyRotationIntervalMs: 60 * 60 * 1000,
   deadGraceMs: 10_000,
   backoffBaseMs: 500,
   backoffMaxMs: 20_000,

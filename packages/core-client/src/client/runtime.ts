@@ -199,9 +199,8 @@ export class ClientRuntime {
           msgpack: o.format === 'msgpack',
           compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
           maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
-          encryption: encryption
-            ? { keyRotationIntervalMs: o.keyRotationIntervalMs ?? D.keyRotationIntervalMs }
-            : null,
+          encryption: encryption ? {} : null,
+          keyRotationIntervalMs: o.keyRotationIntervalMs,
           pingIntervalMs: o.heartbeat?.pingIntervalMs,
           deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
           tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,

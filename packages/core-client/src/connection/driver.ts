@@ -297,9 +297,7 @@ export class ConnectionDriver {
     const inHeader = this.#config.tokenInHeader && token !== undefined;
     const config: SessionConfig = {
       ...this.#config.session,
-      encryption: this.#config.session.encryption
-        ? { ...this.#config.session.encryption, identityKey }
-        : null,
+      encryption: this.#config.session.encryption ? { identityKey } : null,
       url,
       clock: this.#config.clock,
       headers: inHeader ? { Authorization: `Bearer ${token}` } : undefined,

@@ -156,13 +156,6 @@ export function toBytes(frame: string | Uint8Array): Uint8Array {
   return typeof frame === 'string' ? utf8Encoder.encode(frame) : frame;
 }
 
-// A binary JSON frame with the older category prefix (`WSE{`, `S{`, `U{`).
-function hasCategory(b: Uint8Array): boolean {
-  const first = b[0];
-  if (first === S || first === U) return b[1] === BRACE;
-  return first === W && b[1] === S && b[2] === E && b[3] === BRACE;
-}
-
 /**
  * The kind of a frame. Throws `ProtocolError` EMPTY_FRAME, TRUNCATED_FRAME (a lone `C`/`M`/`E`)
  * or UNKNOWN_PREFIX.
@@ -179,7 +172,8 @@ export function frameKind(data: WireData): FrameKind {
   const b = asBytes(data);
   if (b.length === 0) throw new ProtocolError('EMPTY_FRAME', 'empty binary frame');
   const first = b[0];
-  if (first === BRACE || hasCategory(b)) return 'json';
+  // A JSON text may start with the older category (`WSE{`, `S{`, `U{`): JSON.parse judges the rest.
+  if (first === BRACE || first === S || first === U || first === W) return 'json';
   if (first !== C && first !== M && first !== E)
     throw new ProtocolError('UNKNOWN_PREFIX', 'unknown frame prefix');
   if (b.length < 2) throw new ProtocolError('TRUNCATED_FRAME', 'frame prefix without its colon');
@@ -232,16 +226,10 @@ function checkDepth(text: string): void {
 }
 
 // PROTOCOL §1: an older peer may write its category right before the `{` (`WSE{…}`, `S{…}`, `U{…}`).
-function stripCategory(text: string): string {
-  const first = text.charCodeAt(0);
-  if (first === BRACE) return text;
-  if ((first === S || first === U) && text.charCodeAt(1) === BRACE) return text.slice(1);
-  if (first === W && text.startsWith('WSE{')) return text.slice(3);
-  return text;
-}
+const CATEGORY = /^(?:WSE|S|U)(?=\{)/;
 
 function parseJsonText(raw: string): Envelope {
-  const text = stripCategory(raw);
+  const text = raw.charCodeAt(0) === BRACE ? raw : raw.replace(CATEGORY, '');
   let value: unknown;
   try {
     value = JSON.parse(text);

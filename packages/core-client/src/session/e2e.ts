@@ -18,6 +18,7 @@ import {
   verifyIdentity,
 } from '../protocol/crypto';
 import { E2EChannel, type E2EKeys, type E2EVersion } from '../protocol/e2e-channel';
+import type { Envelope } from '../protocol/envelope';
 import type { ServerHello } from './negotiation';
 
 /**
@@ -131,7 +132,8 @@ export async function completeE2E(
   connectionId: string | null,
   identityKey?: CryptoKey,
 ): Promise<E2EChannel> {
-  const version = hello.encryptionVersion;
+  // The scheme the server chose: 2 only when its features say so (PROTOCOL §6).
+  const version = hello.features.encryption_version === 2 ? 2 : 1;
   return new E2EChannel(version, await agreeE2EKeys(offer, hello, connectionId, version, identityKey));
 }
 
@@ -150,22 +152,6 @@ export async function completeE2E(
  *
  */
 
-/**
- * What the rotation needs from its session.
- *
- * @example
- * ```ts
- * const actions: KeyRotationActions = { sendRekey: (p) => send('e2e_rekey', p), fatal, alive: () => open };
- * ```
- */
-export interface KeyRotationActions {
-  /** Sends `e2e_rekey` with this payload (the session builds and seals the envelope). */
-  sendRekey(payload: Record<string, unknown>): void;
-  /** The new server key did not verify: the session must end. */
-  fatal(error: WSEError): void;
-  alive(): boolean;
-}
-
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 /**
@@ -173,7 +159,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
  *
  * @example
  * ```ts
- * const rotation = new KeyRotation(clock, 3_600_000, channel, connectionId, identityKey, actions);
+ * const rotation = new KeyRotation(clock, 3_600_000, channel, connectionId, identityKey, sendRekey, fatal);
  * rotation.start();
  * // on e2e_rekey_request: rotation.begin(); on e2e_rekeyed: await rotation.complete(env.p)
  * ```
@@ -182,17 +168,28 @@ export class KeyRotation {
   #timer: unknown = null;
   #pending: E2EOffer | null = null;
   #starting = false;
+  #stopped = false;
   /** Rotations completed on this session. */
   completed = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly intervalMs: number,
-    private readonly channel: E2EChannel,
+    readonly channel: E2EChannel,
     private readonly connectionId: string | null,
     private readonly identityKey: CryptoKey | undefined,
-    private readonly actions: KeyRotationActions,
+    /** Sends `e2e_rekey` with this payload (the session builds and seals the envelope). */
+    private readonly sendRekey: (payload: Record<string, unknown>) => void,
+    /** The new server key did not verify: the session must end. */
+    private readonly fatal: (error: WSEError) => void,
   ) {}
+
+  /** `e2e_rekeyed` completes our rotation; `e2e_rekey_request` starts one. */
+  handle(env: Envelope): Promise<void> | undefined {
+    if (env.t === 'e2e_rekeyed') return this.complete(env.p);
+    void this.begin();
+    return undefined;
+  }
 
   /** Arms the timer (nothing when the interval is 0). */
   start(): void {
@@ -200,6 +197,13 @@ export class KeyRotation {
     if (this.intervalMs > 0) this.#timer = this.clock.setTimeout(() => void this.begin(), this.intervalMs);
   }
 
+  /** The session ended: nothing more is sent. */
+  close(): void {
+    this.#stopped = true;
+    this.stop();
+  }
+
+  /** Disarms the timer. */
   stop(): void {
     if (this.#timer !== null) this.clock.clearTimeout(this.#timer);
     this.#timer = null;
@@ -208,13 +212,13 @@ export class KeyRotation {
   /** Starts a rotation unless one is under way. */
   async begin(): Promise<void> {
     this.#timer = null;
-    if (this.#pending || this.#starting || !this.actions.alive()) return;
+    if (this.#pending || this.#starting || this.#stopped) return;
     this.#starting = true;
     try {
       const offer = await createE2EOffer();
-      if (!this.actions.alive()) return;
+      if (this.#stopped) return;
       this.#pending = offer;
-      this.actions.sendRekey({ encryption_public_key: offer.publicKey });
+      this.sendRekey({ encryption_public_key: offer.publicKey });
     } catch {
       this.start(); // could not make a key pair now: try again at the next interval
     } finally {
@@ -232,20 +236,41 @@ export class KeyRotation {
       encryptionSignature: str(payload.encryption_signature),
     };
     try {
-      const e2e = await loadE2E();
-      const keys = await e2e.agreeE2EKeys(
-        offer,
-        answer,
-        this.connectionId,
-        this.channel.version,
-        this.identityKey,
-      );
+      const { connectionId, identityKey } = this;
+      const keys = await agreeE2EKeys(offer, answer, connectionId, this.channel.version, identityKey);
       this.channel.rotateRecv(keys.recv);
       this.channel.rotateSend(keys.send);
       this.completed++;
       this.start();
     } catch (err) {
-      this.actions.fatal(err as WSEError);
+      this.fatal(err as WSEError);
     }
   }
+}
+
+/** Default of the client's `keyRotationIntervalMs`: 1 h. */
+export const DEFAULT_KEY_ROTATION_MS = 60 * 60 * 1000;
+
+/**
+ * Completes the handshake ({@link completeE2E}) and returns the session's rotation, which holds the
+ * channel: one call, so the session's own (initial) chunk stays small.
+ *
+ * @example
+ * ```ts
+ * const rotation = await startE2E(offer, hello, connId, { encryption: {}, clock }, sendRekey, fatal);
+ * rotation.channel.seal(bytes);
+ * ```
+ */
+export async function startE2E(
+  offer: E2EOffer,
+  hello: ServerHello,
+  connectionId: string | null,
+  config: { encryption: { identityKey?: CryptoKey } | null; keyRotationIntervalMs?: number; clock: Clock },
+  sendRekey: (payload: Record<string, unknown>) => void,
+  fatal: (error: WSEError) => void,
+): Promise<KeyRotation> {
+  const identityKey = config.encryption?.identityKey;
+  const channel = await completeE2E(offer, hello, connectionId, identityKey);
+  const interval = config.keyRotationIntervalMs ?? DEFAULT_KEY_ROTATION_MS;
+  return new KeyRotation(config.clock, interval, channel, connectionId, identityKey, sendRekey, fatal);
 }

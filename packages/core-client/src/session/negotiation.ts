@@ -77,10 +77,10 @@ export function buildClientHello(input: ClientHelloInput, now?: number): Envelop
       encryption: input.encryptionPublicKey !== undefined,
       msgpack: input.msgpack,
       batching: input.batching ?? true,
+      // PROTOCOL §6: we ask for the replay-proof scheme (a server that does not answer 2 gets 1).
+      encryption_version: input.encryptionPublicKey && 2,
     },
   };
-  // PROTOCOL §6: we ask for the replay-proof scheme; a server that does not answer 2 gets version 1.
-  if (input.encryptionPublicKey !== undefined) (p.features as Dict).encryption_version = 2;
   if (input.encryptionPublicKey !== undefined) p.encryption_public_key = input.encryptionPublicKey;
   if (input.token !== undefined) p.token = input.token;
   return buildEnvelope('client_hello', p, now === undefined ? {} : { now });
@@ -140,8 +140,6 @@ export interface ServerHello {
   readonly connectionId: string | null;
   readonly encryptionPublicKey: string | null;
   readonly encryptionSignature: string | null;
-  /** E2E scheme the server chose: 2 when its features say `encryption_version: 2`, else 1. */
-  readonly encryptionVersion: 1 | 2;
 }
 
 /**
@@ -155,16 +153,14 @@ export interface ServerHello {
 export function readServerHello(payload: unknown): ServerHello {
   const p = isDict(payload) ? payload : {};
   const ping = num(p.ping_interval);
-  const features = isDict(p.features) ? p.features : {};
   return {
     serverVersion: str(p.server_version),
     protocolVersion: num(p.protocol_version) ?? PROTOCOL_VERSION,
-    features,
+    features: isDict(p.features) ? p.features : {},
     limits: numbers(p.limits),
     pingIntervalMs: ping !== null && ping >= 100 ? ping : DEFAULT_PING_INTERVAL_MS,
     connectionId: str(p.connection_id),
     encryptionPublicKey: str(p.encryption_public_key),
     encryptionSignature: str(p.encryption_signature),
-    encryptionVersion: features.encryption_version === 2 ? 2 : 1,
   };
 }

@@ -60,8 +60,10 @@ export interface SessionConfig {
   readonly msgpack: boolean;
   readonly compressionThreshold: number;
   readonly maxMessageSize: number;
-  /** `null`: no E2E. Otherwise, the optional pinned identity key and the rotation interval (0 = off). */
-  readonly encryption: { identityKey?: CryptoKey; keyRotationIntervalMs?: number } | null;
+  /** `null`: no E2E. Otherwise, the optional pinned identity key. */
+  readonly encryption: { identityKey?: CryptoKey } | null;
+  /** E2E key rotation interval; default 1 h (`DEFAULT_KEY_ROTATION_MS`), 0 = off. */
+  readonly keyRotationIntervalMs?: number;
   readonly pingIntervalMs?: number;
   readonly deadGraceMs: number;
   readonly tokenRefreshAheadMs: number;
@@ -175,7 +177,7 @@ export class Session {
     const transport = this.#transport;
     if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
     const e2e = this.#e2e; // fixed at the call: frames sent before server_hello stay plaintext
-    const frame = this.#encode(env, e2e !== null);
+    const frame = this.#encode(env);
     if (!e2e && this.#queued === 0 && !(frame instanceof Promise)) {
       transport.send(frame);
       return;
@@ -200,10 +202,10 @@ export class Session {
   // Validates synchronously (an invalid envelope throws here). A promise only while the zlib
   // codec loads; if it cannot be loaded, the frame goes out as plain JSON, which is always valid.
   // Never compressed inside E: (PROTOCOL §2).
-  #encode(env: Envelope, encrypted: boolean): string | Uint8Array | Promise<string | Uint8Array> {
+  #encode(env: Envelope): string | Uint8Array | Promise<string | Uint8Array> {
     const options: EncodeOptions = {
       format: this.#format,
-      compressionThreshold: encrypted ? Number.POSITIVE_INFINITY : this.#config.compressionThreshold,
+      compressionThreshold: this.#e2e ? Number.POSITIVE_INFINITY : this.#config.compressionThreshold,
     };
     const frame = encodeFrameWhenReady(lazyCodecs, env, options);
     if (!(frame instanceof Promise)) return frame;
@@ -222,7 +224,7 @@ export class Session {
   #stop(): void {
     this.#alive = false;
     this.#heartbeat.stop();
-    this.#rotation?.stop();
+    this.#rotation?.close();
     if (this.#refreshTimer !== null) this.#config.clock.clearTimeout(this.#refreshTimer);
     this.#refreshTimer = null;
   }
@@ -290,7 +292,7 @@ export class Session {
     try {
       const e2e = this.#e2e;
       env = await decodeAnyFrameWith(lazyCodecs, frame, {
-        open: e2e ? (b) => e2e.open(b) : undefined,
+        open: e2e?.open.bind(e2e),
         requireEncryption: e2e !== null,
         maxMessageSize: this.#config.maxMessageSize,
       });
@@ -328,10 +330,8 @@ export class Session {
         await this.#unbatch(env.p.messages);
         return;
       case 'e2e_rekeyed':
-        await this.#rotation?.complete(env.p);
-        return;
       case 'e2e_rekey_request':
-        void this.#rotation?.begin();
+        await this.#rotation?.handle(env);
         return;
       default:
         this.#events.onEnvelope(env);
@@ -358,23 +358,16 @@ export class Session {
     const ready = this.#ready ?? readServerReady({ details: { connection_id: hello.connectionId } });
     if (this.#offer) {
       try {
-        const connId = hello.connectionId ?? ready.connectionId;
         const e2e = await loadE2E();
-        const identityKey = this.#config.encryption?.identityKey;
-        const channel = await e2e.completeE2E(await this.#offer, hello, connId, identityKey);
-        this.#e2e = channel;
-        this.#rotation = new e2e.KeyRotation(
-          this.#config.clock,
-          this.#config.encryption?.keyRotationIntervalMs ?? 0,
-          channel,
-          connId,
-          identityKey,
-          {
-            sendRekey: (p) => this.#trySend(buildEnvelope('e2e_rekey', p)),
-            fatal: (error) => this.#fatal(error),
-            alive: () => this.#alive,
-          },
+        this.#rotation = await e2e.startE2E(
+          await this.#offer,
+          hello,
+          hello.connectionId ?? ready.connectionId,
+          this.#config,
+          (p) => this.#trySend(buildEnvelope('e2e_rekey', p)),
+          (error) => this.#fatal(error),
         );
+        this.#e2e = this.#rotation.channel;
       } catch (err) {
         this.#fatal(err as WSEError);
         return;
