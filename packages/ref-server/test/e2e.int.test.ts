@@ -231,6 +231,21 @@ describe('key rotation under traffic (e2e_rekey every 200 ms)', () => {
     c.close();
   });
 
+  it('keyRotationIntervalMs: the server asks E2E connections on a schedule, not plain ones', async () => {
+    const s = await startServer({ keyRotationIntervalMs: 100 });
+    try {
+      const c = await TestClient.connect(s.url);
+      await c.helloEncrypted(V2);
+      const plain = await TestClient.ready(s.url);
+      expect((await c.next('e2e_rekey_request', 3000)).encrypted).toBe(true);
+      expect(await plain.quiet('e2e_rekey_request', 300)).toBe(true);
+      c.close();
+      plain.close();
+    } finally {
+      await s.server.stop();
+    }
+  });
+
   it('e2e_rekey in plaintext is refused; a rekey with a bad key keeps the old keys', async () => {
     const c = await encrypted(2);
     c.sendRaw(JSON.stringify({ t: 'e2e_rekey', p: { encryption_public_key: 'AAAA' } }));

@@ -189,9 +189,9 @@ export class TestClient {
     const ch = this.channel;
     if (!pair || !ch) return;
     this.pendingRekey = undefined;
-    this.rekeying = false;
     // Both directions switch here: later frames are opened, and sealed, under the new keys.
     this.channel = await this.agree(pair, String(env.p.encryption_public_key), ch.version);
+    this.rekeying = false; // only now: a rekey sealed under the old keys would meet a busy server
   }
 
   /** Seals an envelope under the current E2E state without sending it (for replay tests). */

@@ -168,6 +168,7 @@ export class KeyRotation {
   #timer: unknown = null;
   #pending: E2EOffer | null = null;
   #starting = false;
+  #completing = false;
   #stopped = false;
   /** Rotations completed on this session. */
   completed = 0;
@@ -226,11 +227,15 @@ export class KeyRotation {
     }
   }
 
-  /** `e2e_rekeyed`: derive and switch. An answer we did not ask for is ignored. */
+  /**
+   * `e2e_rekeyed`: derive and switch. An answer we did not ask for is ignored. The offer stays
+   * pending until the switch is done, so no new rotation (timer or server request) can start in
+   * between and seal its `e2e_rekey` under the keys being replaced.
+   */
   async complete(payload: Record<string, unknown>): Promise<void> {
     const offer = this.#pending;
-    if (!offer) return;
-    this.#pending = null;
+    if (!offer || this.#completing) return;
+    this.#completing = true;
     const answer = {
       encryptionPublicKey: str(payload.encryption_public_key),
       encryptionSignature: str(payload.encryption_signature),
@@ -241,9 +246,13 @@ export class KeyRotation {
       this.channel.rotateRecv(keys.recv);
       this.channel.rotateSend(keys.send);
       this.completed++;
+      this.#pending = null;
       this.start();
     } catch (err) {
+      this.#pending = null;
       this.fatal(err as WSEError);
+    } finally {
+      this.#completing = false;
     }
   }
 }

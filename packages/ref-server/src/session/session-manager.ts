@@ -288,12 +288,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
   startSweep(): void {
     const o = this.options;
-    const shortest = Math.min(
-      o.pingInterval,
-      o.idleTimeout,
-      o.slowConsumerGraceMs || 1000,
-      o.keyRotationIntervalMs || 1000,
-    );
+    const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
+    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
     const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), period);
     this.sweepTimer.unref?.();
