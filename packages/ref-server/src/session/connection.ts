@@ -54,6 +54,9 @@ export class Connection {
   lastActivity: number;
   lastPingAt: number;
   lastWarningAt = Number.NEGATIVE_INFINITY;
+  /** When the last RATE_LIMITED error went out, and frames dropped since (PROTOCOL §7, at most 1/s). */
+  lastLimitedAt = Number.NEGATIVE_INFINITY;
+  droppedFrames = 0;
   /** Since when unsent bytes are over `maxBackpressure`; undefined = not over. */
   overSince?: number;
   /** Bytes waiting in the encryption chain (count as backpressure too). */

@@ -1,7 +1,7 @@
 import {
   AuthError,
-  decodeAnyFrame,
-  decodeFrame,
+  decodeAnyFrameWith,
+  decodeFrameWith,
   type Envelope,
   ProtocolError,
   parseEnvelope,
@@ -15,6 +15,7 @@ import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscripti
 import type { Connection } from './connection';
 import { agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { serverCodecs } from './server-codecs';
 import type { SessionHost } from './session-host';
 
 type Result = void | Promise<void>;
@@ -22,6 +23,15 @@ type Result = void | Promise<void>;
 const SUBSCRIPTION_TYPES = new Set(['subscription_update', 'subscription', 'subscribe']);
 /** Handled by the server when presence is on; otherwise they reach the app as messages. */
 const PRESENCE_TYPES = new Set(['presence', 'presence_stats', 'presence_update']);
+/**
+ * Largest first frame before authentication (the `client_hello` carrying the token), on the wire
+ * and inflated: a JWT with generous claims is a few KB; nothing else is read before the token.
+ */
+export const MAX_HELLO_BYTES = 16 * 1024;
+/** Rate-limit tokens of an inbound frame: 1, plus 1 per KiB on the wire. */
+export function frameCost(bytes: number): number {
+  return 1 + (bytes >>> 10);
+}
 /** Bound on one inbound batch so a single frame cannot queue unbounded work. */
 const MAX_BATCH = 1000;
 
@@ -53,21 +63,26 @@ export class MessageRouter {
     if (conn.closed) return;
     conn.lastActivity = this.host.now();
     this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
-    const maxMessageSize = this.host.options.maxMessageSize;
+    const max = this.host.options.maxMessageSize;
+    const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
     if (conn.key) {
-      return decodeAnyFrame(data, { key: conn.key, maxMessageSize, requireEncryption: true }).then(
-        (env) => this.route(conn, env, true),
+      return decodeAnyFrameWith(serverCodecs, data, {
+        key: conn.key,
+        maxMessageSize,
+        requireEncryption: true,
+      }).then(
+        (env) => this.route(conn, env, true, true),
         (err) => this.frameError(conn, err),
       );
     }
     let env: Envelope;
     try {
-      env = decodeFrame(data, { maxMessageSize });
+      env = decodeFrameWith(serverCodecs, data, { maxMessageSize });
     } catch (err) {
       this.frameError(conn, err);
       return;
     }
-    return this.route(conn, env, false);
+    return this.route(conn, env, false, true);
   }
 
   /** Answers a failure behind a frame; `cid` when it belongs to a request that had one. */
@@ -90,9 +105,17 @@ export class MessageRouter {
     conn.sendError('SERVER_ERROR', 'internal error', {}, cid);
   }
 
-  /** One envelope: rate limit, auth gate, then the type switch. */
-  route(conn: Connection, env: Envelope, encrypted: boolean): Result {
-    if (conn.closed || !this.admit(conn)) return;
+  /**
+   * Charges a frame to the rate limit BEFORE it is queued or decoded (so undecodable, `C:` and
+   * `E:` frames cost the same as any other): 1 token plus 1 per KiB on the wire. False = dropped.
+   */
+  admitFrame(conn: Connection, bytes: number): boolean {
+    return this.admit(conn, frameCost(bytes));
+  }
+
+  /** One envelope: rate limit (unless the frame was charged already), auth gate, the type switch. */
+  route(conn: Connection, env: Envelope, encrypted: boolean, charged = false): Result {
+    if (conn.closed || (!charged && !this.admit(conn))) return;
     if (conn.phase === 'auth') return this.inBandAuth(conn, env);
     switch (env.t) {
       case 'client_hello':
@@ -125,16 +148,30 @@ export class MessageRouter {
     });
   }
 
-  /** Token bucket: warn below 20 % (at most once a second), drop with RATE_LIMITED when empty. */
-  private admit(conn: Connection): boolean {
+  /**
+   * Token bucket: warn below 20 % (at most once a second), drop when empty. `RATE_LIMITED` goes out
+   * at most once a second per connection, with `dropped` = frames dropped since the previous one
+   * (this one included): a flood must not double the traffic with one error per frame.
+   */
+  private admit(conn: Connection, cost = 1): boolean {
     const bucket = conn.bucket;
-    if (!bucket.take()) {
+    const now = this.host.now();
+    // A frame dearer than the whole bucket still passes on a full bucket (small capacities).
+    if (!bucket.take(Math.min(cost, bucket.capacity))) {
       this.host.metrics.rateLimited();
       this.host.stats.rateLimited++;
-      conn.sendError('RATE_LIMITED', 'rate limit exceeded', { retry_after: bucket.retryAfterSec() });
+      conn.droppedFrames++;
+      if (now - conn.lastLimitedAt >= 1000) {
+        conn.lastLimitedAt = now;
+        const dropped = conn.droppedFrames;
+        conn.droppedFrames = 0;
+        conn.sendError('RATE_LIMITED', 'rate limit exceeded', {
+          retry_after: bucket.retryAfterSec(),
+          dropped,
+        });
+      }
       return false;
     }
-    const now = this.host.now();
     if (bucket.isLow() && now - conn.lastWarningAt >= 1000) {
       conn.lastWarningAt = now;
       const { capacity, refillPerSec } = this.host.options.rateLimit;

@@ -16,9 +16,9 @@ import type {
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
 import type { EventHub } from './event-hub';
-import { MessageRouter } from './message-router';
+import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
-import { type InboxHandler, SerialInbox } from './serial-inbox';
+import { type InboxHandler, loopTurn, SerialInbox, type TurnBudget } from './serial-inbox';
 import type { SessionHost } from './session-host';
 import type { SubscribeFlow } from './subscribe-flow';
 
@@ -62,6 +62,15 @@ const copyFrame = (frame: ArrayBuffer | string) => (typeof frame === 'string' ? 
 
 /** Frames a connection may queue while an async step runs; past it the client is flooding. */
 const MAX_PENDING_FRAMES = 4096;
+/**
+ * Work one connection may do per event-loop turn, in frame-cost units (1 + KiB): uWS hands over up
+ * to 512 KiB per socket per turn, and 100 sockets decoding all of it synchronously froze the
+ * server for a minute. Past the budget frames wait for the next turn (other sockets, HTTP and
+ * timers run in between); past `maxQueued` units (~8 MiB) waiting, the client is flooding: 4429.
+ */
+const TURN_BUDGET: TurnBudget = { perTurn: 64, maxQueued: 8192, turn: loopTurn, defer: setImmediate };
+const frameBytes = (frame: ArrayBuffer | string) =>
+  typeof frame === 'string' ? frame.length : frame.byteLength;
 
 /**
  * Owns the connections: upgrade (token at the door), open, close, the heartbeat/idle/expiry/slow
@@ -120,6 +129,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.inboxHandler = {
       run: (conn, data) => router.handleFrame(conn, data),
       overflow: (conn) => conn.close(4429, 'too many frames in flight'),
+      cost: (frame) => frameCost(frameBytes(frame)),
     };
   }
 
@@ -194,6 +204,17 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       conn.close(1009, 'message too big');
       return;
     }
+    if (conn.phase === 'auth' && conn.inbox?.idle && data.byteLength > MAX_HELLO_BYTES) {
+      // The first frame before authentication must be a small client_hello: refused unread.
+      this.rejectAuth(
+        conn,
+        'AUTH_REQUIRED',
+        `the first frame must be a client_hello of at most ${MAX_HELLO_BYTES} bytes`,
+      );
+      return;
+    }
+    // Charged before it is queued or decoded: undecodable and compressed frames cost the same.
+    if (!this.router.admitFrame(conn, data.byteLength)) return;
     // Text frames are decoded as text (uWS has validated their UTF-8): `[1]` is NOT_AN_OBJECT, not a prefix.
     conn.inbox?.push(isBinary ? data : textDecoder.decode(data), copyFrame);
   }
@@ -368,7 +389,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   private createConnection(socket: SocketHandle, ctx: UpgradeContext): Connection {
     const conn = new Connection(ctx.connId, ctx.identity, ctx.remoteAddress, ctx.format, this.connEnv);
     conn.handle = socket;
-    conn.inbox = new SerialInbox(conn, this.inboxHandler, MAX_PENDING_FRAMES);
+    conn.inbox = new SerialInbox(conn, this.inboxHandler, MAX_PENDING_FRAMES, TURN_BUDGET);
     return conn;
   }
 
