@@ -59,6 +59,8 @@ export function loopTurn(): number {
 export class SerialInbox<T, O = undefined> {
   /** Allocated on the first item that has to wait. */
   private pending: T[] | null = null;
+  /** Index of the next waiting item in `pending` (no O(n) shift per item). */
+  private head = 0;
   private busy = false;
   private turn = -1;
   private used = 0;
@@ -72,7 +74,7 @@ export class SerialInbox<T, O = undefined> {
   ) {}
 
   get queued(): number {
-    return this.pending?.length ?? 0;
+    return this.pending === null ? 0 : this.pending.length - this.head;
   }
 
   /** True while nothing runs or waits (the next item pushed runs at once, budget permitting). */
@@ -88,7 +90,7 @@ export class SerialInbox<T, O = undefined> {
     if (this.pending === null) this.pending = [];
     const pending = this.pending;
     const cost = this.costOf(item);
-    if (pending.length >= this.limit || (this.budget && this.queuedCost + cost > this.budget.maxQueued)) {
+    if (this.queued >= this.limit || (this.budget && this.queuedCost + cost > this.budget.maxQueued)) {
       this.handler.overflow(this.owner);
       return;
     }
@@ -99,6 +101,7 @@ export class SerialInbox<T, O = undefined> {
 
   clear(): void {
     this.pending = null;
+    this.head = 0;
     this.queuedCost = 0;
   }
 
@@ -144,15 +147,21 @@ export class SerialInbox<T, O = undefined> {
 
   private next(): void {
     this.busy = false;
-    while (!this.busy && this.pending !== null && this.pending.length > 0) {
-      const item = this.pending[0] as T;
+    const pending = this.pending;
+    while (!this.busy && pending !== null && this.pending === pending && this.head < pending.length) {
+      const item = pending[this.head] as T;
       if (!this.spend(item)) {
         this.deferRest();
         return;
       }
-      this.pending.shift();
+      pending[this.head] = undefined as T; // let the frame go
+      this.head++;
       this.queuedCost -= this.costOf(item);
       this.exec(item);
+    }
+    if (this.pending === pending && pending !== null && this.head >= pending.length) {
+      this.pending = null;
+      this.head = 0;
     }
   }
 }
