@@ -21,6 +21,7 @@ import { Fanout } from './topics/fanout';
 import { envelopeIds, toPublication } from './topics/publication';
 import { TopicRegistry } from './topics/topic-registry';
 import { TopicService } from './topics/topic-service';
+import { frameCeiling } from './transport/frame-ceiling';
 import { createHttpHandler } from './transport/http-bridge';
 import { UwsTransport } from './transport/uws-transport';
 
@@ -172,7 +173,7 @@ export class WSEServer {
         path: o.path,
         // Headroom over maxMessageSize: frames in between are read whole and closed with a clean
         // 1009 by the session; past it uWS drops the connection while the client is still sending.
-        maxPayloadLength: Math.min(o.maxMessageSize * 2, o.maxMessageSize + 16 * 1024 * 1024),
+        maxPayloadLength: frameCeiling(o.maxMessageSize),
         maxBackpressure: o.maxBackpressure,
         maxBodyBytes: o.maxMessageSize,
       },

@@ -200,8 +200,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const conn = ctx.conn;
     if (!conn) return;
     if (data.byteLength > this.options.maxMessageSize) {
-      // The whole frame was read (uWS's own limit is higher), so this close frame arrives cleanly.
-      conn.close(1009, 'message too big');
+      // The whole frame was read (uWS's own limit, `frameCeiling`, is well above), so this close
+      // frame arrives cleanly.
+      conn.close(
+        1009,
+        `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
+      );
       return;
     }
     if (conn.phase === 'auth' && conn.inbox?.idle && data.byteLength > MAX_HELLO_BYTES) {
@@ -221,13 +225,17 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   drain(ctx: UpgradeContext): void {
     const conn = ctx.conn;
-    if (conn && conn.bufferedAmount() <= this.options.maxBackpressure) conn.overSince = undefined;
+    if (!conn || conn.bufferedAmount() > this.options.maxBackpressure) return;
+    if (conn.closing) conn.close(conn.closing.code, conn.closing.reason);
+    else conn.overSince = undefined;
   }
 
   close(ctx: UpgradeContext, code: number, reason: string): void {
     const conn = ctx.conn;
     if (!conn || conn.phase === 'closed') return;
     const wasConnected = conn.phase !== 'auth';
+    // A slow consumer dropped after its close frame could not be queued is still a 4008 to the app.
+    if (conn.closing && code === 1006) ({ code, reason } = conn.closing);
     conn.phase = 'closed';
     conn.inbox?.clear();
     if (conn.authTimer) clearTimeout(conn.authTimer);
@@ -336,6 +344,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const leewayMs = (o.auth ? (o.auth.leewaySec ?? 30) : 0) * 1000;
     for (const conn of this.connections.values()) {
       if (conn.phase === 'auth') continue;
+      if (conn.closing) {
+        this.closeSlowConsumer(conn, now);
+        continue;
+      }
       if (now - conn.lastActivity >= o.idleTimeout) {
         conn.close(1000, 'idle timeout');
       } else if (conn.identity.expiresAt !== undefined && now >= conn.identity.expiresAt + leewayMs) {
@@ -363,7 +375,30 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       this.metrics.slowConsumer();
       return;
     }
-    if (now - conn.overSince >= this.options.slowConsumerGraceMs) conn.close(4008, 'slow consumer');
+    if (now - conn.overSince >= this.options.slowConsumerGraceMs) this.closeSlowConsumer(conn, now);
+  }
+
+  /**
+   * 4008 the client can see: uWS drops any frame (the close frame too) while the buffer is over
+   * `maxBackpressure`, so the connection stops receiving (topics unsubscribed at uWS, sends
+   * suppressed) and the close frame is queued as soon as a drain brings the buffer under the
+   * limit. A peer that reads nothing for two more grace periods (at least 2 s) is dropped (it sees
+   * 1006; the `disconnect` event still says 4008).
+   */
+  private closeSlowConsumer(conn: Connection, now: number): void {
+    if (conn.closing) {
+      if (now - conn.closing.since >= Math.max(2000, 2 * this.options.slowConsumerGraceMs)) {
+        if (conn.handle?.terminate) conn.handle.terminate();
+        else conn.close(conn.closing.code, conn.closing.reason);
+      }
+      return;
+    }
+    if (conn.bufferedAmount() <= this.options.maxBackpressure) {
+      conn.close(4008, 'slow consumer');
+      return;
+    }
+    conn.closing = { code: 4008, reason: 'slow consumer', since: now };
+    for (const topic of this.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────

@@ -24,6 +24,8 @@ export interface SocketHandle {
   cork(fn: () => void): void;
   /** Close handshake with a code; the close handler runs at once. */
   end(code: number, reason?: string): void;
+  /** Drops the TCP connection without a close frame (the peer sees 1006); for peers that never read. */
+  terminate?(): void;
   bufferedAmount(): number;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;

@@ -38,6 +38,11 @@ class UwsHandle implements SocketHandle {
     this.ws.end(code, reason);
   }
 
+  terminate(): void {
+    if (this.closed) return;
+    this.ws.close();
+  }
+
   bufferedAmount(): number {
     return this.closed ? 0 : this.ws.getBufferedAmount();
   }
