@@ -6,7 +6,13 @@ import { type Engine, MemoryEngine } from './engine/engine';
 import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
-import { type ConnectionInfo, type ResolvedOptions, resolveOptions, type WSEServerOptions } from './options';
+import {
+  type ConnectionInfo,
+  MIN_SECRET_BYTES,
+  type ResolvedOptions,
+  resolveOptions,
+  type WSEServerOptions,
+} from './options';
 import { PresenceService } from './presence/presence-service';
 import { PresenceStore } from './presence/presence-store';
 import type { PresenceMember } from './presence/presence-types';
@@ -187,6 +193,13 @@ export class WSEServer {
     if (o.auth === undefined) {
       this.logger.warn(
         'NO AUTH CONFIGURED: every client connects anonymously. Set `auth: { secret }` (or --jwt-secret), or `auth: false` to silence this.',
+      );
+    }
+    const secret = o.auth ? o.auth.secret : undefined;
+    if (!o.dev && typeof secret === 'string' && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      // The CLI refuses this (config.ts); the API warns, so embedders' own test suites keep running.
+      this.logger.error(
+        `WEAK JWT SECRET: ${Buffer.byteLength(secret)} bytes; HS256 needs at least ${MIN_SECRET_BYTES} outside dev mode (anyone can brute-force it)`,
       );
     }
     this.sessions.reopen();
