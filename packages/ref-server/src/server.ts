@@ -3,7 +3,7 @@ import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
 import { type Engine, MemoryEngine } from './engine/engine';
-import type { HttpFacade } from './http/http-api';
+import { earlyHttpAnswer, type HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
 import {
@@ -33,6 +33,13 @@ import { UwsTransport } from './transport/uws-transport';
 
 /** Version reported in `server_hello.server_version`. */
 export const SERVER_VERSION = '0.1.0';
+/**
+ * HTTP request bodies buffered at once (each ≤ maxMessageSize): past it, 503 without reading.
+ * 64 × 1 MiB bounds what unauthenticated POSTs can make the server hold.
+ */
+const MAX_CONCURRENT_BODIES = 64;
+/** Header bytes of an HTTP request before 431 (uWS 20.30 resets, unanswered, far bigger ones). */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /** An event to send: `{t, p}` (or `{type, payload}`), optional `cid` and `pri`. */
 export interface OutgoingEvent {
@@ -163,6 +170,7 @@ export class WSEServer {
         maxBodyBytes: o.maxMessageSize,
         onError: (err) => this.logger.error({ err }, 'http handler failed'),
       }),
+      httpEarly: (head) => earlyHttpAnswer(head.method, head.url, head.headers, { apiKey: o.apiKey }),
     });
   }
 
@@ -182,6 +190,8 @@ export class WSEServer {
         maxPayloadLength: frameCeiling(o.maxMessageSize),
         maxBackpressure: o.maxBackpressure,
         maxBodyBytes: o.maxMessageSize,
+        maxConcurrentBodies: MAX_CONCURRENT_BODIES,
+        maxHeaderBytes: MAX_HEADER_BYTES,
       },
       this.sessions,
     );

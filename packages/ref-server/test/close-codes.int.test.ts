@@ -65,7 +65,7 @@ describe('close codes the client sees (issue 18 item 12, issue 15 item 7)', () =
     const pump = setInterval(() => {
       for (let i = 0; i < 8; i++) server.broadcast('flood', { t: 'flood', p: { n: n++, chunk } });
     }, 5);
-    while (server.healthSnapshot().slow_consumers < 1) await sleep(20);
+    while ((server.healthSnapshot() as { slow_consumers: number }).slow_consumers < 1) await sleep(20);
     await sleep(600); // past the grace period: the server has decided 4008
     clearInterval(pump);
     tcp.resume(); // reads what was buffered, then the close frame

@@ -27,8 +27,8 @@ async function worstPing(bystander: TestClient, attack: () => Promise<void>): Pr
 
 /** Starts the flood in another process; resolves once its sockets are open, with a stopper. */
 async function flood(url: string, sockets: number, count: number, frame: Buffer | { deep: number }) {
-  const binary = frame instanceof Buffer;
-  const b64 = frame instanceof Buffer ? frame.toString('base64') : `deep:${frame.deep}`;
+  const binary = Buffer.isBuffer(frame);
+  const b64 = 'deep' in frame ? `deep:${frame.deep}` : frame.toString('base64');
   const child = fork(FLOOD, [url, String(sockets), String(count), b64, binary ? '1' : '0'], {
     stdio: 'ignore',
   });

@@ -8,6 +8,7 @@ import type { ConnectionInfo, ResolvedOptions } from '../options';
 import type { PresenceService } from '../presence/presence-service';
 import type { TopicService } from '../topics/topic-service';
 import type {
+  HttpRequestHead,
   HttpRequestInfo,
   HttpResult,
   SocketHandle,
@@ -49,6 +50,8 @@ export interface SessionDeps {
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
+  /** Answers from the request head alone (before any body byte is read). */
+  httpEarly?(head: HttpRequestHead): HttpResult | null;
   now?: () => number;
 }
 
@@ -249,6 +252,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   http(request: HttpRequestInfo): Promise<HttpResult> {
     return this.deps.http(request);
+  }
+
+  httpEarly(head: HttpRequestHead): HttpResult | null {
+    return this.deps.httpEarly?.(head) ?? null;
   }
 
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────

@@ -31,6 +31,15 @@ export interface SocketHandle {
   unsubscribe(topic: string): void;
 }
 
+/** What is known of a plain HTTP request before its body is read. */
+export interface HttpRequestHead {
+  method: string;
+  /** Path plus `?query` when there is one. */
+  url: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+}
+
 /** A plain HTTP request (not an upgrade), with the body fully read. */
 export interface HttpRequestInfo {
   method: string;
@@ -60,6 +69,8 @@ export interface TransportHandlers<C> {
   drain(context: C): void;
   close(context: C, code: number, reason: string): void;
   http(request: HttpRequestInfo): Promise<HttpResult>;
+  /** An answer from the head alone (wrong key, …): sent without reading the body; null = read on. */
+  httpEarly?(head: HttpRequestHead): HttpResult | null;
 }
 
 export interface TransportConfig {
@@ -69,6 +80,10 @@ export interface TransportConfig {
   maxPayloadLength: number;
   maxBackpressure: number;
   maxBodyBytes: number;
+  /** Request bodies buffered at once; past it new requests with a body get 503 unread. */
+  maxConcurrentBodies: number;
+  /** Total header bytes of a request; past it 431 (uWS itself resets far bigger headers). */
+  maxHeaderBytes: number;
 }
 
 /** The transport adapter the server drives. */
