@@ -8,6 +8,7 @@ import {
   wireCodeOf,
 } from '@wse/core-client/protocol';
 import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { PRESENCE_PAGE, presencePage } from '../presence/presence-page';
 import { PresenceError } from '../presence/presence-store';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
@@ -412,7 +413,7 @@ export class MessageRouter {
       return;
     }
     if (env.t === 'presence') {
-      conn.sendEvent('presence', { topic, members: presence.members(topic) }, { cid: env.cid });
+      this.presenceQuery(conn, env, topic);
     } else if (env.t === 'presence_stats') {
       conn.sendEvent('presence_stats', { topic, ...presence.stats(topic) }, { cid: env.cid });
     } else {
@@ -426,6 +427,46 @@ export class MessageRouter {
         conn.sendError(err.code, err.message, { ...err.details, topic }, env.cid);
       }
     }
+  }
+
+  /**
+   * `presence {topic, cursor?, limit?}` → `{topic, members, next_cursor?}` (decided here: pages in
+   * user-id order, at most `limit` (default 100, max 1000) users and ~256 KiB each; follow
+   * `next_cursor` until it is absent). A page costs its size in rate-limit tokens (1 per KiB), and
+   * a connection over `maxBackpressure` gets no reply at all (it would only be dropped or pile up).
+   */
+  private presenceQuery(conn: Connection, env: Envelope, topic: string): void {
+    const presence = this.host.presence as NonNullable<SessionHost['presence']>;
+    const { cursor, limit } = env.p;
+    if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) {
+      conn.sendError('INVALID_MESSAGE', 'presence: p.cursor must be the next_cursor of a reply', {}, env.cid);
+      return;
+    }
+    if (
+      limit !== undefined &&
+      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PRESENCE_PAGE.maxLimit)
+    ) {
+      conn.sendError(
+        'INVALID_MESSAGE',
+        `presence: p.limit must be 1..${PRESENCE_PAGE.maxLimit}`,
+        {},
+        env.cid,
+      );
+      return;
+    }
+    if (conn.bufferedAmount() > this.host.options.maxBackpressure) return;
+    const page = presencePage(
+      presence.store,
+      topic,
+      cursor,
+      (limit as number | undefined) ?? PRESENCE_PAGE.defaultLimit,
+    );
+    // Building and encoding the page is the work: charge it to the bucket and to this turn.
+    conn.inbox?.charge(page.bytes >>> 10);
+    if (!this.admit(conn, page.bytes >>> 10)) return;
+    const reply: Record<string, unknown> = { topic, members: page.members };
+    if (page.next !== undefined) reply.next_cursor = page.next;
+    conn.sendEvent('presence', reply, { cid: env.cid });
   }
 
   /** Client publish (PROTOCOL §4): topic name, token ACL and the publish policy must all agree. */

@@ -99,6 +99,21 @@ export class SerialInbox<T, O = undefined> {
     if (!this.busy) this.deferRest();
   }
 
+  /**
+   * Charges extra work of the item being run (a reply it built) to this turn's budget, so the
+   * next item waits for a later turn when the reply was expensive.
+   */
+  charge(units: number): void {
+    const budget = this.budget;
+    if (!budget) return;
+    const turn = budget.turn();
+    if (turn !== this.turn) {
+      this.turn = turn;
+      this.used = 0;
+    }
+    this.used += units;
+  }
+
   clear(): void {
     this.pending = null;
     this.head = 0;
