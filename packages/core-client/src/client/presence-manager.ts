@@ -20,8 +20,6 @@ import type { Envelope } from '../protocol/envelope';
 import type { ClientPresenceEvent } from '../types';
 
 const EMPTY: PresenceMembers = Object.freeze({}) as PresenceMembers;
-/** Bound on the pages of one presence read (a server that never stops paging cannot loop us). */
-const MAX_PAGES = 10_000;
 
 /**
  * What the presence manager needs from the client.
@@ -88,12 +86,21 @@ export class PresenceManager {
   sync(topic: string): void {
     if (!this.#buffers.has(topic) || this.#querying.has(topic)) return;
     this.#querying.add(topic);
-    this.#readAll(topic).then(
+    // Every page: the server pages large member lists (`next_cursor` until it is absent). Events
+    // arriving meanwhile are buffered and replayed over the result.
+    const all: PresenceMembers = {};
+    const read = (cursor?: string): Promise<PresenceMembers> =>
+      this.#hooks.query(topic, cursor).then(({ p }) => {
+        presenceFromReply(p.members, all);
+        const next = p.next_cursor;
+        return typeof next === 'string' && next !== cursor ? read(next) : all;
+      });
+    read().then(
       (all) => {
         this.#querying.delete(topic);
         const buffer = this.#buffers.get(topic);
         if (!buffer) return;
-        const next = applyPresenceState(buffer, presenceFromReply(all));
+        const next = applyPresenceState(buffer, all);
         this.#buffers.set(topic, next);
         this.#hooks.emit({ topic, action: 'sync', userId: null, members: next.members });
       },
@@ -102,26 +109,6 @@ export class PresenceManager {
         this.#hooks.onError(err);
       },
     );
-  }
-
-  /**
-   * Reads every page of the member list (the server pages large topics: `next_cursor` until it is
-   * absent). Events that arrive meanwhile are buffered and replayed over the result.
-   */
-  async #readAll(topic: string): Promise<Record<string, unknown>> {
-    const all = Object.create(null) as Record<string, unknown>;
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const reply = await this.#hooks.query(topic, cursor);
-      const members = reply.p.members;
-      if (members && typeof members === 'object' && !Array.isArray(members)) {
-        for (const [userId, member] of Object.entries(members)) all[userId] = member;
-      }
-      const next = reply.p.next_cursor;
-      if (typeof next !== 'string' || next === '' || next === cursor) break;
-      cursor = next;
-    }
-    return all;
   }
 
   /** Handles a presence event frame; returns `false` when it is not one. */

@@ -437,7 +437,8 @@ export class MessageRouter {
    */
   private presenceQuery(conn: Connection, env: Envelope, topic: string): void {
     const presence = this.host.presence as NonNullable<SessionHost['presence']>;
-    const { cursor, limit } = env.p;
+    const limit = env.p.limit;
+    const cursor = env.p.cursor ?? undefined; // null (msgpack's undefined) = first page
     if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) {
       conn.sendError('INVALID_MESSAGE', 'presence: p.cursor must be the next_cursor of a reply', {}, env.cid);
       return;
