@@ -95,7 +95,8 @@ describe('presence queries are paged and bounded (issue 18 item 3)', () => {
         await new Promise((r) => setTimeout(r, 50));
       const got = client.presence('big');
       expect(Object.keys(got)).toHaveLength(MEMBERS);
-      expect((Object.values(got)[0]?.data as { blob: string }).blob).toHaveLength(4000);
+      const first = Object.values(got)[0] as { data: { blob: string } };
+      expect(first.data.blob).toHaveLength(4000);
       await client.close();
     },
   );
