@@ -1,10 +1,15 @@
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, TestClient } from './helpers';
 
 const FLOOD = fileURLToPath(new URL('./attackers/flood.mjs', import.meta.url));
+/** Attackers still running: killed after each test even when an assertion failed. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 /** Largest ping round trip a bystander sees while `attack` runs (pinging every 20 ms). */
 async function worstPing(bystander: TestClient, attack: () => Promise<void>): Promise<number> {
@@ -32,6 +37,8 @@ async function flood(url: string, sockets: number, count: number, frame: Buffer 
   const child = fork(FLOOD, [url, String(sockets), String(count), b64, binary ? '1' : '0'], {
     stdio: 'ignore',
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   await new Promise((r) => child.once('message', r));
   return { child, stop: () => child.kill('SIGKILL') };
 }
