@@ -64,6 +64,16 @@ export class TopicService {
     this.registry.setDirect(sub.id, true);
   }
 
+  /**
+   * The connection can ride on uWS's shared frames again (the send gate opened at authentication):
+   * subscribe it in uWS to the topics it already has.
+   */
+  makeShared(sub: Subscriber): void {
+    if (sub.direct) return;
+    for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.subscribe(topic);
+    this.registry.setDirect(sub.id, false);
+  }
+
   /** Subscribes without checks (server-side API); returns the topics that were new. */
   subscribe(sub: Subscriber, topics: string[]): string[] {
     const added: string[] = [];
