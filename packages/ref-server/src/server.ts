@@ -90,10 +90,13 @@ export class WSEServer {
       },
     });
     // Decided (README "Recovery"): publications ALWAYS carry tp/e/o. Recovery off = numbered, not kept.
-    this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
+    this.log = o.recovery.enabled
+      ? new RecoveryStore(o.recovery)
+      : new TopicSequencer({ ttlSec: o.recovery.ttlSec, maxTopics: o.maxTopics });
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
     this.topics = new TopicService(this.registry, this.fanout, {
       maxSubscriptions: o.maxSubscriptionsPerConnection,
+      maxTopics: o.maxTopics,
       authorize: o.authorizeSubscribe
         ? (sub, topic) => {
             const conn = this.sessions.connections.get(sub.id);
@@ -106,6 +109,8 @@ export class WSEServer {
           }
         : undefined,
     });
+    // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
+    this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
     this.presenceService = o.presence.enabled
       ? new PresenceService(

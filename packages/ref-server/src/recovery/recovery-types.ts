@@ -111,6 +111,8 @@ export interface StreamInfo {
  */
 export interface RecoveryStats {
   buffers: number;
+  /** Topics with recovery state on this node (a stream, or with recovery off a numbering counter). */
+  topics: number;
   messages: number;
   /** Accounted bytes (sum of `StoredPublication.bytes` retained). */
   bytes: number;

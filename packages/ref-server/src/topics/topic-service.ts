@@ -43,12 +43,16 @@ export class TopicService {
    * every path produces them.
    */
   onLeft?: (connId: string, topics: readonly string[], closed: boolean) => void;
+  /** A topic's last local subscriber left (recovery drops its never-written state here). */
+  onTopicEmpty?: (topic: string) => void;
 
   constructor(
     private readonly registry: TopicRegistry,
     private readonly fanout: Fanout,
     private readonly limits: {
       maxSubscriptions: number;
+      /** Topics with subscribers on this node, at most (client subscribes; the server API is exempt). */
+      maxTopics?: number;
       authorize?: (sub: Subscriber, topic: string) => boolean | Promise<boolean>;
     },
   ) {}
@@ -95,6 +99,7 @@ export class TopicService {
       removed.push(topic);
     }
     if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
+    this.emptied(removed);
     return removed;
   }
 
@@ -102,7 +107,13 @@ export class TopicService {
   detach(connId: string): string[] {
     const topics = this.registry.removeAll(connId);
     this.onLeft?.(connId, topics, true);
+    this.emptied(topics);
     return topics;
+  }
+
+  private emptied(topics: readonly string[]): void {
+    if (!this.onTopicEmpty) return;
+    for (const topic of topics) if (this.registry.subscriberCount(topic) === 0) this.onTopicEmpty(topic);
   }
 
   /**
@@ -122,6 +133,14 @@ export class TopicService {
       isSubscribed: (topic) => this.registry.has(sub.id, topic),
       currentCount: this.registry.count(sub.id),
       maxSubscriptions: this.limits.maxSubscriptions,
+      topics:
+        this.limits.maxTopics === undefined
+          ? undefined
+          : {
+              exists: (topic) => this.registry.subscriberCount(topic) > 0,
+              count: this.registry.topicCount(),
+              max: this.limits.maxTopics,
+            },
     });
   }
 
