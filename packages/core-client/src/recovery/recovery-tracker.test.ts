@@ -188,7 +188,7 @@ describe('RecoveryTracker with Object.prototype names as topics (issue 18)', () 
   it('positions and the recovery field hold `__proto__`, `constructor`, `toString` as plain entries', () => {
     const tracker = new RecoveryTracker();
     const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
-    names.forEach((t, i) => tracker.observe(t, 'a1b2c3d4', i));
+    for (const [i, t] of names.entries()) tracker.observe(t, 'a1b2c3d4', i);
     const positions = tracker.positions();
     const field = tracker.recoveryField(names);
     for (const [i, t] of names.entries()) {
