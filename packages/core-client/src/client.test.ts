@@ -190,12 +190,35 @@ describe('WSEClient: reconnect, heartbeat, environment', () => {
       env: { clock, random: () => 0.5, transport: server.factory, environment: new ManualEnvironment() },
     });
     void client.connect();
+    await vi.dynamicImportSettled(); // several endpoints: the first attempt waits for the strategies chunk
     for (let i = 0; i < 6 && client.getSnapshot().state !== 'connected'; i++) {
       await settle();
       clock.advance(20_000);
     }
     await settle();
     expect(client.getSnapshot()).toMatchObject({ state: 'connected', endpoint: 'memory://good' });
+  });
+
+  it('several endpoints: the first attempt waits for the strategies chunk and applies the strategy', async () => {
+    const server = new FakeWSEServer();
+    const tried: string[] = [];
+    server.memory.refuse = (req) => tried.push(req.url) < 0;
+    const client = createClient({
+      endpoints: ['memory://a', 'memory://b'],
+      endpointStrategy: 'weighted-random',
+      env: {
+        clock: new ManualClock(0),
+        random: () => 0.99,
+        transport: server.factory,
+        environment: new ManualEnvironment(),
+      },
+    });
+    void client.connect();
+    expect(client.getSnapshot().endpoint).toBeNull(); // not picked in list order before the chunk
+    await vi.dynamicImportSettled();
+    await settle();
+    expect(tried).toEqual(['memory://b']); // 0.99 of the weights → the second endpoint
+    expect(client.getSnapshot()).toMatchObject({ state: 'connected', endpoint: 'memory://b' });
   });
 });
 

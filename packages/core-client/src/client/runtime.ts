@@ -133,6 +133,7 @@ export class ClientRuntime {
       r.clock,
       r.random,
     );
+    if (!this.pool.ready) void this.pool.load(); // fetched early: the first attempt waits for it
     this.requests = new RequestManager(r.clock, () => uuidv7(r.clock.now()));
     this.queue = this.#createQueue(r);
     this.restored = this.queue ? this.queue.restore().catch(() => {}) : Promise.resolve();

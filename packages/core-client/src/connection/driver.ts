@@ -255,7 +255,17 @@ export class ConnectionDriver {
   }
 
   #open(): void {
-    const url = this.#config.pool.next();
+    const { pool } = this.#config;
+    if (!pool.ready) {
+      // Several endpoints: the strategies are a lazy chunk (fetched at client creation); the
+      // first attempt waits for them so it picks as configured. A stale wait is dropped.
+      const gen = ++this.#generation;
+      void pool
+        .load()
+        .then(() => gen === this.#generation && this.#ctx.state === 'connecting' && this.#open());
+      return;
+    }
+    const url = pool.next();
     if (url === undefined) {
       this.dispatch({ type: 'NO_ENDPOINT' });
       return;

@@ -2,19 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../env/manual-clock';
 import { sequenceRandom } from '../env/random';
 import { EndpointPool, type EndpointPoolOptions } from './endpoint-pool';
+import { endpointSnapshot, scoreOf } from './endpoint-strategies';
 
 const A = 'wss://a/wse';
 const B = 'wss://b/wse';
 const C = 'wss://c/wse';
 
-function pool(options: EndpointPoolOptions = {}, random = () => 0, urls = [A, B, C]) {
+/** A pool with its strategies loaded, plus the strategies' read-outs as methods for brevity. */
+async function pool(options: EndpointPoolOptions = {}, random = () => 0, urls = [A, B, C]) {
   const clock = new ManualClock(10_000);
-  return { clock, pool: new EndpointPool(urls, options, clock, random) };
+  const p = new EndpointPool(urls, options, clock, random);
+  await p.load();
+  const entry = (url: string) => p.state.entries.find((e) => e.url === url);
+  const readouts = {
+    score: (url: string) => {
+      const e = entry(url);
+      return e ? scoreOf(p.state, e) : 0;
+    },
+    snapshot: () => endpointSnapshot(p.state),
+    urls: p.state.entries.map((e) => e.url),
+  };
+  return { clock, pool: Object.assign(p, readouts) };
 }
 
 describe('EndpointPool scoring', () => {
-  it('scores an untried endpoint 1 and a failed one lower', () => {
-    const { pool: p } = pool();
+  it('scores an untried endpoint 1 and a failed one lower', async () => {
+    const { pool: p } = await pool();
     expect(p.score(A)).toBe(1);
     p.reportFailure(A);
     // rate (0+1)/(0+1+1) = 0.5, penalty 1/(1+1) = 0.5
@@ -22,8 +35,8 @@ describe('EndpointPool scoring', () => {
     expect(p.score('wss://unknown')).toBe(0);
   });
 
-  it('weighs success rate, consecutive failures and latency', () => {
-    const { pool: p } = pool({ latencyRefMs: 1_000 });
+  it('weighs success rate, consecutive failures and latency', async () => {
+    const { pool: p } = await pool({ latencyRefMs: 1_000 });
     for (let i = 0; i < 9; i++) p.reportSuccess(A);
     p.reportFailure(A);
     // rate 10/11, penalty 1/2
@@ -33,16 +46,16 @@ describe('EndpointPool scoring', () => {
     expect(p.score(B)).toBeCloseTo(0.5, 10);
   });
 
-  it('keeps a latency EWMA', () => {
-    const { pool: p } = pool({ latencyAlpha: 0.5 });
+  it('keeps a latency EWMA', async () => {
+    const { pool: p } = await pool({ latencyAlpha: 0.5 });
     p.reportSuccess(A, 100);
     p.reportSuccess(A, 300);
     p.reportSuccess(A, Number.NaN); // ignored
     expect(p.snapshot()[0]?.latencyMs).toBe(200);
   });
 
-  it('decays failures so a recovered endpoint comes back', () => {
-    const { pool: p, clock } = pool({ decayMs: 10_000 });
+  it('decays failures so a recovered endpoint comes back', async () => {
+    const { pool: p, clock } = await pool({ decayMs: 10_000 });
     p.reportFailure(A);
     expect(p.next()).toBe(B);
     clock.advance(10_000);
@@ -57,8 +70,8 @@ describe('EndpointPool scoring', () => {
     expect(a?.failures).toBeCloseTo(0.5 ** 1.3, 10);
   });
 
-  it('ignores reports for unknown URLs and removes duplicate URLs', () => {
-    const { pool: p } = pool({}, () => 0, [A, A, B]);
+  it('ignores reports for unknown URLs and removes duplicate URLs', async () => {
+    const { pool: p } = await pool({}, () => 0, [A, A, B]);
     p.reportFailure('wss://nope');
     p.reportSuccess('wss://nope', 5);
     expect(p.urls).toEqual([A, B]);
@@ -67,8 +80,8 @@ describe('EndpointPool scoring', () => {
 });
 
 describe('EndpointPool strategies', () => {
-  it('priority: first healthy, failing over in list order', () => {
-    const { pool: p } = pool();
+  it('priority: first healthy, failing over in list order', async () => {
+    const { pool: p } = await pool();
     expect(p.next()).toBe(A);
     expect(p.next()).toBe(A);
     p.reportFailure(A);
@@ -77,8 +90,8 @@ describe('EndpointPool strategies', () => {
     expect(p.next()).toBe(C);
   });
 
-  it('priority: with nothing healthy, the best score wins', () => {
-    const { pool: p } = pool();
+  it('priority: with nothing healthy, the best score wins', async () => {
+    const { pool: p } = await pool();
     p.reportFailure(A);
     p.reportFailure(B);
     p.reportFailure(B);
@@ -89,24 +102,24 @@ describe('EndpointPool strategies', () => {
     expect(p.next()).toBe(C);
   });
 
-  it('round-robin: cycles through healthy endpoints, skipping unhealthy ones', () => {
-    const { pool: p } = pool({ strategy: 'round-robin' });
+  it('round-robin: cycles through healthy endpoints, skipping unhealthy ones', async () => {
+    const { pool: p } = await pool({ strategy: 'round-robin' });
     expect([p.next(), p.next(), p.next(), p.next()]).toEqual([A, B, C, A]);
     p.reportFailure(B);
     expect([p.next(), p.next(), p.next()]).toEqual([C, A, C]);
   });
 
-  it('weighted-random: picks by score-weighted draws', () => {
+  it('weighted-random: picks by score-weighted draws', async () => {
     // A score 1, B score 0.25 (one failure), C score 1: total 2.25
     const draws = [0, 0.44, 0.45, 0.999];
-    const { pool: p } = pool({ strategy: 'weighted-random', healthyScore: 0 }, sequenceRandom(draws));
+    const { pool: p } = await pool({ strategy: 'weighted-random', healthyScore: 0 }, sequenceRandom(draws));
     p.reportFailure(B);
     // 0 → A; 0.44×2.25 = 0.99 → A; 0.45×2.25 = 1.0125 → B; 0.999×2.25 → C
     expect([p.next(), p.next(), p.next(), p.next()]).toEqual([A, A, B, C]);
   });
 
-  it('least-latency: lowest EWMA, unmeasured last, ties in list order', () => {
-    const { pool: p } = pool({ strategy: 'least-latency' });
+  it('least-latency: lowest EWMA, unmeasured last, ties in list order', async () => {
+    const { pool: p } = await pool({ strategy: 'least-latency' });
     expect(p.next()).toBe(A);
     p.reportSuccess(C, 50);
     p.reportSuccess(B, 80);
@@ -117,9 +130,9 @@ describe('EndpointPool strategies', () => {
 });
 
 describe('EndpointPool breakers', () => {
-  it('skips endpoints whose breaker is open, for every strategy', () => {
+  it('skips endpoints whose breaker is open, for every strategy', async () => {
     for (const strategy of ['priority', 'round-robin', 'weighted-random', 'least-latency'] as const) {
-      const { pool: p } = pool({ strategy, breaker: { failureThreshold: 1 }, healthyScore: 0 });
+      const { pool: p } = await pool({ strategy, breaker: { failureThreshold: 1 }, healthyScore: 0 });
       p.reportFailure(A);
       p.reportFailure(C);
       expect(p.circuit(A)).toBe('open');
@@ -127,8 +140,8 @@ describe('EndpointPool breakers', () => {
     }
   });
 
-  it('returns undefined when all are open and says when to ask again', () => {
-    const { pool: p, clock } = pool({ breaker: { failureThreshold: 1, resetTimeoutMs: 5_000 } });
+  it('returns undefined when all are open and says when to ask again', async () => {
+    const { pool: p, clock } = await pool({ breaker: { failureThreshold: 1, resetTimeoutMs: 5_000 } });
     p.reportFailure(B);
     clock.advance(1_000);
     p.reportFailure(A);
@@ -145,15 +158,15 @@ describe('EndpointPool breakers', () => {
     expect(p.next()).toBe(B);
   });
 
-  it('an empty pool never returns an endpoint', () => {
-    const { pool: p } = pool({}, () => 0, []);
+  it('an empty pool never returns an endpoint', async () => {
+    const { pool: p } = await pool({}, () => 0, []);
     expect(p.next()).toBeUndefined();
     expect(p.nextAvailableAt()).toBeUndefined();
     expect(p.snapshot()).toEqual([]);
   });
 
-  it('snapshot describes every endpoint as plain data', () => {
-    const { pool: p, clock } = pool({ breaker: { failureThreshold: 1, resetTimeoutMs: 1_000 } });
+  it('snapshot describes every endpoint as plain data', async () => {
+    const { pool: p, clock } = await pool({ breaker: { failureThreshold: 1, resetTimeoutMs: 1_000 } });
     p.reportSuccess(A, 40);
     p.reportFailure(B);
     const snap = p.snapshot();
@@ -178,5 +191,28 @@ describe('EndpointPool breakers', () => {
     });
     snap.pop();
     expect(p.snapshot()).toHaveLength(3);
+  });
+});
+
+describe('EndpointPool strategies chunk (lazy)', () => {
+  it('one endpoint needs no strategies: ready at once, next() picks it', () => {
+    const p = new EndpointPool([A], { strategy: 'weighted-random' }, new ManualClock(0), () => 0.99);
+    expect(p.ready).toBe(true);
+    expect(p.next()).toBe(A);
+  });
+
+  it('several endpoints: not ready until loaded; then the strategy applies', async () => {
+    const p = new EndpointPool([A, B], { strategy: 'weighted-random' }, new ManualClock(0), () => 0.99);
+    expect(p.ready).toBe(false);
+    expect(p.next()).toBe(A); // fallback before the chunk: list order
+    await p.load();
+    expect(p.ready).toBe(true);
+    expect(p.next()).toBe(B); // 0.99 of total weight 2 → the second endpoint
+  });
+
+  it('scores every report once loaded (reports before the first pick are kept)', async () => {
+    const { pool: p } = await pool();
+    p.reportFailure(A);
+    expect(p.snapshot()[0]).toMatchObject({ failures: 1, consecutiveFailures: 1, lastFailureAt: 10_000 });
   });
 });
