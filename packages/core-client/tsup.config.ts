@@ -2,4 +2,7 @@ import { wseBuild } from '../../scripts/tsup.config.base';
 
 // Code splitting: the codecs the client loads with `import()` (zlib, msgpack, crypto, IndexedDB)
 // stay separate chunks in dist, so an app bundler keeps them out of the app's entry too.
-export default wseBuild({ index: 'src/index.ts', protocol: 'src/protocol/index.ts' }, { splitting: true });
+export default wseBuild(
+  { index: 'src/index.ts', protocol: 'src/protocol/index.ts', testing: 'src/testing/index.ts' },
+  { splitting: true },
+);

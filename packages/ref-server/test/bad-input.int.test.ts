@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { deflateSync } from 'node:zlib';
-import { hexToBytes, loadVectors, ProtocolError, wireCodeOf } from '@wse/core-client/protocol';
+import { hexToBytes, ProtocolError, wireCodeOf } from '@wse/core-client/protocol';
+import { loadVectors } from '@wse/core-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WSEServer } from '../src/server';
 import { startServer, TestClient } from './helpers';

@@ -10,5 +10,4 @@ export * from './envelope';
 export * from './errors';
 export * from './frame';
 export { decodeMsgpack, encodeMsgpack, MAX_DEPTH, scanMsgpack } from './msgpack';
-export * from './vectors';
 export { concatBytes, deflateZlib, inflateBounded } from './zlib';

@@ -1,12 +1,5 @@
-import {
-  decodeAnyFrame,
-  decryptBytes,
-  E2EChannel,
-  hexToBytes,
-  loadVectorSessionKey,
-  loadVectors,
-  toBytes,
-} from '@wse/core-client/protocol';
+import { decodeAnyFrame, decryptBytes, E2EChannel, hexToBytes, toBytes } from '@wse/core-client/protocol';
+import { loadVectorSessionKey, loadVectors } from '@wse/core-client/testing';
 import { describe, expect, it } from 'vitest';
 import type { SendStatus, SocketHandle } from '../transport/transport';
 import { Connection } from './connection';

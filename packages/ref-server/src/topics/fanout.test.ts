@@ -4,8 +4,8 @@ import {
   decodeFrame,
   type Envelope,
   encodeFrame,
-  loadVectorSessionKey,
 } from '@wse/core-client/protocol';
+import { loadVectorSessionKey } from '@wse/core-client/testing';
 import { describe, expect, it } from 'vitest';
 import { ALL_TOPIC, type DirectTarget, Fanout, jsonFrame } from './fanout';
 import { TopicRegistry } from './topic-registry';
