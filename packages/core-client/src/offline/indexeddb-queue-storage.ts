@@ -2,11 +2,9 @@
  * IndexedDB persistence for the offline queue and for small client state (recovery positions),
  * so queued messages survive a page reload.
  *
- * Built on the raw IndexedDB API with two small promise helpers rather than on `idb`: `idb`
- * wraps requests by checking `instanceof IDBRequest` / `IDBDatabase` against the *global*
- * constructors, so it fails (ReferenceError in Node) or silently misbehaves (a foreign
- * factory's objects are not instances of the page's classes) with an injected factory such as
- * `fake-indexeddb`. The raw API works with any `IDBFactory` and costs a few dozen lines.
+ * Built on `idb` (in `indexeddb-store.ts`). `idb` recognises requests by the *global* IndexedDB
+ * classes, so an injected factory must come from the same realm as those globals: in tests,
+ * `fake-indexeddb/auto` (installed by the DOM test setup) and its `IDBFactory`.
  *
  * The IndexedDB code itself is in `indexeddb-store.ts`, imported dynamically on the first read or
  * write: bundlers put it in a separate chunk, so the browser entry carries only this class.

@@ -1,27 +1,18 @@
 /**
  * The IndexedDB half of {@link IndexedDBQueueStorage}: a small key-value store in one object
- * store, on the raw IndexedDB API. A module of its own so browsers fetch it (a separate chunk)
- * only when the first stored value is read or written; the public class stays in the entry.
+ * store, on `idb` (which carries the request/transaction promise plumbing). A module of its own so
+ * browsers fetch it (a separate chunk, with `idb`) only when the first stored value is read or
+ * written; the public class stays in the entry.
+ *
+ * `idb` recognises requests by the *global* IndexedDB classes, so an injected factory must come
+ * from the same realm as those globals (the page's own, or `fake-indexeddb/auto` in tests).
  *
  * @module
  */
 
+import { type IDBPDatabase, wrap } from 'idb';
+
 const STORE = 'kv';
-
-function requestToPromise<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function transactionDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
-}
 
 /**
  * Key-value access to one IndexedDB object store. The connection is opened lazily, closed when
@@ -34,96 +25,83 @@ function transactionDone(tx: IDBTransaction): Promise<void> {
  * ```
  */
 export class IndexedDBStore {
-  private db: Promise<IDBDatabase> | undefined;
+  #db: Promise<IDBPDatabase> | undefined;
+  readonly #dbName: string;
+  readonly #factory: IDBFactory | undefined;
 
-  constructor(
-    private readonly dbName: string,
-    private readonly factory: IDBFactory | undefined,
-  ) {}
+  constructor(dbName: string, factory: IDBFactory | undefined) {
+    this.#dbName = dbName;
+    this.#factory = factory;
+  }
 
   /** The value under `key`, or `undefined`. */
   async get(key: string): Promise<unknown> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readonly');
-    return requestToPromise(tx.objectStore(STORE).get(key));
+    return (await this.#open()).get(STORE, key);
   }
 
-  /** Stores `value` (structured-cloneable) under `key`. */
+  /** Stores `value` (structured-cloneable) under `key`; resolves when the transaction commits. */
   async set(key: string, value: unknown): Promise<void> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = transactionDone(tx);
-    tx.objectStore(STORE).put(value, key);
-    await done;
+    await (await this.#open()).put(STORE, value, key);
   }
 
-  /** Removes `key`. */
+  /** Removes `key`; resolves when the transaction commits. */
   async delete(key: string): Promise<void> {
-    const db = await this.open();
-    const tx = db.transaction(STORE, 'readwrite');
-    const done = transactionDone(tx);
-    tx.objectStore(STORE).delete(key);
-    await done;
+    await (await this.#open()).delete(STORE, key);
   }
 
   /** Closes the connection (it reopens on the next call). */
   async close(): Promise<void> {
-    const pending = this.db;
-    this.db = undefined;
+    const pending = this.#db;
+    this.#db = undefined;
     if (pending) (await pending.catch(() => undefined))?.close();
   }
 
-  private open(): Promise<IDBDatabase> {
-    if (!this.db) {
-      const opening: Promise<IDBDatabase> = this.openFresh(() => {
-        if (this.db === opening) this.db = undefined;
+  #open(): Promise<IDBPDatabase> {
+    if (!this.#db) {
+      const opening: Promise<IDBPDatabase> = this.#openFresh(() => {
+        if (this.#db === opening) this.#db = undefined;
       });
-      this.db = opening;
+      this.#db = opening;
       // A failed open is not cached: the next call tries again.
       opening.catch(() => {
-        if (this.db === opening) this.db = undefined;
+        if (this.#db === opening) this.#db = undefined;
       });
     }
-    return this.db;
+    return this.#db;
   }
 
-  private async openFresh(onGone: () => void): Promise<IDBDatabase> {
-    const factory = this.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  async #openFresh(onGone: () => void): Promise<IDBPDatabase> {
+    const factory = this.#factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (!factory) {
       throw new Error('IndexedDB is not available here: pass { indexedDB } or use MemoryQueueStorage');
     }
     // Open at whatever version exists (another tab or a newer release may have upgraded it);
     // only when our store is missing, upgrade by one version to create it.
-    let db = await this.request(factory, undefined, onGone);
+    let db = await this.#request(factory, undefined, onGone);
     if (!db.objectStoreNames.contains(STORE)) {
       const next = db.version + 1;
       db.close();
-      db = await this.request(factory, next, onGone);
+      db = await this.#request(factory, next, onGone);
     }
     return db;
   }
 
-  private request(
+  async #request(
     factory: IDBFactory,
     version: number | undefined,
     onGone: () => void,
-  ): Promise<IDBDatabase> {
-    return new Promise((resolve, reject) => {
-      const req = version === undefined ? factory.open(this.dbName) : factory.open(this.dbName, version);
-      req.onupgradeneeded = () => {
-        if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
-      };
-      req.onsuccess = () => {
-        const db = req.result;
-        // Another tab wants a newer version: step aside instead of blocking it.
-        db.onversionchange = () => {
-          db.close();
-          onGone();
-        };
-        db.onclose = onGone; // closed by the browser (storage cleared, …)
-        resolve(db);
-      };
-      req.onerror = () => reject(req.error);
+  ): Promise<IDBPDatabase> {
+    const req = version === undefined ? factory.open(this.#dbName) : factory.open(this.#dbName, version);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
+    };
+    const db = (await wrap(req)) as IDBPDatabase;
+    // Another tab wants a newer version: step aside instead of blocking it.
+    db.addEventListener('versionchange', () => {
+      db.close();
+      onGone();
     });
+    db.addEventListener('close', onGone); // closed by the browser (storage cleared, …)
+    return db;
   }
 }

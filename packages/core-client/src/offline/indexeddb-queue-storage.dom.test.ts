@@ -1,5 +1,7 @@
+// DOM project: scripts/dom-setup.ts installs fake-indexeddb's globals (`fake-indexeddb/auto`), which
+// `idb` needs; each test still injects its own factory (a fresh, empty IndexedDB) from that realm.
 import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RecoveryTracker, recoveryFromJSON, recoveryToJSON } from '../recovery/recovery-tracker';
 import { IndexedDBQueueStorage } from './indexeddb-queue-storage';
 import { OfflineQueue } from './offline-queue';
@@ -15,17 +17,40 @@ const msg = (id: string, priority = 5): QueuedMessage => ({
 });
 
 describe('IndexedDBQueueStorage', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+
   it('never touches globalThis.indexedDB when a factory is injected', async () => {
-    expect((globalThis as { indexedDB?: unknown }).indexedDB).toBeUndefined();
-    const storage = new IndexedDBQueueStorage({ indexedDB: new IDBFactory() });
+    const globalOpen = vi.spyOn(globalThis.indexedDB, 'open');
+    const factory = new IDBFactory();
+    const injectedOpen = vi.spyOn(factory, 'open');
+    const storage = new IndexedDBQueueStorage({ indexedDB: factory });
     expect(await storage.load()).toEqual([]);
+    await storage.close();
+    expect(injectedOpen).toHaveBeenCalled();
+    expect(globalOpen).not.toHaveBeenCalled();
+  });
+
+  it('uses globalThis.indexedDB by default, read on first use', async () => {
+    const storage = new IndexedDBQueueStorage({ dbName: 'default-global' });
+    const globalOpen = vi.spyOn(globalThis.indexedDB, 'open');
+    await storage.save([msg('g')]);
+    expect((await storage.load()).map((m) => m.id)).toEqual(['g']);
+    expect(globalOpen).toHaveBeenCalled();
     await storage.close();
   });
 
   it('fails clearly when no IndexedDB exists, and retries on the next call', async () => {
+    vi.stubGlobal('indexedDB', undefined);
     const storage = new IndexedDBQueueStorage();
     await expect(storage.load()).rejects.toThrow(/IndexedDB is not available/);
     await expect(storage.save([])).rejects.toThrow(/IndexedDB is not available/);
+    vi.unstubAllGlobals();
+    await storage.save([msg('later')]); // the failure was not cached
+    expect((await storage.load()).map((m) => m.id)).toEqual(['later']);
+    await storage.close();
   });
 
   it('round-trips the queue in order and clears it', async () => {
