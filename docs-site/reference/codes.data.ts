@@ -3,6 +3,7 @@
  * (`packages/core-client/src/protocol/codes.ts`), so the docs cannot drift from the code.
  */
 import { CLOSE_CODE_INFO, ERROR_CODE_INFO } from '../../packages/core-client/src/protocol/codes';
+import { CLIENT_ERROR_CODE_INFO } from '../../packages/core-client/src/protocol/errors';
 
 /** One close code row. */
 export interface CloseRow {
@@ -10,6 +11,14 @@ export interface CloseRow {
   name: string;
   meaning: string;
   reconnect: boolean;
+  endpointFailure: boolean;
+}
+
+/** One client-side code row. */
+export interface ClientRow {
+  code: string;
+  errorClass: string;
+  meaning: string;
 }
 
 /** One wire error code row. */
@@ -22,6 +31,7 @@ export interface ErrorRow {
 export interface CodeTables {
   close: CloseRow[];
   errors: ErrorRow[];
+  client: ClientRow[];
 }
 
 declare const data: CodeTables;
@@ -38,7 +48,10 @@ export { data };
  * ```
  */
 export default {
-  watch: ['../../packages/core-client/src/protocol/codes.ts'],
+  watch: [
+    '../../packages/core-client/src/protocol/codes.ts',
+    '../../packages/core-client/src/protocol/errors.ts',
+  ],
   load(): CodeTables {
     const close = Object.entries(CLOSE_CODE_INFO)
       .map(([code, info]) => ({
@@ -46,9 +59,11 @@ export default {
         name: info.name,
         meaning: info.meaning,
         reconnect: info.reconnect,
+        endpointFailure: info.endpointFailure,
       }))
       .sort((a, b) => a.code - b.code);
     const errors = Object.entries(ERROR_CODE_INFO).map(([code, info]) => ({ code, meaning: info.meaning }));
-    return { close, errors };
+    const client = Object.entries(CLIENT_ERROR_CODE_INFO).map(([code, info]) => ({ code, ...info }));
+    return { close, errors, client };
   },
 };

@@ -75,6 +75,18 @@ describe('WSEClient: negotiation', () => {
     expect(server.conns).toHaveLength(2);
   });
 
+  it('reconnects after the server closes an idle connection with 1000 (Decided: CLOSE_CODE_INFO[1000].reconnect)', async () => {
+    const { server, client, clock } = setup();
+    await connected(client);
+    server.last.close(1000, 'idle timeout');
+    await settle();
+    expect(client.getSnapshot().state).toBe('reconnecting');
+    clock.advance(250); // backoff: 0.5 × 500
+    await settle();
+    expect(client.getSnapshot().state).toBe('connected');
+    expect(server.conns).toHaveLength(2);
+  });
+
   it('4401 with a fixed token is terminal', async () => {
     const { server, client } = setup({}, { token: 'bad' });
     await connected(client);

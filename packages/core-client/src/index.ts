@@ -37,11 +37,13 @@ export type { Random } from './env/random';
 export {
   AuthError,
   type AuthErrorCode,
+  type ClientErrorCodeValue,
   ProtocolError,
   type ProtocolErrorCodeValue,
   ServerError,
   TimeoutError,
   TransportError,
+  type TransportErrorCode,
   WSEError,
 } from './errors';
 export { IndexedDBQueueStorage, type IndexedDBQueueStorageOptions } from './offline/indexeddb-queue-storage';

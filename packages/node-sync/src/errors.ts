@@ -15,6 +15,7 @@ import {
   ServerError,
   TimeoutError,
   TransportError,
+  type TransportErrorCode,
   WSEError,
 } from '@wse/core-client';
 
@@ -165,7 +166,7 @@ export function reviveError(data: SerializedError): WSEError {
     case 'server':
       return new WSEServerError(data.code, data.message, data.details ?? {}, options);
     case 'connection':
-      return new WSEConnectionError(data.code, data.message, options);
+      return new WSEConnectionError(data.code as TransportErrorCode, data.message, options); // our own worker's codes
     default:
       return new WSEError(data.code, data.message, options);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
+import { buildEnvelope, CloseCode, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
 import { type Engine, MemoryEngine } from './engine/engine';
@@ -238,7 +238,7 @@ export class WSEServer {
     if (!this.running) return;
     this.running = false;
     this.transport?.closeListener();
-    this.sessions.closeAll(1001, 'server going away');
+    this.sessions.closeAll(CloseCode.GOING_AWAY, 'server going away');
     this.sessions.stopSweep();
     if (this.recoverySweep) clearInterval(this.recoverySweep);
     this.recoverySweep = undefined;
@@ -253,7 +253,7 @@ export class WSEServer {
   async drain(o: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) return;
     this.transport?.closeListener();
-    this.sessions.closeAll(4300, 'node draining');
+    this.sessions.closeAll(CloseCode.NODE_DRAINING, 'node draining');
     const deadline = Date.now() + (o.timeoutMs ?? 10_000);
     while (this.sessions.connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));

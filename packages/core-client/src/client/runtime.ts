@@ -8,10 +8,11 @@
 
 import EventEmitter from 'eventemitter3';
 import { ConnectionDriver, type DriverHooks } from '../connection/driver';
-import type { ConnectionState } from '../connection/machine';
+import { AUTH_FAILED_CLOSE, type ConnectionState, TOKEN_EXPIRED_CLOSE } from '../connection/machine';
 import { EndpointPool } from '../endpoints/endpoint-pool';
-import { AuthError, ServerError, TransportError, WSEError } from '../errors';
+import { AuthError, type ClientErrorCodeValue, ServerError, TransportError, WSEError } from '../errors';
 import { OfflineQueue } from '../offline/offline-queue';
+import type { ErrorCodeValue } from '../protocol/codes';
 import { type Envelope, uuidv7 } from '../protocol/envelope';
 import type { QualityMonitor } from '../quality/quality-monitor';
 import { TokenProvider } from '../session/token-provider';
@@ -311,8 +312,8 @@ export class ClientRuntime {
   }
 
   #onSocketClose(code: number, reason: string): void {
-    if (code === 4401 || code === 4403) {
-      const c = code === 4401 ? 'AUTH_FAILED' : 'AUTH_EXPIRED';
+    if (code === AUTH_FAILED_CLOSE || code === TOKEN_EXPIRED_CLOSE) {
+      const c = code === AUTH_FAILED_CLOSE ? 'AUTH_FAILED' : 'AUTH_EXPIRED';
       this.store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
     }
   }
@@ -397,7 +398,7 @@ export class ClientRuntime {
   }
 
   /** Records `lastError` and emits `'error'`; anything not a `WSEError` is wrapped with `code`. */
-  emitError(error: unknown, code = 'CLIENT_ERROR'): void {
+  emitError(error: unknown, code: ClientErrorCodeValue | ErrorCodeValue = 'CLIENT_ERROR'): void {
     const err = error instanceof WSEError ? error : new WSEError(code, String(error), { cause: error });
     this.store.update({ lastError: err });
     this.emitSafe('error', err);

@@ -13,13 +13,14 @@ import type { EndpointPool } from '../endpoints/endpoint-pool';
 import type { Clock } from '../env/clock';
 import type { EnvironmentSource } from '../env/environment';
 import type { Random } from '../env/random';
-import type { WSEError } from '../errors';
+import { TransportError, type WSEError } from '../errors';
 import type { Envelope } from '../protocol/envelope';
 import { loadE2E, type ServerHello, type ServerReady } from '../session/negotiation';
 import { Session, type SessionConfig } from '../session/session';
 import type { TokenProvider } from '../session/token-provider';
 import { backoffDelay } from './backoff';
 import {
+  AUTH_FAILED_CLOSE,
   type ConnectionState,
   type Effect,
   initialContext,
@@ -155,7 +156,7 @@ export class ConnectionDriver {
   /** Sends over the live session; throws when there is none or encoding fails (see `Session.send`). */
   send(env: Envelope, onLost?: () => void): void {
     // canSend implies a live session.
-    if (!this.canSend) throw new Error('not connected');
+    if (!this.canSend) throw new TransportError('NOT_CONNECTED', 'not connected');
     this.#session!.send(env, onLost);
   }
 
@@ -291,7 +292,7 @@ export class ConnectionDriver {
       (err: unknown) => {
         if (gen !== this.#generation) return;
         this.#hooks.onError(err as WSEError);
-        this.dispatch({ type: 'CLOSED', code: 4401, reason: 'token unavailable' });
+        this.dispatch({ type: 'CLOSED', code: AUTH_FAILED_CLOSE, reason: 'token unavailable' });
       },
     );
   }

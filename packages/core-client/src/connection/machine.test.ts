@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CLOSE_CODE_INFO, type CloseCodeValue } from '../protocol/codes';
 import {
   type Effect,
   initialContext,
@@ -22,6 +23,29 @@ function run(events: MachineEvent[], config = cfg, start: MachineContext = initi
 }
 
 const up: MachineEvent[] = [{ type: 'CONNECT' }, { type: 'OPENED' }, { type: 'READY' }];
+
+// The reducer types its close codes against CLOSE_CODE_INFO rather than importing it (the table
+// stays out of the browser bundle); this checks it follows the table, code by code.
+describe('connection machine follows CLOSE_CODE_INFO', () => {
+  const rows = [...Object.entries(CLOSE_CODE_INFO)].map(([code, info]) => ({ code: Number(code), ...info }));
+
+  it.each(rows)('$code $name: reconnect $reconnect (with a fixed token)', ({ code, reconnect }) => {
+    const r = run([...up, { type: 'CLOSED', code, reason: '' }]);
+    expect(r.ctx.state).toBe(reconnect ? 'reconnecting' : 'failed');
+    if (reconnect) expect(r.effects).toContainEqual({ type: 'schedule_retry', attempt: 1 });
+  });
+
+  it.each(rows)('$code $name: counts against the endpoint after server_hello: $endpointFailure', (row) => {
+    const r = run([...up, { type: 'CLOSED', code: row.code, reason: '' }]);
+    expect(r.types.includes('report_failure')).toBe(row.endpointFailure);
+  });
+
+  it('covers every code the table has', () => {
+    expect(rows.map((r) => r.code as CloseCodeValue).sort()).toEqual(
+      [1000, 1001, 1006, 1008, 1009, 1011, 4000, 4008, 4300, 4401, 4403, 4429, 4503].sort(),
+    );
+  });
+});
 
 describe('connection machine', () => {
   it('goes idle → connecting → negotiating → connected', () => {

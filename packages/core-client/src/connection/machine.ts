@@ -13,6 +13,8 @@
  * @module
  */
 
+import type { CloseCode, CloseCodeValue } from '../protocol/codes';
+
 /**
  * The connection states a client reports.
  *
@@ -134,16 +136,21 @@ export interface Transition {
   readonly effects: readonly Effect[];
 }
 
-/** Close codes that end the session for good unless a new token can be obtained. */
-const AUTH_FAILED = 4401;
-const TOKEN_EXPIRED = 4403;
-/** Close codes that say "this endpoint is unwell": the pool should look elsewhere. */
-const ENDPOINT_FAILURE_CODES: ReadonlySet<number> = new Set([1011, 4300, 4503]);
+// Close codes, each typed against the table in protocol/codes.ts (`CLOSE_CODE_INFO`): a literal
+// that disagrees with the table fails to compile, and the table stays out of the client bundle.
+// machine.test.ts checks the reducer against both columns (`reconnect`, `endpointFailure`).
+/** Ends the session for good unless a new token can be obtained (`reconnect: false`). */
+export const AUTH_FAILED_CLOSE: typeof CloseCode.AUTH_FAILED = 4401;
+export const TOKEN_EXPIRED_CLOSE: typeof CloseCode.TOKEN_EXPIRED = 4403;
+/** What the client reports when a socket ended without a close frame. */
+export const ABNORMAL_CLOSE: typeof CloseCode.ABNORMAL = 1006;
+/** Close codes that say "this endpoint is unwell": the pool should look elsewhere (`endpointFailure`). */
+const ENDPOINT_FAILURE_CODES: ReadonlySet<number> = new Set<CloseCodeValue>([1011, 4300, 4503]);
 
 /** The code the client uses for closes it initiates itself (normal closure). */
-export const CLIENT_CLOSE_CODE = 1000;
+export const CLIENT_CLOSE_CODE: typeof CloseCode.NORMAL = 1000;
 /** The code used when the client drops a socket it considers dead or stuck. */
-export const CLIENT_ABORT_CODE = 4000;
+export const CLIENT_ABORT_CODE: typeof CloseCode.CLIENT_ABORT = 4000;
 
 /**
  * The starting context: `idle`, no attempts yet.
@@ -205,17 +212,17 @@ function onLost(ctx: MachineContext, config: MachineConfig, code: number, reason
   const effects: Effect[] = [{ type: 'clear_connect_timer' }];
   if (wasUp) effects.push({ type: 'session_down', code, reason });
   if (!wasUp || ENDPOINT_FAILURE_CODES.has(code)) effects.push({ type: 'report_failure' });
-  if (code === AUTH_FAILED) {
+  if (code === AUTH_FAILED_CLOSE) {
     if (!config.canRefreshToken) return to(ctx, { state: 'failed', failReason: 'auth' }, effects);
     // Stay in `reconnecting` without a timer until the token check answers.
     return to(ctx, { state: 'reconnecting' }, [...effects, { type: 'check_token' }]);
   }
-  if (code === TOKEN_EXPIRED && config.canRefreshToken) effects.push({ type: 'refresh_token' });
+  if (code === TOKEN_EXPIRED_CLOSE && config.canRefreshToken) effects.push({ type: 'refresh_token' });
   return retryLater(ctx, config, effects);
 }
 
 function abort(ctx: MachineContext, config: MachineConfig, reason: string): Transition {
-  const t = onLost(ctx, config, 1006, reason);
+  const t = onLost(ctx, config, ABNORMAL_CLOSE, reason);
   return {
     context: t.context,
     effects: [{ type: 'close_socket', code: CLIENT_ABORT_CODE, reason }, ...t.effects],
@@ -226,7 +233,7 @@ function abort(ctx: MachineContext, config: MachineConfig, reason: string): Tran
  * Effects of a stop the client decides (close, reconnect, fatal): timers off, the socket it
  * owns closed with 1000, the session ended (`downCode` reported).
  */
-function drop(ctx: MachineContext, reason: string, downCode = CLIENT_CLOSE_CODE): Effect[] {
+function drop(ctx: MachineContext, reason: string, downCode: number = CLIENT_CLOSE_CODE): Effect[] {
   const effects: Effect[] = [{ type: 'clear_connect_timer' }, { type: 'cancel_retry' }];
   if (hasSocket(ctx.state)) effects.push({ type: 'close_socket', code: CLIENT_CLOSE_CODE, reason });
   if (ctx.state === 'connected') effects.push({ type: 'session_down', code: downCode, reason });
@@ -241,7 +248,8 @@ function onOffline(ctx: MachineContext): Transition {
     { type: 'clear_connect_timer' },
     { type: 'close_socket', code: CLIENT_CLOSE_CODE, reason: 'offline' },
   ];
-  if (ctx.state === 'connected') effects.push({ type: 'session_down', code: 1006, reason: 'offline' });
+  if (ctx.state === 'connected')
+    effects.push({ type: 'session_down', code: ABNORMAL_CLOSE, reason: 'offline' });
   return to(offline, { state: 'offline' }, effects);
 }
 
@@ -298,7 +306,7 @@ export function transition(ctx: MachineContext, event: MachineEvent, config: Mac
       return event.fresh ? retryLater(ctx, config, []) : to(ctx, { state: 'failed', failReason: 'auth' });
     case 'FATAL':
       if (ctx.state === 'closed') return same(ctx);
-      return to(ctx, { state: 'failed', failReason: 'fatal' }, drop(ctx, 'fatal', 1006));
+      return to(ctx, { state: 'failed', failReason: 'fatal' }, drop(ctx, 'fatal', ABNORMAL_CLOSE));
     case 'OFFLINE':
       return onOffline(ctx);
     case 'ONLINE':

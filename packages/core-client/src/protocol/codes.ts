@@ -13,9 +13,13 @@
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** Never sent (RFC 6455): what a peer sees when the socket ended without a close frame. */
+  ABNORMAL: 1006,
   POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   SERVER_ERROR: 1011,
+  /** Sent by the client when it drops a socket it considers dead or stuck. */
+  CLIENT_ABORT: 4000,
   SLOW_CONSUMER: 4008,
   NODE_DRAINING: 4300,
   AUTH_FAILED: 4401,
@@ -27,11 +31,17 @@ export const CloseCode = {
 /** One of the numeric values of {@link CloseCode}. */
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** What a close code means and whether a client should reconnect after it. */
+/**
+ * What a close code means and what the client does after it. `@wse/core-client`'s reducer
+ * (`connection/machine.ts`) follows both columns; `machine.test.ts` checks it code by code.
+ */
 export interface CloseCodeInfo {
   name: keyof typeof CloseCode;
   meaning: string;
+  /** The client reconnects after it (4401: only once the token function returns another token). */
   reconnect: boolean;
+  /** Counts against the endpoint (its breaker and score) even after `server_hello`. */
+  endpointFailure: boolean;
 }
 
 /**
@@ -41,29 +51,79 @@ export interface CloseCodeInfo {
  * const info = CLOSE_CODE_INFO[4008]; // { name: 'SLOW_CONSUMER', reconnect: true, ... }
  */
 export const CLOSE_CODE_INFO: Record<CloseCodeValue, CloseCodeInfo> = {
-  1000: { name: 'NORMAL', meaning: 'normal closure or idle timeout', reconnect: false },
-  1001: { name: 'GOING_AWAY', meaning: 'server going away; reconnect', reconnect: true },
+  1000: {
+    name: 'NORMAL',
+    meaning: 'normal closure or idle timeout; a client that did not close reconnects',
+    reconnect: true,
+    endpointFailure: false,
+  },
+  1001: {
+    name: 'GOING_AWAY',
+    meaning: 'server going away; reconnect',
+    reconnect: true,
+    endpointFailure: false,
+  },
+  1006: {
+    name: 'ABNORMAL',
+    meaning: 'no close frame (network loss, socket failed); never sent; reconnect',
+    reconnect: true,
+    endpointFailure: false,
+  },
   1008: {
     name: 'POLICY_VIOLATION',
     meaning: 'E2E v2: an E: frame was replayed, reordered, reflected or forged; reconnect (new keys)',
     reconnect: true,
+    endpointFailure: false,
   },
-  1009: { name: 'MESSAGE_TOO_BIG', meaning: 'a frame exceeded max_message_size', reconnect: true },
-  1011: { name: 'SERVER_ERROR', meaning: 'unexpected server error', reconnect: true },
+  1009: {
+    name: 'MESSAGE_TOO_BIG',
+    meaning: 'a frame exceeded max_message_size',
+    reconnect: true,
+    endpointFailure: false,
+  },
+  1011: { name: 'SERVER_ERROR', meaning: 'unexpected server error', reconnect: true, endpointFailure: true },
+  4000: {
+    name: 'CLIENT_ABORT',
+    meaning: 'the client dropped a socket it considered dead or stuck; it reconnects',
+    reconnect: true,
+    endpointFailure: false,
+  },
   4008: {
     name: 'SLOW_CONSUMER',
     meaning: 'backpressure limit exceeded; reconnect and recover',
     reconnect: true,
+    endpointFailure: false,
   },
-  4300: { name: 'NODE_DRAINING', meaning: 'node draining; reconnect, maybe elsewhere', reconnect: true },
+  4300: {
+    name: 'NODE_DRAINING',
+    meaning: 'node draining; reconnect, maybe elsewhere',
+    reconnect: true,
+    endpointFailure: true,
+  },
   4401: {
     name: 'AUTH_FAILED',
     meaning: 'authentication failed; do not retry with the same token',
     reconnect: false,
+    endpointFailure: false,
   },
-  4403: { name: 'TOKEN_EXPIRED', meaning: 'token expired; refresh it, then reconnect', reconnect: true },
-  4429: { name: 'RATE_LIMITED', meaning: 'rate limited; reconnect after backoff', reconnect: true },
-  4503: { name: 'SERVER_FULL', meaning: 'server full; back off or try another endpoint', reconnect: true },
+  4403: {
+    name: 'TOKEN_EXPIRED',
+    meaning: 'token expired; refresh it, then reconnect',
+    reconnect: true,
+    endpointFailure: false,
+  },
+  4429: {
+    name: 'RATE_LIMITED',
+    meaning: 'rate limited; reconnect after backoff',
+    reconnect: true,
+    endpointFailure: false,
+  },
+  4503: {
+    name: 'SERVER_FULL',
+    meaning: 'server full; back off or try another endpoint',
+    reconnect: true,
+    endpointFailure: true,
+  },
 };
 
 /**

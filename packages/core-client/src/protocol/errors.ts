@@ -98,6 +98,87 @@ export class ProtocolError extends WSEError {
 }
 
 /**
+ * Codes the client raises itself (not wire codes), with the class that carries each. The client
+ * never reads this table at run time (it stays out of the browser bundle); the code unions below
+ * type every call site, and the docs' codes page is generated from it.
+ *
+ * @example
+ * if (err.code === ClientErrorCode.NOT_CONNECTED) showOfflineBanner();
+ */
+export const ClientErrorCode = {
+  NOT_CONNECTED: 'NOT_CONNECTED',
+  CLIENT_CLOSED: 'CLIENT_CLOSED',
+  TRANSPORT_CLOSED: 'TRANSPORT_CLOSED',
+  TRANSPORT_FAILED: 'TRANSPORT_FAILED',
+  TRANSPORT_FRAME: 'TRANSPORT_FRAME',
+  CONNECT_FAILED: 'CONNECT_FAILED',
+  WORKER_NOT_FOUND: 'WORKER_NOT_FOUND',
+  WORKER_FAILED: 'WORKER_FAILED',
+  TIMEOUT: 'TIMEOUT',
+  KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
+  HANDLER_ERROR: 'HANDLER_ERROR',
+  STORAGE_ERROR: 'STORAGE_ERROR',
+  CLIENT_ERROR: 'CLIENT_ERROR',
+} as const;
+
+/** One of the values of {@link ClientErrorCode}. */
+export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** Codes a {@link TransportError} carries. */
+export type TransportErrorCode =
+  | 'NOT_CONNECTED'
+  | 'CLIENT_CLOSED'
+  | 'TRANSPORT_CLOSED'
+  | 'TRANSPORT_FAILED'
+  | 'TRANSPORT_FRAME'
+  | 'CONNECT_FAILED'
+  | 'WORKER_NOT_FOUND'
+  | 'WORKER_FAILED';
+
+/**
+ * Meaning and carrying class per client-side code.
+ *
+ * @example
+ * console.warn(CLIENT_ERROR_CODE_INFO[err.code as ClientErrorCodeValue]?.meaning);
+ */
+export const CLIENT_ERROR_CODE_INFO: Record<
+  ClientErrorCodeValue,
+  { errorClass: 'TransportError' | 'TimeoutError' | 'WSEError'; meaning: string }
+> = {
+  NOT_CONNECTED: {
+    errorClass: 'TransportError',
+    meaning: 'not connected and no offline queue to hold the send',
+  },
+  CLIENT_CLOSED: {
+    errorClass: 'TransportError',
+    meaning: 'the client was closed; pending calls are rejected',
+  },
+  TRANSPORT_CLOSED: { errorClass: 'TransportError', meaning: 'the socket closed before the send' },
+  TRANSPORT_FAILED: { errorClass: 'TransportError', meaning: 'the socket could not be opened or failed' },
+  TRANSPORT_FRAME: {
+    errorClass: 'TransportError',
+    meaning: 'the socket delivered an unsupported frame type',
+  },
+  CONNECT_FAILED: {
+    errorClass: 'TransportError',
+    meaning: 'the client gave up reconnecting (node-sync worker)',
+  },
+  WORKER_NOT_FOUND: {
+    errorClass: 'TransportError',
+    meaning: 'node-sync: the worker entry file does not exist',
+  },
+  WORKER_FAILED: { errorClass: 'TransportError', meaning: 'node-sync: the worker thread failed or exited' },
+  TIMEOUT: { errorClass: 'TimeoutError', meaning: 'a request got no reply in time' },
+  KEY_EXCHANGE_FAILED: {
+    errorClass: 'WSEError',
+    meaning: 'the E2E key agreement failed (no/bad server key, bad signature, helpers not loadable)',
+  },
+  HANDLER_ERROR: { errorClass: 'WSEError', meaning: 'an application listener threw; the client carried on' },
+  STORAGE_ERROR: { errorClass: 'WSEError', meaning: 'the offline queue storage failed to read or write' },
+  CLIENT_ERROR: { errorClass: 'WSEError', meaning: 'any other non-WSE error caught by the client' },
+};
+
+/**
  * Socket-level failure on the client side (code e.g. `TRANSPORT_CLOSED`, `TRANSPORT_FAILED`).
  *
  * @example
@@ -105,6 +186,11 @@ export class ProtocolError extends WSEError {
  */
 export class TransportError extends WSEError {
   override name = 'TransportError';
+  declare readonly code: TransportErrorCode;
+
+  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
 }
 
 /** Codes an {@link AuthError} carries. */
@@ -133,6 +219,11 @@ export class AuthError extends WSEError {
  */
 export class TimeoutError extends WSEError {
   override name = 'TimeoutError';
+  declare readonly code: 'TIMEOUT';
+
+  constructor(code: 'TIMEOUT', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
 }
 
 /**

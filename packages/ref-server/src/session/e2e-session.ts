@@ -18,7 +18,13 @@
  *
  * @module
  */
-import { E2EChannel, type E2EVersion, type Envelope, ProtocolError } from '@wse/core-client/protocol';
+import {
+  CloseCode,
+  E2EChannel,
+  type E2EVersion,
+  type Envelope,
+  ProtocolError,
+} from '@wse/core-client/protocol';
 import type { Connection } from './connection';
 import { type AgreedKey, agreeKey } from './handshake';
 
@@ -73,7 +79,7 @@ export function e2eFailure(conn: Connection, err: unknown): boolean {
   if (!(err instanceof ProtocolError) || (err.code !== 'DECRYPT_FAILED' && err.code !== 'REPLAYED_FRAME'))
     return false;
   conn.sendError('DECRYPTION_FAILED', err.message, { reason: err.code });
-  if (conn.e2e?.version === 2) conn.close(1008, 'E2E frame refused');
+  if (conn.e2e?.version === 2) conn.close(CloseCode.POLICY_VIOLATION, 'E2E frame refused');
   return true;
 }
 

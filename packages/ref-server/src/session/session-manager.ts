@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuthError, type Envelope } from '@wse/core-client/protocol';
+import { AuthError, CloseCode, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
@@ -133,7 +133,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const router = this.router;
     this.inboxHandler = {
       run: (conn, data) => router.handleFrame(conn, data),
-      overflow: (conn) => conn.close(4429, 'too many frames in flight'),
+      overflow: (conn) => conn.close(CloseCode.RATE_LIMITED, 'too many frames in flight'),
       cost: (frame) => frameCost(frameBytes(frame)),
     };
   }
@@ -154,7 +154,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.pending++;
     if (this.closing) ctx.reject = this.closing;
     else if (this.connections.size + this.pending > this.options.maxConnections) {
-      ctx.reject = { code: 4503, reason: 'server full' };
+      ctx.reject = { code: CloseCode.SERVER_FULL, reason: 'server full' };
     }
     if (ctx.reject) return ctx;
     const auth = this.options.auth;
@@ -208,7 +208,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       // The whole frame was read (uWS's own limit, `frameCeiling`, is well above), so this close
       // frame arrives cleanly.
       conn.close(
-        1009,
+        CloseCode.MESSAGE_TOO_BIG,
         `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
       );
       return;
@@ -240,7 +240,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     if (!conn || conn.phase === 'closed') return;
     const wasConnected = conn.phase !== 'auth';
     // A slow consumer dropped after its close frame could not be queued is still a 4008 to the app.
-    if (conn.closing && code === 1006) ({ code, reason } = conn.closing);
+    if (conn.closing && code === CloseCode.ABNORMAL) ({ code, reason } = conn.closing);
     conn.phase = 'closed';
     conn.inbox?.clear();
     if (conn.authTimer) clearTimeout(conn.authTimer);
@@ -300,7 +300,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.metrics.authFailure();
     this.stats.authFailures++;
     conn.sendError(code, message, extra);
-    conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
+    conn.close(code === 'AUTH_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED, code);
   }
 
   publish(topic: string, envelope: Envelope): number {
@@ -364,10 +364,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
         continue;
       }
       if (now - conn.lastActivity >= o.idleTimeout) {
-        conn.close(1000, 'idle timeout');
+        conn.close(CloseCode.NORMAL, 'idle timeout');
       } else if (conn.identity.expiresAt !== undefined && now >= conn.identity.expiresAt + leewayMs) {
         conn.sendError('AUTH_EXPIRED', 'token expired: refresh it and reconnect');
-        conn.close(4403, 'token expired');
+        conn.close(CloseCode.TOKEN_EXPIRED, 'token expired');
       } else {
         if (now - conn.lastPingAt >= o.pingInterval) {
           conn.lastPingAt = now;
@@ -411,10 +411,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       return;
     }
     if (conn.bufferedAmount() <= this.options.maxBackpressure) {
-      conn.close(4008, 'slow consumer');
+      conn.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return;
     }
-    conn.closing = { code: 4008, reason: 'slow consumer', since: now };
+    conn.closing = { code: CloseCode.SLOW_CONSUMER, reason: 'slow consumer', since: now };
     for (const topic of this.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
   }
 
