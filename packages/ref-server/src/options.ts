@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
+import { type Clock, serverClock } from './server-clock';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
 
 /**
@@ -97,6 +98,11 @@ export interface WSEServerOptions {
   /** ['silent' under vitest, else 'info'] */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   logger?: Logger;
+  /**
+   * [real time] every timer and timestamp of the server (sweeps, auth deadline, drain); tests pass
+   * `ManualClock` from `@wse/core-client/testing` to run them on simulated time.
+   */
+  clock?: Clock;
 }
 
 /** Options after defaults; what the runtime reads. */
@@ -130,6 +136,7 @@ export interface ResolvedOptions {
   dev: boolean;
   logLevel: NonNullable<WSEServerOptions['logLevel']>;
   logger?: Logger;
+  clock: Clock;
 }
 
 /** Thrown by `new WSEServer()` for a bad option; `option` names it. */
@@ -309,5 +316,6 @@ export function resolveOptions(
     dev,
     logLevel,
     logger: o.logger,
+    clock: o.clock ?? serverClock,
   };
 }

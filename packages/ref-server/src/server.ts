@@ -19,6 +19,7 @@ import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
 import { type PublicationLog, TopicSequencer } from './recovery/topic-sequencer';
+import { every, sleep } from './server-clock';
 import { requestRekey } from './session/e2e-session';
 import { EventHub, type Listener, type ServerEvent, type ServerEventMap } from './session/event-hub';
 import { serverFeatures } from './session/negotiate';
@@ -75,7 +76,7 @@ export class WSEServer {
   private readonly log: PublicationLog;
   private readonly presenceService: PresenceService | null;
   private readonly flow: SubscribeFlow;
-  private recoverySweep?: ReturnType<typeof setInterval>;
+  private stopRecoverySweep?: () => void;
   private transport: UwsTransport<UpgradeContext> | null = null;
   private running = false;
   private startedAt = 0;
@@ -126,7 +127,7 @@ export class WSEServer {
     });
     // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
     this.topics.onTopicEmpty = (topic) => this.log.release(topic);
-    this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
+    this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev), o.clock);
     this.presenceService = o.presence.enabled
       ? new PresenceService(
           new PresenceStore(
@@ -225,10 +226,9 @@ export class WSEServer {
     this.sessions.startSweep();
     // TTL sweep of idle buffers/counters; the store also drops expired ones lazily on access.
     const period = Math.max(1000, Math.min(60_000, (o.recovery.ttlSec * 1000) / 4));
-    this.recoverySweep = setInterval(() => this.log.sweep(), period);
-    this.recoverySweep.unref?.();
+    this.stopRecoverySweep = every(o.clock, period, () => this.log.sweep());
     this.running = true;
-    this.startedAt = Date.now();
+    this.startedAt = o.clock.now();
     this.logger.info({ host: o.host, port: this.boundPort, path: o.path }, 'WSE server listening');
     return this.boundPort;
   }
@@ -240,8 +240,8 @@ export class WSEServer {
     this.transport?.closeListener();
     this.sessions.closeAll(CloseCode.GOING_AWAY, 'server going away');
     this.sessions.stopSweep();
-    if (this.recoverySweep) clearInterval(this.recoverySweep);
-    this.recoverySweep = undefined;
+    this.stopRecoverySweep?.();
+    this.stopRecoverySweep = undefined;
     this.fanout.flush();
     await this.engine.stop();
     this.hub.close();
@@ -254,10 +254,9 @@ export class WSEServer {
     if (!this.running) return;
     this.transport?.closeListener();
     this.sessions.closeAll(CloseCode.NODE_DRAINING, 'node draining');
-    const deadline = Date.now() + (o.timeoutMs ?? 10_000);
-    while (this.sessions.connections.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const { clock } = this.options;
+    const deadline = clock.now() + (o.timeoutMs ?? 10_000);
+    while (this.sessions.connections.size > 0 && clock.now() < deadline) await sleep(clock, 10);
   }
 
   isRunning(): boolean {
@@ -339,7 +338,7 @@ export class WSEServer {
    */
   requestKeyRotation(connId: string): boolean {
     const conn = this.sessions.connections.get(connId);
-    return conn ? requestRekey(conn, Date.now()) : false;
+    return conn ? requestRekey(conn, this.options.clock.now()) : false;
   }
 
   /** Closes one connection. */
@@ -472,7 +471,7 @@ export class WSEServer {
     const mem = process.memoryUsage();
     return {
       status: this.running ? 'ok' : 'stopped',
-      uptime_s: this.running ? Math.round((Date.now() - this.startedAt) / 1000) : 0,
+      uptime_s: this.running ? Math.round((this.options.clock.now() - this.startedAt) / 1000) : 0,
       connections: this.sessions.connections.size,
       max_connections: this.options.maxConnections,
       topics: this.topics.topicCount(),

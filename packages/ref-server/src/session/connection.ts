@@ -107,7 +107,8 @@ export class Connection {
   /** Bytes waiting in the encryption chain (count as backpressure too). */
   pendingEncrypted = 0;
   /** Handles for timers owned by the session (in-band auth deadline). */
-  authTimer?: ReturnType<typeof setTimeout>;
+  /** The in-band auth deadline (a handle of the server's `Clock`). */
+  authTimer?: unknown;
   /** Serialises inbound frames (set by the session manager). */
   inbox?: SerialInbox<ArrayBuffer | string, Connection>;
   private seq = 0;

@@ -1,6 +1,7 @@
 import type { Envelope } from '@wse/core-client/protocol';
 import type { ConnectionInfo } from '../options';
 import type { PresenceEvent } from '../presence/presence-service';
+import { type Clock, serverClock } from '../server-clock';
 import { InboundQueue } from './inbound-queue';
 
 /** A client finished the handshake (authenticated, `server_ready` sent). */
@@ -73,8 +74,9 @@ export class EventHub {
   constructor(
     capacity: number,
     private readonly onListenerError: (err: unknown, event: ServerEvent) => void,
+    clock: Clock = serverClock,
   ) {
-    this.queue = new InboundQueue(capacity);
+    this.queue = new InboundQueue(capacity, clock);
   }
 
   on<K extends keyof ServerEventMap>(name: K, listener: Listener<ServerEventMap[K]>): () => void {

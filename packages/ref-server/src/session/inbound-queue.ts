@@ -1,3 +1,5 @@
+import { type Clock, serverClock } from '../server-clock';
+
 /**
  * Bounded FIFO behind `server.events()` and `server.drainInbound()`. When full, new items are
  * dropped and counted (never unbounded growth); a waiting consumer is woken as soon as an item lands.
@@ -15,7 +17,10 @@ export class InboundQueue<T> {
   /** Items refused because the queue was full. */
   dropped = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly clock: Clock = serverClock,
+  ) {}
 
   get size(): number {
     return this.items.length - this.head;
@@ -75,14 +80,14 @@ export class InboundQueue<T> {
 
   private waitForItem(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: unknown;
       const done = () => {
-        if (timer) clearTimeout(timer);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
         this.waiters = this.waiters.filter((w) => w !== done);
         resolve();
       };
       this.waiters.push(done);
-      if (Number.isFinite(timeoutMs)) timer = setTimeout(done, timeoutMs);
+      if (Number.isFinite(timeoutMs)) timer = this.clock.setTimeout(done, timeoutMs);
     });
   }
 

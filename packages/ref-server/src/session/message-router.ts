@@ -206,7 +206,7 @@ export class MessageRouter {
     // The token came in time: stop the deadline. The phase stays 'auth' until the token is verified
     // (frames behind this one wait in the inbox), so a failure is not a `disconnect` of a user the
     // app never saw `connect`.
-    if (conn.authTimer) clearTimeout(conn.authTimer);
+    if (conn.authTimer !== undefined) this.host.clock.clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     return verify(hello.token as string).then(
       (verified) => {

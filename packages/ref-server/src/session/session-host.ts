@@ -4,6 +4,7 @@ import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
 import type { PresenceService } from '../presence/presence-service';
+import type { Clock } from '../server-clock';
 import type { TopicService } from '../topics/topic-service';
 import type { Connection } from './connection';
 import type { EventHub } from './event-hub';
@@ -25,6 +26,8 @@ export interface SessionHost {
   /** Null when presence is off (presence queries then reach the app as messages). */
   readonly presence: PresenceService | null;
   now(): number;
+  /** The server's clock (timers: the in-band auth deadline). */
+  readonly clock: Clock;
   /** Verifies a token; undefined verifier = auth off. */
   verify?: (token: string) => Promise<VerifiedToken>;
   /** Adopts a verified identity (in-band auth or refresh). */

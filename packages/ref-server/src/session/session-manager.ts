@@ -6,6 +6,7 @@ import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ConnectionInfo, ResolvedOptions } from '../options';
 import type { PresenceService } from '../presence/presence-service';
+import { type Clock, every } from '../server-clock';
 import type { TopicService } from '../topics/topic-service';
 import type {
   HttpRequestHead,
@@ -53,7 +54,8 @@ export interface SessionDeps {
   http(request: HttpRequestInfo): Promise<HttpResult>;
   /** Answers from the request head alone (before any body byte is read). */
   httpEarly?(head: HttpRequestHead): HttpResult | null;
-  now?: () => number;
+  /** Defaults to `options.clock`. */
+  clock?: Clock;
 }
 
 const textDecoder = new TextDecoder();
@@ -104,7 +106,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   /** Shared by every connection: per-connection state stays plain fields, no closures. */
   private readonly connEnv: ConnectionEnv;
   private readonly inboxHandler: InboxHandler<Connection, ArrayBuffer | string>;
-  private sweepTimer?: ReturnType<typeof setInterval>;
+  private stopSweepTimer?: () => void;
+  readonly clock: Clock;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
 
@@ -117,7 +120,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.features = deps.features;
     this.serverVersion = deps.serverVersion;
     this.verify = deps.verify;
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? deps.options.clock;
+    this.now = () => this.clock.now();
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
     this.router = new MessageRouter(this);
@@ -243,7 +247,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     if (conn.closing && code === CloseCode.ABNORMAL) ({ code, reason } = conn.closing);
     conn.phase = 'closed';
     conn.inbox?.clear();
-    if (conn.authTimer) clearTimeout(conn.authTimer);
+    if (conn.authTimer !== undefined) this.clock.clearTimeout(conn.authTimer);
     this.topics.detach(conn.id);
     this.connections.delete(conn.id);
     this.metrics.connectionClosed();
@@ -264,7 +268,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   authenticate(conn: Connection, v: VerifiedToken): void {
     conn.identity = toIdentity(v);
-    if (conn.authTimer) clearTimeout(conn.authTimer);
+    if (conn.authTimer !== undefined) this.clock.clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase !== 'auth') return;
     // The send gate opens: topics the app subscribed it to before now move onto uWS's shared frames.
@@ -332,13 +336,13 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
     const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
     const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
-    this.sweepTimer = setInterval(() => this.sweep(), period);
-    this.sweepTimer.unref?.();
+    this.stopSweep();
+    this.stopSweepTimer = every(this.clock, period, () => this.sweep());
   }
 
   stopSweep(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
+    this.stopSweepTimer?.();
+    this.stopSweepTimer = undefined;
   }
 
   /** Refuses new upgrades with `code` and closes every open connection with it. */
@@ -448,9 +452,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   /** PROTOCOL §3.1: no token at the door → wait for `client_hello.p.token`, else AUTH_REQUIRED. */
   private awaitInBand(conn: Connection): void {
     const timeout = (this.options.auth || undefined)?.inBandTimeoutMs ?? 5000;
-    conn.authTimer = setTimeout(() => {
+    conn.authTimer = this.clock.setTimeout(() => {
       if (conn.phase === 'auth') this.rejectAuth(conn, 'AUTH_REQUIRED', 'no token received in time');
     }, timeout);
-    conn.authTimer.unref?.();
   }
 }
