@@ -87,6 +87,7 @@ export const PROTOCOL_TYPES: ReadonlySet<string> = new Set([
   'rate_limit_warning',
   'batch',
   'config_update',
+  'queue_group_stats',
 ]);
 
 /**

@@ -7,7 +7,7 @@ import {
   parseEnvelope,
   wireCodeOf,
 } from '@wse/core-client/protocol';
-import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { identityAllows, matchGlob, validateTopicName } from '../auth/topic-acl';
 import { PresenceError } from '../presence/presence-store';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
@@ -15,6 +15,7 @@ import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscripti
 import type { Connection } from './connection';
 import { agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { answerQueueGroupStats } from './queue-group-stats';
 import type { SessionHost } from './session-host';
 
 type Result = void | Promise<void>;
@@ -113,6 +114,7 @@ export class MessageRouter {
     }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
+    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.host, conn, env);
     if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
     this.host.events.emit({
       type: 'message',
@@ -277,7 +279,7 @@ export class MessageRouter {
           return;
         }
         this.host.authenticate(conn, verified);
-        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !topicAllowed(verified.topics, t));
+        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
         this.host.topics.unsubscribe(conn, revoked);
         const expiresIn =
           verified.expiresAt === undefined
@@ -349,6 +351,7 @@ export class MessageRouter {
         recovery: req.recovery,
         presence: req.presence,
         cid: env.cid,
+        queueGroup: req.queueGroup,
       });
     };
     if (checked instanceof Promise) return checked.then(run);
@@ -401,7 +404,7 @@ export class MessageRouter {
     }
     const name = topic as string;
     const policy = this.host.options.publishPolicy;
-    if (!topicAllowed(conn.identity.acl, name) || !publishAllowed(policy, name, matchGlob)) {
+    if (!identityAllows(conn.identity, name) || !publishAllowed(policy, name, matchGlob)) {
       conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
     }

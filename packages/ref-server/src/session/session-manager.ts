@@ -225,7 +225,9 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
+    const runtimeAcl = conn.identity.runtimeAcl;
     conn.identity = toIdentity(v);
+    if (runtimeAcl) conn.identity.runtimeAcl = runtimeAcl; // the app's narrowing outlives a refresh
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase === 'auth') conn.phase = 'open';
