@@ -318,6 +318,12 @@ export interface SubscribeOptions {
   presence?: Record<string, unknown>;
   /** Keep `client.presence(topic)` current without joining; implied by `presence`. */
   trackPresence?: boolean;
+  /**
+   * Join this queue group on the topics (PROTOCOL §4): each publication goes to ONE member of the
+   * group (round-robin), not to all; such topics are not tracked for recovery (group deliveries
+   * are never replayed).
+   */
+  queueGroup?: string;
 }
 
 /**

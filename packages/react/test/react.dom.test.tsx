@@ -205,4 +205,29 @@ describe('@wse/react against the reference server', () => {
     await waitFor(() => expect(calls).toEqual(['b:x']));
     expect(on.mock.calls.filter(([type]) => type === 'chat')).toHaveLength(1);
   });
+
+  it('useTopic({ queueGroup }) joins the group: each job reaches one of the two workers', async () => {
+    const got: string[] = [];
+    function Worker({ tag }: { tag: string }) {
+      useTopic<{ data: number }>('jobs', (m) => got.push(`${tag}:${m.payload.data}`), {
+        queueGroup: 'workers',
+      });
+      return null;
+    }
+    render(
+      <>
+        <WSEProvider options={clientOptions(t.url, 'w1')} lingerMs={LINGER}>
+          <Worker tag="a" />
+        </WSEProvider>
+        <WSEProvider options={clientOptions(t.url, 'w2')} lingerMs={LINGER}>
+          <Worker tag="b" />
+        </WSEProvider>
+      </>,
+    );
+    await waitFor(() => expect(t.server.queueGroupStats('jobs')).toEqual({ workers: 2 }));
+    for (let n = 0; n < 4; n++) t.server.broadcast('jobs', n);
+    await waitFor(() => expect(got).toHaveLength(4));
+    expect(got.map((g) => Number(g.split(':')[1])).sort()).toEqual([0, 1, 2, 3]);
+    expect(got.filter((g) => g.startsWith('a:'))).toHaveLength(2);
+  });
 });
