@@ -39,6 +39,11 @@ function Room({ name }: { name: string }) {
   );
 }
 
+function Worker({ tag, got }: { tag: string; got: string[] }) {
+  useTopic<{ data: number }>('jobs', (m) => got.push(`${tag}:${m.payload.data}`), { queueGroup: 'workers' });
+  return null;
+}
+
 function Status() {
   const { state, connectionHealth, topics } = useWSE();
   return <p data-testid="status">{`${state}/${connectionHealth}/${topics.join(',')}`}</p>;
@@ -208,19 +213,13 @@ describe('@wse/react against the reference server', () => {
 
   it('useTopic({ queueGroup }) joins the group: each job reaches one of the two workers', async () => {
     const got: string[] = [];
-    function Worker({ tag }: { tag: string }) {
-      useTopic<{ data: number }>('jobs', (m) => got.push(`${tag}:${m.payload.data}`), {
-        queueGroup: 'workers',
-      });
-      return null;
-    }
     render(
       <>
         <WSEProvider options={clientOptions(t.url, 'w1')} lingerMs={LINGER}>
-          <Worker tag="a" />
+          <Worker tag="a" got={got} />
         </WSEProvider>
         <WSEProvider options={clientOptions(t.url, 'w2')} lingerMs={LINGER}>
-          <Worker tag="b" />
+          <Worker tag="b" got={got} />
         </WSEProvider>
       </>,
     );
