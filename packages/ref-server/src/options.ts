@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type SignatureRequirement, signatureOptionProblem } from './auth/signature';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
@@ -72,6 +73,8 @@ export interface WSEServerOptions {
   requireEncryption?: boolean;
   /** long-term ECDSA P-256 key that signs the E2E handshake */
   identityKey?: CryptoKeyPair;
+  /** message signing (PROTOCOL §6): these types need a valid `sig` before the app sees them [off] */
+  requireSignatures?: SignatureRequirement;
   recovery?: Partial<RecoveryOptions>;
   presence?: PresenceOptions;
   /** guards POST /api/publish and /api/broadcast */
@@ -106,6 +109,7 @@ export interface ResolvedOptions {
   authorizeSubscribe?: WSEServerOptions['authorizeSubscribe'];
   requireEncryption: boolean;
   identityKey?: CryptoKeyPair;
+  requireSignatures?: SignatureRequirement;
   recovery: RecoveryOptions;
   presence: Required<PresenceOptions>;
   apiKey?: string;
@@ -247,6 +251,8 @@ export function resolveOptions(
     );
   }
   resolveFunctions(o);
+  const sigProblem = o.requireSignatures === undefined ? null : signatureOptionProblem(o.requireSignatures);
+  if (sigProblem) throw new InvalidOptionError('requireSignatures', sigProblem);
   return {
     host: dev ? '127.0.0.1' : str('host', o.host, '0.0.0.0'),
     port: num('port', o.port, 5007, { min: 0, max: 65535, integer: true }),
@@ -283,6 +289,7 @@ export function resolveOptions(
     authorizeSubscribe: o.authorizeSubscribe,
     requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
+    requireSignatures: o.requireSignatures,
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),
     apiKey: o.apiKey === undefined ? undefined : str('apiKey', o.apiKey, ''),

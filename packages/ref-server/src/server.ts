@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
+import { SignatureGate } from './auth/signature';
 import { identityAllows } from './auth/topic-acl';
 import { type Engine, MemoryEngine } from './engine/engine';
 import type { HttpFacade } from './http/http-api';
@@ -156,6 +157,7 @@ export class WSEServer {
       serverVersion: SERVER_VERSION,
       subscribeFlow: this.flow,
       presence,
+      signatures: o.requireSignatures ? new SignatureGate(o.requireSignatures) : undefined,
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,

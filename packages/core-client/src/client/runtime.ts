@@ -22,6 +22,7 @@ import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options
 import { Outbound } from './outbound';
 import { PresenceManager } from './presence-manager';
 import { RequestManager } from './request-manager';
+import { signingHook } from './signing-hook';
 import { TopicManager } from './topic-manager';
 
 const ignore = (): void => {};
@@ -203,6 +204,7 @@ export class ClientRuntime {
           pingIntervalMs: o.heartbeat?.pingIntervalMs,
           deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
           tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,
+          sign: o.signing && signingHook(o.signing, () => r.clock.now()),
         },
       },
       {

@@ -81,6 +81,7 @@ export const ErrorCode = {
   PRESENCE_FULL: 'PRESENCE_FULL',
   ENCRYPTION_REQUIRED: 'ENCRYPTION_REQUIRED',
   KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
   HANDLER_ERROR: 'HANDLER_ERROR',
   SERVER_ERROR: 'SERVER_ERROR',
 } as const;
@@ -109,6 +110,9 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
   PRESENCE_FULL: { meaning: 'the topic has presence_max_members members' },
   ENCRYPTION_REQUIRED: { meaning: 'encryption is on and a plaintext frame arrived; it was dropped' },
   KEY_EXCHANGE_FAILED: { meaning: 'the public key, signature or decryption failed' },
+  INVALID_SIGNATURE: {
+    meaning: 'the message type requires a valid sig (PROTOCOL §6): missing, tampered, too old or replayed',
+  },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },
 };

@@ -66,6 +66,8 @@ export interface SessionConfig {
   readonly tokenRefreshAheadMs: number;
   /** Gets a fresh token for `auth_refresh`; `undefined` when refreshing is not possible. */
   readonly refreshToken?: () => Promise<string | undefined>;
+  /** Message signing: a promise of the signed copy, or `undefined` when `env` needs no `sig`. */
+  readonly sign?: (env: Envelope) => Promise<Envelope> | undefined;
 }
 
 /**
@@ -172,7 +174,10 @@ export class Session {
   send(env: Envelope, onLost?: () => void): void {
     const transport = this.#transport;
     if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
-    const frame = this.#encode(env);
+    const plain = this.#encode(env); // validates synchronously, signed or not
+    const signed = this.#config.sign?.(env);
+    if (signed && plain instanceof Promise) plain.catch(() => {});
+    const frame = signed ? signed.then((e) => this.#encode(e)) : plain;
     const key = this.#key;
     if (!key && this.#queued === 0 && !(frame instanceof Promise)) {
       transport.send(frame);

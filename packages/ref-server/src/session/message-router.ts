@@ -112,6 +112,12 @@ export class MessageRouter {
       conn.sendError('ENCRYPTION_REQUIRED', 'this server requires end-to-end encryption', {}, env.cid);
       return;
     }
+    // PROTOCOL §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
+    const unsigned = this.host.signatures?.check(env);
+    if (unsigned) {
+      const message = `"${env.t}" needs a valid signature (${unsigned})`;
+      return conn.sendError('INVALID_SIGNATURE', message, { reason: unsigned }, env.cid);
+    }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
     if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.host, conn, env);

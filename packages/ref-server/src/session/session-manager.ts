@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
@@ -46,6 +47,7 @@ export interface SessionDeps {
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
   presence: PresenceService | null;
+  signatures?: SignatureGate;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -84,6 +86,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
   readonly presence: PresenceService | null;
+  readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -107,6 +110,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.now = deps.now ?? Date.now;
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
+    this.signatures = deps.signatures;
     this.router = new MessageRouter(this);
     const { metrics, logger } = deps;
     this.connEnv = {
