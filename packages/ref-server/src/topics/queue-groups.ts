@@ -103,6 +103,11 @@ export class QueueGroups {
     return this.byConn.get(connId)?.size ?? 0;
   }
 
+  /** Topics with at least one group on this node. */
+  topicCount(): number {
+    return this.byTopic.size;
+  }
+
   /** Whether any group exists on `topic` (the fan-out's "is anyone listening" check). */
   hasTopic(topic: string): boolean {
     return this.byTopic.has(topic);

@@ -46,12 +46,16 @@ export class TopicService {
    * every path produces them.
    */
   onLeft?: (connId: string, topics: readonly string[], closed: boolean) => void;
+  /** A topic's last local subscriber left (recovery drops its never-written state here). */
+  onTopicEmpty?: (topic: string) => void;
 
   constructor(
     private readonly registry: TopicRegistry,
     private readonly fanout: Fanout,
     private readonly limits: {
       maxSubscriptions: number;
+      /** Topics with subscribers on this node, at most (client subscribes; the server API is exempt). */
+      maxTopics?: number;
       authorize?: (sub: Subscriber, topic: string) => boolean | Promise<boolean>;
     },
     /** Queue-group memberships: the same instance the fan-out delivers from. */
@@ -67,6 +71,16 @@ export class TopicService {
   makeDirect(sub: Subscriber): void {
     for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.unsubscribe(topic);
     this.registry.setDirect(sub.id, true);
+  }
+
+  /**
+   * The connection can ride on uWS's shared frames again (the send gate opened at authentication):
+   * subscribe it in uWS to the topics it already has.
+   */
+  makeShared(sub: Subscriber): void {
+    if (sub.direct) return;
+    for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.subscribe(topic);
+    this.registry.setDirect(sub.id, false);
   }
 
   /**
@@ -108,6 +122,7 @@ export class TopicService {
       removed.push(topic);
     }
     if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
+    this.emptied(removed);
     return removed;
   }
 
@@ -116,12 +131,24 @@ export class TopicService {
     const topics = this.registry.removeAll(connId);
     for (const topic of this.groups.leaveAll(connId)) topics.push(topic);
     this.onLeft?.(connId, topics, true);
+    this.emptied(topics);
     return topics;
   }
 
   /** `{group name: members}` on `topic` (this node's members). */
   queueGroupStats(topic: string): Record<string, number> {
     return this.groups.stats(topic);
+  }
+
+  /** Topics nobody holds any more, plainly or in a queue group. */
+  private emptied(topics: readonly string[]): void {
+    if (!this.onTopicEmpty) return;
+    for (const topic of topics) if (!this.held(topic)) this.onTopicEmpty(topic);
+  }
+
+  /** Someone on this node holds `topic` (a plain subscriber or a queue-group member). */
+  private held(topic: string): boolean {
+    return this.registry.subscriberCount(topic) > 0 || this.groups.hasTopic(topic);
   }
 
   /**
@@ -141,6 +168,15 @@ export class TopicService {
       isSubscribed: (topic) => this.isSubscribed(sub.id, topic),
       currentCount: this.registry.count(sub.id) + this.groups.count(sub.id),
       maxSubscriptions: this.limits.maxSubscriptions,
+      topics:
+        this.limits.maxTopics === undefined
+          ? undefined
+          : {
+              exists: (topic) => this.held(topic),
+              // Topics held both ways are counted twice: an over-count keeps the bound safe.
+              count: this.registry.topicCount() + this.groups.topicCount(),
+              max: this.limits.maxTopics,
+            },
     });
   }
 
