@@ -5,6 +5,8 @@
  * @module
  */
 
+import { boundConnect } from './client/connect-bound';
+import { isDevelopment } from './client/dev-warning';
 import { Leases } from './client/leases';
 import { ClientRuntime } from './client/runtime';
 import type { ConnectionState } from './connection/machine';
@@ -17,6 +19,7 @@ import type {
   ClientMessage,
   ClientOptions,
   ClientSnapshot,
+  ConnectOptions,
   RequestOptions,
   SendOptions,
   SessionInfo,
@@ -89,6 +92,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   readonly #rt: ClientRuntime;
   readonly #waiters = new Set<{ resolve(): void; reject(e: unknown): void }>();
   readonly #leases: Leases;
+  #warned = false;
 
   constructor(options: ClientOptions) {
     this.#rt = new ClientRuntime(options);
@@ -98,7 +102,11 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     let last = this.#rt.store.getSnapshot().state;
     this.#rt.store.subscribe((s) => {
       if (s.state === last) return;
+      const attemptFailed =
+        (last === 'connecting' || last === 'negotiating') &&
+        (s.state === 'reconnecting' || s.state === 'failed');
       last = s.state;
+      if (attemptFailed) this.#warnUnhandledFailure(s);
       this.#settleWaiters(s.state);
     });
     if (options.topics && options.topics.length > 0)
@@ -132,10 +140,19 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   /**
    * Connects (or reconnects after `close()`); resolves when `server_hello` is in. Rejects when
    * the client ends in `failed` (auth rejected, attempts exhausted) or is closed first. While
-   * the server is unreachable it keeps retrying and the promise stays pending.
+   * the server is unreachable it keeps retrying and the promise stays pending — unless bounded
+   * with `timeoutMs` or `failFast` (see {@link ConnectOptions}; the client then stops retrying).
+   *
+   * @example
+   * ```ts
+   * await client.connect({ timeoutMs: 5_000 }); // TimeoutError CONNECT_TIMEOUT when the server is down
+   * ```
    */
-  connect(): Promise<void> {
-    return this.#rt.driver.state === 'connected' ? Promise.resolve() : this.#until('CONNECT');
+  connect(options: ConnectOptions = {}): Promise<void> {
+    if (this.#rt.driver.state === 'connected') return Promise.resolve();
+    const done = this.#until('CONNECT');
+    if (options.timeoutMs === undefined && !options.failFast) return done;
+    return boundConnect(done, options, this.#rt.resolved.clock, this.#rt.store, () => void this.close());
   }
 
   /**
@@ -384,6 +401,21 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   #lazyConnect(): void {
     if (this.#rt.options.lazyConnect === false || this.#rt.driver.state !== 'idle') return;
     this.connect().catch(() => {});
+  }
+
+  /**
+   * A connection failure nobody listens to would be silent (the client just retries): say it once
+   * per client on the console in development builds, like an unhandled `error` event would.
+   */
+  #warnUnhandledFailure(s: ClientSnapshot): void {
+    if (this.#warned || this.#rt.emitter.listenerCount('error') > 0 || !isDevelopment()) return;
+    this.#warned = true;
+    const why = s.lastError ? `${s.lastError.code}: ${s.lastError.message}` : 'no server_hello';
+    console.warn(
+      `[wse] could not connect to ${s.endpoint ?? 'the server'} (${why}); ` +
+        (s.state === 'failed' ? 'the client gave up. ' : 'the client keeps retrying. ') +
+        "Handle it with client.on('error', …), or bound it with connect({ timeoutMs }) / connect({ failFast: true }).",
+    );
   }
 
   #settleWaiters(state: ConnectionState): void {
