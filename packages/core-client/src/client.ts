@@ -12,7 +12,7 @@ import { ClientRuntime } from './client/runtime';
 import type { ConnectionState } from './connection/machine';
 import { TransportError } from './errors';
 import type { PresenceMembers } from './presence/presence-state';
-import { buildEnvelope, uuidv7 } from './protocol/envelope';
+import { buildEnvelope, type Priority, uuidv7 } from './protocol/envelope';
 import type { StoreListener } from './store';
 import type {
   ClientEvents,
@@ -42,6 +42,27 @@ export type MessageMap = Record<string, object>;
 
 /** The default map: any type, payload an object with unknown fields. */
 export type AnyMessages = Record<string, Record<string, unknown>>;
+
+/**
+ * What `client.publish` accepts for a message map: an event of the map (with its payload), or
+ * plain data — a primitive, an array, or an object with no `p`/`payload` (sent whole, wrapped as
+ * `publication`). An object with a payload that is not an event of the map is a type error.
+ *
+ * @example
+ * ```ts
+ * const ok: PublishData<{ chat: { text: string } }> = { t: 'chat', p: { text: 'hi' } };
+ * const data: PublishData<{ chat: { text: string } }> = { t: 'tick', n: 1 }; // plain data
+ * ```
+ */
+export type PublishData<M extends MessageMap, T extends keyof M & string = keyof M & string> =
+  | { t: T; p: M[T]; pri?: Priority }
+  | { type: T; payload: M[T]; pri?: Priority }
+  | string
+  | number
+  | boolean
+  | null
+  | readonly unknown[]
+  | { readonly [key: string]: unknown; p?: never; payload?: never };
 
 /**
  * How long a connection or topic lease outlives its last user, in ms (see {@link WSEClient.retain}).
@@ -325,8 +346,24 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     return promise.then((env) => env.p as R);
   }
 
-  /** Publishes to a topic (`publish {topic, data}`); the server's publish policy decides. */
-  publish(topic: string, data: unknown, options: SendOptions = {}): string {
+  /**
+   * Publishes to a topic (`publish {topic, data}`); the server's publish policy decides. Typed from
+   * the message map like `send`: an event (`{t, p}` or `{type, payload}`) must be one of the map's
+   * types with its payload; anything without a payload is plain data, delivered whole as
+   * `publication {topic, data}` (PROTOCOL.md §4).
+   *
+   * @example
+   * ```ts
+   * const chat = createClient<{ chat: { text: string } }>({ endpoints });
+   * chat.publish('room:1', { t: 'chat', p: { text: 'hi' } }); // subscribers get a `chat` event
+   * chat.publish('room:1', { text: 'hi' });                   // subscribers get `publication`
+   * ```
+   */
+  publish<T extends keyof M & string>(
+    topic: string,
+    data: PublishData<M, T>,
+    options: SendOptions = {},
+  ): string {
     return (this as unknown as WSEClient<AnyMessages>).send('publish', { topic, data }, options);
   }
 

@@ -27,7 +27,7 @@ const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1
  */
 export function devPreflight(origin: string | undefined): HttpResponse {
   const cors = devCorsHeaders(origin);
-  const allow = cors['access-control-allow-origin']
+  const allow: Record<string, string> = cors['access-control-allow-origin']
     ? {
         'access-control-allow-methods': 'POST, OPTIONS',
         'access-control-allow-headers': 'content-type',
