@@ -272,8 +272,11 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   async close(): Promise<void> {
     this.#rt.driver.dispatch({ type: 'CLOSE' });
     const err = new TransportError('CLIENT_CLOSED', 'client closed');
+    const rejected = this.#rt.requests.cids();
     this.#rt.requests.rejectAll(err);
     this.#rt.outbound.stop();
+    // Nobody awaits a rejected request any more: it must not go out after the next connect.
+    this.#rt.outbound.discardRequests(rejected);
     this.#rt.stream.end();
     this.#settleWaiters('closed');
     await this.#rt.queue?.flush().catch(() => {});

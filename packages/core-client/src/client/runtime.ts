@@ -150,6 +150,12 @@ export class ClientRuntime {
       onSubscribed: (topics) => {
         for (const t of topics) if (this.presence.isTracked(t)) this.presence.sync(t);
       },
+      timer: (fn, ms) => {
+        const handle = r.clock.setTimeout(fn, ms);
+        return () => r.clock.clearTimeout(handle);
+      },
+      recoveryTimeoutMs: () => this.requestTimeout(),
+      maxTopicsPerRequest: () => this.session?.limits.max_subscriptions,
     });
     this.presence = new PresenceManager({
       query: (topic) => this.query('presence', { topic }),
