@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
 import { createClient } from './client';
 import { ManualClock } from './env/manual-clock';
@@ -36,6 +36,11 @@ function sendAndClose(socket: MemoryServerSocket, code: string, message: string,
 }
 
 afterEach(() => vi.restoreAllMocks());
+// connect({ timeoutMs | failFast }) loads its code as a lazy chunk: load it once up front, so the
+// simulated clock below is not racing the module transform.
+beforeAll(async () => {
+  await import('./client/connect-bound');
+});
 
 describe('auth errors keep the server code and message', () => {
   it('AUTH_REQUIRED reaches the connect() rejection, lastError and the error event', async () => {
@@ -120,12 +125,18 @@ describe('connect() against a server that is down', () => {
   it('connect({ timeoutMs }) rejects with CONNECT_TIMEOUT and stops retrying', async () => {
     const { server, client, clock } = setup();
     server.memory.refuse = true;
+    const start = clock.now();
+    let done = false;
     const p = client.connect({ timeoutMs: 3_000 }).catch((e: unknown) => e);
-    for (let i = 0; i < 4; i++) {
+    void p.then(() => {
+      done = true;
+    });
+    for (let i = 0; i < 50 && !done; i++) {
       await settle();
-      clock.advance(1_000);
+      clock.advance(500);
     }
     const err = await p;
+    expect(clock.now() - start).toBeGreaterThanOrEqual(3_000);
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err).toMatchObject({ code: 'CONNECT_TIMEOUT' });
     expect(client.getSnapshot().state).toBe('closed');
@@ -163,7 +174,7 @@ describe('connect() against a server that is down', () => {
       clock.advance(30_000);
     }
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/could not connect to memory:\/\/a.*on\('error'/);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/cannot connect to memory:\/\/a.*on\('error'\).*timeoutMs/);
     await client.close();
   });
 

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { boundConnect } from './client/connect-bound';
 import { isDevelopment } from './client/dev-warning';
 import { Leases } from './client/leases';
 import { ClientRuntime } from './client/runtime';
@@ -173,7 +172,14 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     if (this.#rt.driver.state === 'connected') return Promise.resolve();
     const done = this.#until('CONNECT');
     if (options.timeoutMs === undefined && !options.failFast) return done;
-    return boundConnect(done, options, this.#rt.resolved.clock, this.#rt.store, () => void this.close());
+    // A lazy chunk: only bounded connects need it (keeps the initial browser load small).
+    const stop = () => void this.close();
+    const clock = this.#rt.resolved.clock;
+    const started = clock.now(); // the time limit counts from here, not from the chunk's arrival
+    done.catch(() => {}); // observed by boundConnect once its chunk is in
+    return import('./client/connect-bound').then((m) =>
+      m.boundConnect(done, options, clock, this.#rt.store, stop, started),
+    );
   }
 
   /**
@@ -450,11 +456,9 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   #warnUnhandledFailure(s: ClientSnapshot): void {
     if (this.#warned || this.#rt.emitter.listenerCount('error') > 0 || !isDevelopment()) return;
     this.#warned = true;
-    const why = s.lastError ? `${s.lastError.code}: ${s.lastError.message}` : 'no server_hello';
     console.warn(
-      `[wse] could not connect to ${s.endpoint ?? 'the server'} (${why}); ` +
-        (s.state === 'failed' ? 'the client gave up. ' : 'the client keeps retrying. ') +
-        "Handle it with client.on('error', …), or bound it with connect({ timeoutMs }) / connect({ failFast: true }).",
+      `[wse] cannot connect to ${s.endpoint} (${s.lastError?.message ?? s.state}): ` +
+        "listen with client.on('error'), or use connect({ timeoutMs })",
     );
   }
 

@@ -27,6 +27,7 @@ export function boundConnect(
   clock: Clock,
   store: SnapshotStore<ClientSnapshot>,
   stop: () => void,
+  started = clock.now(),
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -48,15 +49,18 @@ export function boundConnect(
     if (timeoutMs !== undefined) {
       timer = clock.setTimeout(
         () => settle(new TimeoutError('CONNECT_TIMEOUT', `not connected within ${timeoutMs} ms`)),
-        timeoutMs,
+        Math.max(0, timeoutMs - (clock.now() - started)),
       );
     }
     if (failFast) {
-      // The machine leaves an attempt for `reconnecting` (or `offline`) only when it failed.
-      unwatch = store.subscribe((s) => {
+      // The machine leaves an attempt for `reconnecting` (or `offline`) only when it failed; it may
+      // have done so already while this chunk was loading.
+      const check = (s: ClientSnapshot): void => {
         if (s.state !== 'reconnecting' && s.state !== 'offline') return;
         settle(s.lastError ?? new TransportError('CONNECT_FAILED', `connection attempt failed (${s.state})`));
-      });
+      };
+      unwatch = store.subscribe(check);
+      check(store.getSnapshot());
     }
     done.then(() => settle(), settle);
   });
