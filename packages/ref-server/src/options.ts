@@ -3,6 +3,15 @@ import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
 
+/**
+ * Bytes an HS256 secret needs outside dev mode (RFC 7518 §3.2: a key at least as long as the
+ * hash). The CLI refuses a shorter one; the API logs an error at start.
+ *
+ * @example
+ * Buffer.byteLength(secret) >= MIN_SECRET_BYTES;
+ */
+export const MIN_SECRET_BYTES = 32;
+
 /** What the server knows about a connection; handed to hooks and returned by `connectionInfo`. */
 export interface ConnectionInfo {
   id: string;
@@ -60,6 +69,8 @@ export interface WSEServerOptions {
   slowConsumerGraceMs?: number;
   /** [128] */
   maxSubscriptionsPerConnection?: number;
+  /** [100 000] topics with subscribers on this node; a client subscribe past it → TOO_MANY_SUBSCRIPTIONS */
+  maxTopics?: number;
   /** bytes [1024] JSON larger than this goes out as `C:` */
   compressionThreshold?: number;
   /** [131 072] bound of the queue behind `events()` / `drainInbound()` */
@@ -100,6 +111,7 @@ export interface ResolvedOptions {
   maxBackpressure: number;
   slowConsumerGraceMs: number;
   maxSubscriptionsPerConnection: number;
+  maxTopics: number;
   compressionThreshold: number;
   maxInboundQueueSize: number;
   publishPolicy: PublishPolicy;
@@ -271,6 +283,7 @@ export function resolveOptions(
         integer: true,
       },
     ),
+    maxTopics: num('maxTopics', o.maxTopics, 100_000, { min: 1, integer: true }),
     compressionThreshold: num('compressionThreshold', o.compressionThreshold, 1024, {
       min: 0,
       allowInfinity: true,

@@ -158,7 +158,7 @@ export class ClientRuntime {
       maxTopicsPerRequest: () => this.session?.limits.max_subscriptions,
     });
     this.presence = new PresenceManager({
-      query: (topic) => this.query('presence', { topic }),
+      query: (topic, cursor) => this.query('presence', { topic, cursor }),
       emit: (ev) => this.emitSafe('presence', ev),
       onError: (err) => this.emitError(err, 'SERVER_ERROR'),
     });
