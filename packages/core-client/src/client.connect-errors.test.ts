@@ -174,7 +174,9 @@ describe('connect() against a server that is down', () => {
       clock.advance(30_000);
     }
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toMatch(/cannot connect to memory:\/\/a.*on\('error'\).*timeoutMs/);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /cannot connect to memory:\/\/a.*on\('error'\).*timeoutMs/,
+    );
     await client.close();
   });
 
