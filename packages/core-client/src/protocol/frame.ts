@@ -84,8 +84,9 @@ export function encodeFrame(env: Envelope, options: EncodeOptions = {}): string 
 // a view of a SharedArrayBuffer.
 
 /**
- * Encodes an envelope as usual, then wraps it: 'E:' ‖ IV ‖ ciphertext ‖ tag. `iv` is for test
- * vectors only.
+ * Encodes an envelope, then wraps it: 'E:' ‖ IV ‖ ciphertext ‖ tag. Never compresses inside `E:`
+ * (PROTOCOL.md §2) unless `compressionThreshold` is given explicitly (test vectors of what older
+ * peers send). `iv` is for test vectors only.
  *
  * @example
  * socket.send(await encodeEncryptedFrame(env, sessionKey));
@@ -95,9 +96,8 @@ export async function encodeEncryptedFrame(
   key: CryptoKey,
   options: EncodeOptions & { iv?: Uint8Array } = {},
 ): Promise<Uint8Array<ArrayBuffer>> {
-  return encryptFrameWith(staticCodecs, key, encodeFrame(env, options), options.iv) as Promise<
-    Uint8Array<ArrayBuffer>
-  >;
+  const inner = encodeFrame(env, { compressionThreshold: Number.POSITIVE_INFINITY, ...options });
+  return encryptFrameWith(staticCodecs, key, inner, options.iv) as Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /**
