@@ -127,6 +127,9 @@ export class PingProbe {
 export class HostileSocket {
   readonly errors: string[] = [];
   readonly types: string[] = [];
+  /** Every decoded frame but heartbeats. */
+  readonly frames: Envelope[] = [];
+  readonly cids = new Set<string>();
   closeCode: number | undefined;
   readonly closed: Promise<number>;
 
@@ -135,7 +138,9 @@ export class HostileSocket {
       const env = decode(data, isBinary);
       if (!env) return;
       this.types.push(env.t);
+      if (typeof env.cid === 'string') this.cids.add(env.cid);
       if (env.t === 'error') this.errors.push(String(env.p.code));
+      if (env.t !== 'ping' && env.t !== 'PONG') this.frames.push(env);
     });
     ws.on('error', () => {});
     this.closed = new Promise((resolve) =>
@@ -152,6 +157,18 @@ export class HostileSocket {
 
   send(frame: string | Uint8Array): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+  }
+
+  /** Sends a JSON envelope. */
+  sendJson(env: Record<string, unknown>): void {
+    this.send(JSON.stringify(env));
+  }
+
+  /** Resolves when a frame with `cid` arrived (or the socket closed); false after `ms`. */
+  async waitCid(cid: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!this.cids.has(cid) && this.closeCode === undefined && Date.now() < deadline) await sleep(10);
+    return this.cids.has(cid);
   }
 
   /** Closes the socket (if still open) and waits at most `ms` for the close to be seen. */
