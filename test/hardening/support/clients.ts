@@ -7,6 +7,7 @@
  */
 import { createClient, type WSEClient } from '@wse/core-client';
 import { decodeFrame, type Envelope } from '@wse/core-client/protocol';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -251,4 +252,25 @@ export function auditRecording(rec: Recording, total: number): string[] {
   if (rec.failed.length === 0 && lastByEpoch.size === 1 && delivered !== total)
     problems.push(`${delivered} of ${total} delivered, no recovery_failed`);
   return problems;
+}
+
+/** The HS256 secret the suite's servers use when auth is on (≥ 32 bytes). */
+export const SECRET = 'hardening-secret-0123456789abcdef-0123';
+
+/**
+ * An HS256 token for `sub`, valid for an hour, signed with {@link SECRET}.
+ *
+ * @example
+ * ```ts
+ * const headers = { authorization: `Bearer ${await token('ada')}` };
+ * ```
+ */
+export function token(sub: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode(SECRET));
 }
