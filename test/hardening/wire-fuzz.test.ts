@@ -7,7 +7,7 @@
 // hostile connection that sent something invalid got an error or a protocol close code; nothing
 // but the auth exchange reached a connection that never authenticated (issue 18 item 1); the
 // server's memory is back near its baseline.
-import type { WSEClient } from '@wse/core-client';
+import type { ClientOptions, WSEClient } from '@wse/core-client';
 import { CloseCode } from '@wse/core-client/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -91,7 +91,8 @@ beforeAll(async () => {
     presence: { enabled: true, maxDataSize: 512, maxMembers: 200 },
     publishPolicy: [{ topics: 'pub:*', allow: true }],
   });
-  for (const [i, extra] of [{}, { format: 'msgpack' }, { encryption: true }].entries()) {
+  const variants: Array<Partial<ClientOptions>> = [{}, { format: 'msgpack' }, { encryption: true }];
+  for (const [i, extra] of variants.entries()) {
     const b = await recordClient(srv.url, 'news', { token: () => token(`bystander-${i}`), ...extra });
     bystanders.push(b);
   }
