@@ -8,9 +8,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { HARDENING } from './paths';
 
-const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
+const RESULTS = `${HARDENING}results/`;
 const PARTS = `${RESULTS}parts/`;
 
 /** One figure: a number (with its unit in the name), a flag or a short text. */

@@ -8,12 +8,11 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { HARDENING, ROOT } from './paths';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CACHE = fileURLToPath(new URL('../.cache/', import.meta.url));
-const CHILD = fileURLToPath(new URL('./server-child.mjs', import.meta.url));
+const CACHE = `${HARDENING}.cache/`;
+const CHILD = `${HARDENING}support/server-child.mjs`;
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64
 
 let bundle: Promise<string> | undefined;
