@@ -36,6 +36,8 @@ const SPEC_CLOSES = new Set<number>(Object.values(CloseCode));
 interface Outcome {
   auth: 'header' | 'in-band' | 'none';
   sentInvalid: boolean;
+  /** The invalid frames it sent, in short (first bytes and length), to say what went unanswered. */
+  invalid: string[];
   answered: boolean;
   closeCode?: number;
   /** Frames other than `error` that reached a connection that never authenticated. */
@@ -48,13 +50,18 @@ const outcomes: Outcome[] = [];
 const bystanders: Array<{ client: WSEClient; rec: Recording }> = [];
 let framesSent = 0;
 
+function brief(frame: WireFrame): string {
+  const b = typeof frame === 'string' ? Buffer.from(frame) : Buffer.from(frame);
+  return `${JSON.stringify(b.subarray(0, 12).toString('latin1'))}…(${b.length}B)`;
+}
+
 /** One hostile connection: auth mode, a few frames (valid hellos and subscribes mixed in), then an answer check. */
 async function hostileRun(pool: WireFrame[], cursor: { i: number }, n: number): Promise<void> {
   const mode = (['header', 'in-band', 'none'] as const)[n % 3] as Outcome['auth'];
   const headers = mode === 'header' ? { authorization: `Bearer ${await token(`h${n}`)}` } : undefined;
   const h = await HostileSocket.open(srv.url, headers).catch(() => undefined);
   if (!h) return;
-  const out: Outcome = { auth: mode, sentInvalid: false, answered: false, leaked: [] };
+  const out: Outcome = { auth: mode, sentInvalid: false, invalid: [], answered: false, leaked: [] };
   if (mode === 'in-band') h.sendJson({ t: 'client_hello', p: { token: await token(`h${n}`) } });
   else if (mode === 'header' && n % 2 === 0) h.sendJson({ t: 'client_hello', p: { protocol_version: 1 } });
   if (mode !== 'none' && n % 4 < 2)
@@ -65,7 +72,10 @@ async function hostileRun(pool: WireFrame[], cursor: { i: number }, n: number): 
   const steps = 2 + (n % 7);
   for (let s = 0; s < steps && h.closeCode === undefined; s++) {
     const frame = pool[cursor.i++ % pool.length] as WireFrame;
-    if (isInvalid(frame, MAX)) out.sentInvalid = true;
+    if (isInvalid(frame, MAX)) {
+      out.sentInvalid = true;
+      out.invalid.push(brief(frame));
+    }
     h.send(frame);
     framesSent++;
     if (s % 3 === 2) h.sendJson({ t: 'publish', p: { topic: 'pub:a', data: { t: 'chat', p: { s } } } });
@@ -182,7 +192,7 @@ describe('wire fuzzing from many connections', () => {
       { bound: 'all answered, only §8 close codes', passed: silent.length === 0 && badCodes.length === 0 },
     );
     expect(invalid.length).toBeGreaterThan(50);
-    expect(silent.map((o) => `${o.auth} close=${o.closeCode}`)).toEqual([]);
+    expect(silent.map((o) => `${o.auth} close=${o.closeCode} sent=${o.invalid.join(' ')}`)).toEqual([]);
     expect(badCodes).toEqual([]);
   });
 
