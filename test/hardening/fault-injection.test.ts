@@ -60,13 +60,13 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('fault injection through a chaos proxy', () => {
   it('delays, black holes, cuts, half-open sockets and an outage: every offset exactly once', async () => {
-    const TOTAL = 3000;
+    const TOTAL = 2400;
     const srv = await server();
     const proxy = await proxyTo(srv.port, 18);
     proxy.delayMs = 2;
     proxy.jitterMs = 8;
     const subs = await subscribers(proxy.url, 12, 'feed');
-    await srv.call('pump', { topic: 'feed', count: TOTAL, perTick: 3, intervalMs: 10 }); // ≈ 300/s, 10 s
+    await srv.call('pump', { topic: 'feed', count: TOTAL, perTick: 3, intervalMs: 10 }); // ≈ 300/s, 8 s
     // The schedule: a fault every 600 ms on a quarter of the healthy connections, and one 500 ms
     // outage in the middle. Faults stop once the publisher is done; then everyone must catch up.
     const faults: Fault[] = ['cut', 'drop', 'half-open'];

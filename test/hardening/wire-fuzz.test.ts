@@ -28,7 +28,7 @@ import { mib, ServerProcess } from './support/server-process';
 const SUITE = 'wire-fuzz';
 const MAX = 64 * 1024;
 const SEED = Number(process.env.WSE_FUZZ_SEED ?? 18);
-const DURATION_MS = Number(process.env.WSE_FUZZ_MS ?? 12_000);
+const DURATION_MS = Number(process.env.WSE_FUZZ_MS ?? 10_000);
 const WORKERS = 24;
 const PUBLICATIONS = 1000;
 const SPEC_CLOSES = new Set<number>(Object.values(CloseCode));
