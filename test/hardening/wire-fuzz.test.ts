@@ -175,6 +175,10 @@ describe('wire fuzzing from many connections', () => {
       expect(b.rec.offsets).toEqual(Array.from({ length: PUBLICATIONS }, (_, i) => i));
   });
 
+  // Related to issue 18 item 12 — seen failing now and then on main under load: a connection closed
+  // 4401 before authenticating, with more of its frames still unread by the server, sees 1006 and
+  // no error (the kernel answers unread input on close with a reset, which discards the error and
+  // the close frame on their way). The close code must reach the client.
   it('every hostile connection that sent an invalid frame got an error or a protocol close code', () => {
     const invalid = outcomes.filter((o) => o.sentInvalid);
     const silent = invalid.filter((o) => !o.answered);
