@@ -160,7 +160,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const samples: SoakSample[] = [];
     const t0 = performance.now();
     while (performance.now() - t0 < o.durationMs) {
-      await sleep(sampleMs);
+      // On a fixed schedule (sample i at t0 + i × sampleMs), whatever the sampling itself costs.
+      await sleep(Math.max(0, t0 + (samples.length + 1) * sampleMs - performance.now()));
       // Loop delay and ping of the window first, then the forced GCs of `mem` (outside any window).
       const stats = await srv.stats();
       const pingMaxMs = Math.round(probe.maxMs());
