@@ -19,7 +19,7 @@ import { ServerProcess } from './support/server-process';
 
 const SUITE = 'cpu-attacks';
 /** Largest bystander ping RTT tolerated while under attack (the machine is shared: generous). */
-const MAX_PING_MS = 1500;
+const MAX_PING_MS = 2500;
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
@@ -77,7 +77,7 @@ describe('CPU attacks (bystander ping RTT)', () => {
     h.ws.pause(); // reads nothing from now on: every reply piles up in the server
     const cpu0 = srv.cpuSeconds();
     for (let i = 0; i < 300; i++) h.sendJson({ t: 'presence', p: { topic: 'room' }, cid: `q${i}` });
-    await sleep(3000);
+    await sleep(4000); // longer than the bound, so a stall through the whole window shows
     const rtt = await p.stop();
     const cpu = srv.cpuSeconds() - cpu0;
     const passed = rtt.maxMs < MAX_PING_MS && seen === 301;

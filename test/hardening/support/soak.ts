@@ -15,8 +15,8 @@
  * uWS buffers, zlib, malloc arenas, which grow in steps of 5–15 MiB for the first minute or two,
  * then level off) under `maxRssTrendMiB` (32 MiB). Handles:
  * the second half's maximum may exceed the first half's by at most 10. Stalls: every sample's max
- * event-loop delay and the probe's max RTT < 2 s (the box is shared; the attacks this guards
- * against stall for tens of seconds).
+ * event-loop delay and the probe's max RTT < 3 s (the box is shared: with a load average of 13 on
+ * 2 cores a healthy server showed 1.8 s; the attacks this guards against stall for 5–40 s).
  *
  * @module
  */
@@ -108,8 +108,8 @@ export function judge(
   if (heapTrendMiB >= 4) failures.push(`heap trend ${heapTrendMiB.toFixed(1)} MiB ≥ 4`);
   if (handlesSecondHalfMax > handlesFirstHalfMax + 10)
     failures.push(`handles grew: ${handlesFirstHalfMax} → ${handlesSecondHalfMax}`);
-  if (loopDelayMaxMs >= 2000) failures.push(`event-loop delay ${loopDelayMaxMs.toFixed(0)} ms ≥ 2000`);
-  if (pingMaxMs >= 2000) failures.push(`probe ping ${pingMaxMs.toFixed(0)} ms ≥ 2000`);
+  if (loopDelayMaxMs >= 3000) failures.push(`event-loop delay ${loopDelayMaxMs.toFixed(0)} ms ≥ 3000`);
+  if (pingMaxMs >= 3000) failures.push(`probe ping ${pingMaxMs.toFixed(0)} ms ≥ 3000`);
   return {
     durationS,
     rssTrendMiB,
