@@ -3,6 +3,15 @@ import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
 
+/**
+ * Bytes an HS256 secret needs outside dev mode (RFC 7518 §3.2: a key at least as long as the
+ * hash). The CLI refuses a shorter one; the API logs an error at start.
+ *
+ * @example
+ * Buffer.byteLength(secret) >= MIN_SECRET_BYTES;
+ */
+export const MIN_SECRET_BYTES = 32;
+
 /** What the server knows about a connection; handed to hooks and returned by `connectionInfo`. */
 export interface ConnectionInfo {
   id: string;
@@ -12,6 +21,8 @@ export interface ConnectionInfo {
   topics: string[];
   format: 'json' | 'msgpack';
   encrypted: boolean;
+  /** With E2E: the scheme version (PROTOCOL §6) and how many key rotations completed. */
+  e2e?: { version: 1 | 2; rotations: number };
   /** Epoch ms. */
   connectedAt: number;
   /** Token expiry, epoch ms. */
@@ -60,6 +71,8 @@ export interface WSEServerOptions {
   slowConsumerGraceMs?: number;
   /** [128] */
   maxSubscriptionsPerConnection?: number;
+  /** [100 000] topics with subscribers on this node; a client subscribe past it → TOO_MANY_SUBSCRIPTIONS */
+  maxTopics?: number;
   /** bytes [1024] JSON larger than this goes out as `C:` */
   compressionThreshold?: number;
   /** [131 072] bound of the queue behind `events()` / `drainInbound()` */
@@ -70,8 +83,10 @@ export interface WSEServerOptions {
   authorizeSubscribe?: (conn: ConnectionInfo, topic: string) => boolean | Promise<boolean>;
   /** refuse application frames from connections without E2E [false] */
   requireEncryption?: boolean;
-  /** long-term ECDSA P-256 key that signs the E2E handshake */
+  /** long-term ECDSA P-256 key that signs the E2E handshake (and every rotation's new key) */
   identityKey?: CryptoKeyPair;
+  /** ms [0 = off]: ask E2E clients to rotate their keys (`e2e_rekey_request`) this often */
+  keyRotationIntervalMs?: number;
   recovery?: Partial<RecoveryOptions>;
   presence?: PresenceOptions;
   /** guards POST /api/publish and /api/broadcast */
@@ -100,12 +115,14 @@ export interface ResolvedOptions {
   maxBackpressure: number;
   slowConsumerGraceMs: number;
   maxSubscriptionsPerConnection: number;
+  maxTopics: number;
   compressionThreshold: number;
   maxInboundQueueSize: number;
   publishPolicy: PublishPolicy;
   authorizeSubscribe?: WSEServerOptions['authorizeSubscribe'];
   requireEncryption: boolean;
   identityKey?: CryptoKeyPair;
+  keyRotationIntervalMs: number;
   recovery: RecoveryOptions;
   presence: Required<PresenceOptions>;
   apiKey?: string;
@@ -271,6 +288,7 @@ export function resolveOptions(
         integer: true,
       },
     ),
+    maxTopics: num('maxTopics', o.maxTopics, 100_000, { min: 1, integer: true }),
     compressionThreshold: num('compressionThreshold', o.compressionThreshold, 1024, {
       min: 0,
       allowInfinity: true,
@@ -283,6 +301,7 @@ export function resolveOptions(
     authorizeSubscribe: o.authorizeSubscribe,
     requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
+    keyRotationIntervalMs: num('keyRotationIntervalMs', o.keyRotationIntervalMs, 0, { min: 0 }),
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),
     apiKey: o.apiKey === undefined ? undefined : str('apiKey', o.apiKey, ''),

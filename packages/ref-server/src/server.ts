@@ -3,16 +3,23 @@ import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
 import { type Engine, MemoryEngine } from './engine/engine';
-import type { HttpFacade } from './http/http-api';
+import { earlyHttpAnswer, type HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
-import { type ConnectionInfo, type ResolvedOptions, resolveOptions, type WSEServerOptions } from './options';
+import {
+  type ConnectionInfo,
+  MIN_SECRET_BYTES,
+  type ResolvedOptions,
+  resolveOptions,
+  type WSEServerOptions,
+} from './options';
 import { PresenceService } from './presence/presence-service';
 import { PresenceStore } from './presence/presence-store';
 import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
 import { type PublicationLog, TopicSequencer } from './recovery/topic-sequencer';
+import { requestRekey } from './session/e2e-session';
 import { EventHub, type Listener, type ServerEvent, type ServerEventMap } from './session/event-hub';
 import { serverFeatures } from './session/negotiate';
 import { SessionManager, type UpgradeContext } from './session/session-manager';
@@ -21,11 +28,19 @@ import { Fanout } from './topics/fanout';
 import { envelopeIds, toPublication } from './topics/publication';
 import { TopicRegistry } from './topics/topic-registry';
 import { TopicService } from './topics/topic-service';
+import { frameCeiling } from './transport/frame-ceiling';
 import { createHttpHandler } from './transport/http-bridge';
 import { UwsTransport } from './transport/uws-transport';
 
 /** Version reported in `server_hello.server_version`. */
 export const SERVER_VERSION = '0.1.0';
+/**
+ * HTTP request bodies buffered at once (each ≤ maxMessageSize): past it, 503 without reading.
+ * 64 × 1 MiB bounds what unauthenticated POSTs can make the server hold.
+ */
+const MAX_CONCURRENT_BODIES = 64;
+/** Header bytes of an HTTP request before 431 (uWS 20.30 resets, unanswered, far bigger ones). */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /** An event to send: `{t, p}` (or `{type, payload}`), optional `cid` and `pri`. */
 export interface OutgoingEvent {
@@ -90,10 +105,13 @@ export class WSEServer {
       },
     });
     // Decided (README "Recovery"): publications ALWAYS carry tp/e/o. Recovery off = numbered, not kept.
-    this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
+    this.log = o.recovery.enabled
+      ? new RecoveryStore(o.recovery)
+      : new TopicSequencer({ ttlSec: o.recovery.ttlSec, maxTopics: o.maxTopics });
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
     this.topics = new TopicService(this.registry, this.fanout, {
       maxSubscriptions: o.maxSubscriptionsPerConnection,
+      maxTopics: o.maxTopics,
       authorize: o.authorizeSubscribe
         ? (sub, topic) => {
             const conn = this.sessions.connections.get(sub.id);
@@ -106,6 +124,8 @@ export class WSEServer {
           }
         : undefined,
     });
+    // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
+    this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
     this.presenceService = o.presence.enabled
       ? new PresenceService(
@@ -156,6 +176,7 @@ export class WSEServer {
         maxBodyBytes: o.maxMessageSize,
         onError: (err) => this.logger.error({ err }, 'http handler failed'),
       }),
+      httpEarly: (head) => earlyHttpAnswer(head.method, head.url, head.headers, { apiKey: o.apiKey }),
     });
   }
 
@@ -172,9 +193,11 @@ export class WSEServer {
         path: o.path,
         // Headroom over maxMessageSize: frames in between are read whole and closed with a clean
         // 1009 by the session; past it uWS drops the connection while the client is still sending.
-        maxPayloadLength: Math.min(o.maxMessageSize * 2, o.maxMessageSize + 16 * 1024 * 1024),
+        maxPayloadLength: frameCeiling(o.maxMessageSize),
         maxBackpressure: o.maxBackpressure,
         maxBodyBytes: o.maxMessageSize,
+        maxConcurrentBodies: MAX_CONCURRENT_BODIES,
+        maxHeaderBytes: MAX_HEADER_BYTES,
       },
       this.sessions,
     );
@@ -186,6 +209,13 @@ export class WSEServer {
     if (o.auth === undefined) {
       this.logger.warn(
         'NO AUTH CONFIGURED: every client connects anonymously. Set `auth: { secret }` (or --jwt-secret), or `auth: false` to silence this.',
+      );
+    }
+    const secret = o.auth ? o.auth.secret : undefined;
+    if (!o.dev && typeof secret === 'string' && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      // The CLI refuses this (config.ts); the API warns, so embedders' own test suites keep running.
+      this.logger.error(
+        `WEAK JWT SECRET: ${Buffer.byteLength(secret)} bytes; HS256 needs at least ${MIN_SECRET_BYTES} outside dev mode (anyone can brute-force it)`,
       );
     }
     this.sessions.reopen();
@@ -262,7 +292,10 @@ export class WSEServer {
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────
 
-  /** Sends raw text (encrypted for E2E connections). False when the connection is unknown. */
+  /**
+   * Sends raw text (encrypted for E2E connections). False when the connection is unknown, or the
+   * send gate refuses it data (not authenticated yet; `requireEncryption` without E2E).
+   */
   send(connId: string, text: string): boolean {
     return this.withConn(connId, (c) => c.sendFrame(text));
   }
@@ -276,13 +309,15 @@ export class WSEServer {
   sendEvent(connId: string, event: OutgoingEvent): boolean {
     const type = event.t ?? event.type;
     if (typeof type !== 'string') throw new TypeError('sendEvent: event.t must be a string');
-    return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event));
+    return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event, 'data'));
   }
 
   /** Several events in one `batch` frame. */
   sendBatch(connId: string, events: OutgoingEvent[]): boolean {
     const messages = events.map((e) => buildEnvelope(e.t ?? e.type ?? '', e.p ?? e.payload ?? {}, e));
-    return this.withConn(connId, (c) => c.sendEvent('batch', { messages, count: messages.length }));
+    return this.withConn(connId, (c) =>
+      c.sendEvent('batch', { messages, count: messages.length }, {}, 'data'),
+    );
   }
 
   /** Answers a request: same `cid`, type `response` unless given. */
@@ -292,19 +327,36 @@ export class WSEServer {
     payload: Record<string, unknown>,
     type = 'response',
   ): boolean {
-    return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }));
+    return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }, 'data'));
+  }
+
+  /**
+   * Asks an E2E connection to rotate its keys (`e2e_rekey_request`, PROTOCOL §6). False when the
+   * connection is unknown, has no E2E, or a rotation is under way.
+   *
+   * @example
+   * server.requestKeyRotation(connId);
+   */
+  requestKeyRotation(connId: string): boolean {
+    const conn = this.sessions.connections.get(connId);
+    return conn ? requestRekey(conn, Date.now()) : false;
   }
 
   /** Closes one connection. */
   disconnect(connId: string, code = 1000, reason = ''): boolean {
-    return this.withConn(connId, (c) => c.close(code, reason));
+    return this.withConn(connId, (c) => c.close(code, reason), false);
   }
 
   // ── publishing ─────────────────────────────────────────────────────────────────────────────
 
-  /** To every connection on this node. Returns the number of connections it will reach. */
+  /**
+   * To every connection on this node that the send gate admits data (authenticated; encrypted under
+   * `requireEncryption`). Returns how many that is.
+   */
   broadcastAll(data: unknown): number {
-    return this.topics.publishAll(toPublication(undefined, data), this.sessions.connections.size);
+    let reach = 0;
+    for (const conn of this.sessions.connections.values()) if (conn.admits('data')) reach++;
+    return this.topics.publishAll(toPublication(undefined, data), reach);
   }
 
   /** To the topic's subscribers on this node only. Returns the local delivery count. */
@@ -439,12 +491,14 @@ export class WSEServer {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
+  /** Runs `fn` on an open connection; a send (`data`) only where the send gate admits data. */
   private withConn(
     connId: string,
     fn: (c: NonNullable<ReturnType<SessionManager['connections']['get']>>) => void,
+    data = true,
   ): boolean {
     const conn = this.sessions.connections.get(connId);
-    if (!conn || conn.closed) return false;
+    if (!conn || conn.closed || (data && !conn.admits('data'))) return false;
     fn(conn);
     return true;
   }

@@ -152,7 +152,7 @@ export class ClientRuntime {
       },
     });
     this.presence = new PresenceManager({
-      query: (topic) => this.query('presence', { topic }),
+      query: (topic, cursor) => this.query('presence', { topic, cursor }),
       emit: (ev) => this.emitSafe('presence', ev),
       onError: (err) => this.emitError(err, 'SERVER_ERROR'),
     });
@@ -200,6 +200,7 @@ export class ClientRuntime {
           compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
           maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
           encryption: encryption ? {} : null,
+          keyRotationIntervalMs: o.keyRotationIntervalMs,
           pingIntervalMs: o.heartbeat?.pingIntervalMs,
           deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
           tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,
