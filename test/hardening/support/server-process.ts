@@ -26,8 +26,11 @@ function serverModule(): Promise<string> {
   bundle ??= (async () => {
     mkdirSync(CACHE, { recursive: true });
     const out = `${CACHE}ref-server.${process.pid}.mjs`;
+    // WSE_HARDENING_SERVER_ROOT points the suite at another checkout's server (e.g. an older commit,
+    // to see a test fail on the code it guards against); default: this repository.
+    const root = process.env.WSE_HARDENING_SERVER_ROOT ?? ROOT;
     await build({
-      entryPoints: [`${ROOT}packages/ref-server/src/index.ts`],
+      entryPoints: [`${root}/packages/ref-server/src/index.ts`],
       outfile: out,
       bundle: true,
       platform: 'node',
