@@ -40,6 +40,7 @@ interface Outcome {
   invalid: string[];
   answered: boolean;
   closeCode?: number;
+  socketError?: string;
   /** Frames other than `error` that reached a connection that never authenticated. */
   leaked: string[];
 }
@@ -86,6 +87,7 @@ async function hostileRun(pool: WireFrame[], cursor: { i: number }, n: number): 
   await h.waitCid('sentinel', mode === 'none' ? 2500 : 4000);
   out.answered = h.answered();
   out.closeCode = h.closeCode;
+  out.socketError = h.socketError;
   if (mode === 'none') out.leaked = h.types.filter((t) => t !== 'error');
   outcomes.push(out);
   if (n % 2 === 0) await h.end(500);
@@ -196,7 +198,9 @@ describe('wire fuzzing from many connections', () => {
       { bound: 'all answered, only §8 close codes', passed: silent.length === 0 && badCodes.length === 0 },
     );
     expect(invalid.length).toBeGreaterThan(50);
-    expect(silent.map((o) => `${o.auth} close=${o.closeCode} sent=${o.invalid.join(' ')}`)).toEqual([]);
+    expect(
+      silent.map((o) => `${o.auth} close=${o.closeCode} error=${o.socketError} sent=${o.invalid.join(' ')}`),
+    ).toEqual([]);
     expect(badCodes).toEqual([]);
   });
 

@@ -132,6 +132,8 @@ export class HostileSocket {
   readonly frames: Envelope[] = [];
   readonly cids = new Set<string>();
   closeCode: number | undefined;
+  /** The first socket-level error the client saw (e.g. ECONNRESET), if any. */
+  socketError: string | undefined;
   readonly closed: Promise<number>;
 
   private constructor(readonly ws: WebSocket) {
@@ -143,7 +145,9 @@ export class HostileSocket {
       if (env.t === 'error') this.errors.push(String(env.p.code));
       if (env.t !== 'ping' && env.t !== 'PONG') this.frames.push(env);
     });
-    ws.on('error', () => {});
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      this.socketError ??= err.code ?? err.message;
+    });
     this.closed = new Promise((resolve) =>
       ws.once('close', (code) => {
         this.closeCode = code;
