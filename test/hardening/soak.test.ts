@@ -1,12 +1,12 @@
 // The soak's short variant in `npm test`: the same mixed load and the same rule as `npm run soak`
-// (support/soak.ts), 10 s of warm-up then 50 s sampled every 50/60 s (the 10-minute run samples
+// (support/soak.ts), 10 s of warm-up then 40 s sampled every 40/60 s (the 10-minute run samples
 // every 10 s: the same 60 samples). The rule (support/soak.ts): the fitted growth over the second
 // half < 32 MiB of RSS and < 4 MiB of heap; no handle growth; event-loop delay and ping < 3 s.
 import { expect, it } from 'vitest';
 import { record } from './support/results';
 import { runSoak } from './support/soak';
 
-const DURATION_MS = Number(process.env.WSE_SOAK_MS ?? 50_000);
+const DURATION_MS = Number(process.env.WSE_SOAK_MS ?? 40_000);
 const WARMUP_MS = 10_000;
 
 it(
