@@ -1,8 +1,9 @@
 // Floods and close codes from issue 18 (items 10, 11, 12): what a hostile client gets back must be
 // bounded by what it is allowed to send, and a connection the server ends must learn why (a close
-// code, not 1006). Each test names the item it guards; on a main without the fix it fails.
+// code, not 1006 — where the server can send one). Each test names the item it guards; on a main
+// without the fix it fails.
 import { afterEach, describe, expect, it } from 'vitest';
-import { HostileSocket, sleep, waitFor } from './support/clients';
+import { HostileSocket, sleep } from './support/clients';
 import { record } from './support/results';
 import { ServerProcess } from './support/server-process';
 
