@@ -71,6 +71,7 @@ export default defineConfig({
           { text: 'Running the server', link: '/operations/' },
           { text: 'Configuration', link: '/operations/configuration' },
           { text: 'Benchmarks', link: '/operations/benchmarks' },
+          { text: 'Reliability', link: '/operations/reliability' },
         ],
       },
     ],

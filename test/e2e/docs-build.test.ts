@@ -50,6 +50,7 @@ describe('docs site build', () => {
       'operations/index',
       'operations/configuration',
       'operations/benchmarks',
+      'operations/reliability',
       'playground/index',
     ]) {
       expect(() => readFileSync(join(DOCS_DIST, `${page}.html`)), page).not.toThrow();
