@@ -12,6 +12,7 @@ export interface CloseRow {
   meaning: string;
   reconnect: boolean;
   endpointFailure: boolean;
+  needsNewToken: boolean;
 }
 
 /** One client-side code row. */
@@ -60,6 +61,7 @@ export default {
         meaning: info.meaning,
         reconnect: info.reconnect,
         endpointFailure: info.endpointFailure,
+        needsNewToken: info.needsNewToken,
       }))
       .sort((a, b) => a.code - b.code);
     const errors = Object.entries(ERROR_CODE_INFO).map(([code, info]) => ({ code, meaning: info.meaning }));

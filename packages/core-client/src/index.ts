@@ -16,13 +16,14 @@ export {
   createClient,
   DEFAULT_LINGER_MS,
   type MessageMap,
+  type PublishData,
   type RetainOptions,
   WSEClient,
 } from './client';
 export { CLIENT_DEFAULTS } from './client/options';
 export { IDLE_SNAPSHOT } from './client/runtime';
-export type { CircuitState } from './connection/circuit-breaker';
 export type { ConnectionState } from './connection/machine';
+export type { CircuitState } from './endpoints/circuit-breaker';
 export type { EndpointHealth, EndpointStrategy } from './endpoints/endpoint-pool';
 export { type Clock, systemClock } from './env/clock';
 export {

@@ -6,7 +6,7 @@
  */
 
 import type { Clock } from '../env/clock';
-import { TimeoutError, type WSEError } from '../errors';
+import { TimeoutError, type WSEError } from '../protocol/errors';
 
 interface Pending<T> {
   resolve(value: T): void;
@@ -38,6 +38,11 @@ export class RequestManager<T> {
   /** Number of requests in flight. */
   get size(): number {
     return this.#pending.size;
+  }
+
+  /** The `cid`s waiting for a reply. */
+  cids(): Set<string> {
+    return new Set(this.#pending.keys());
   }
 
   /** `true` when `cid` is waiting for a reply. */

@@ -29,10 +29,11 @@ const up: MachineEvent[] = [{ type: 'CONNECT' }, { type: 'OPENED' }, { type: 'RE
 describe('connection machine follows CLOSE_CODE_INFO', () => {
   const rows = [...Object.entries(CLOSE_CODE_INFO)].map(([code, info]) => ({ code: Number(code), ...info }));
 
-  it.each(rows)('$code $name: reconnect $reconnect (with a fixed token)', ({ code, reconnect }) => {
-    const r = run([...up, { type: 'CLOSED', code, reason: '' }]);
-    expect(r.ctx.state).toBe(reconnect ? 'reconnecting' : 'failed');
-    if (reconnect) expect(r.effects).toContainEqual({ type: 'schedule_retry', attempt: 1 });
+  it.each(rows)('$code $name: reconnect $reconnect, needs a new token $needsNewToken', (row) => {
+    const fixed = run([...up, { type: 'CLOSED', code: row.code, reason: '' }]);
+    expect(fixed.ctx.state).toBe(row.reconnect && !row.needsNewToken ? 'reconnecting' : 'failed');
+    const withFn = run([...up, { type: 'CLOSED', code: row.code, reason: '' }], { canRefreshToken: true });
+    expect(withFn.ctx.state).toBe(row.reconnect || row.needsNewToken ? 'reconnecting' : 'failed');
   });
 
   it.each(rows)('$code $name: counts against the endpoint after server_hello: $endpointFailure', (row) => {
@@ -120,6 +121,24 @@ describe('connection machine', () => {
   it('4403 refreshes the token, then reconnects', () => {
     const r = run([...up, { type: 'CLOSED', code: 4403, reason: '' }], { canRefreshToken: true });
     expect(r.types).toEqual(['clear_connect_timer', 'session_down', 'refresh_token', 'schedule_retry']);
+  });
+
+  it('4403 with a fixed token is terminal like 4401 (an expired string token never reconnects)', () => {
+    const r = run([...up, { type: 'CLOSED', code: 4403, reason: '' }]);
+    expect(r.ctx).toMatchObject({ state: 'failed', failReason: 'auth' });
+    expect(r.types).not.toContain('schedule_retry');
+  });
+
+  it('a token function gets one more chance: a second auth close before READY is terminal', () => {
+    const config = { canRefreshToken: true };
+    const retry: MachineEvent[] = [{ type: 'RETRY' }, { type: 'OPENED' }];
+    const expired = run([...up, { type: 'CLOSED', code: 4403, reason: '' }, ...retry], config);
+    expect(expired.ctx.state).toBe('negotiating');
+    const again = run([{ type: 'CLOSED', code: 4401, reason: '' }], config, expired.ctx);
+    expect(again.ctx).toMatchObject({ state: 'failed', failReason: 'auth' });
+    // …but a READY in between gives the next auth close its own retry
+    const ok = run([{ type: 'READY' }, { type: 'CLOSED', code: 4403, reason: '' }], config, expired.ctx);
+    expect(ok.ctx.state).toBe('reconnecting');
   });
 
   it('connect TIMEOUT aborts the socket and retries', () => {

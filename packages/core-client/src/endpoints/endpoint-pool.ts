@@ -20,9 +20,9 @@
  * @module
  */
 
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../connection/circuit-breaker';
 import { type NowClock, systemClock } from '../env/clock';
 import { defaultRandom, type Random } from '../env/random';
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker';
 import type { EndpointEntry, EndpointStrategy, PoolState } from './endpoint-state';
 
 export type { EndpointHealth, EndpointStrategy } from './endpoint-state';

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { CircuitBreaker, CircuitState } from '../connection/circuit-breaker';
 import type { NowClock } from '../env/clock';
 import type { Random } from '../env/random';
+import type { CircuitBreaker, CircuitState } from './circuit-breaker';
 
 /**
  * How {@link EndpointPool.next} chooses among healthy endpoints:

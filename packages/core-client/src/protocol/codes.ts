@@ -40,6 +40,11 @@ export interface CloseCodeInfo {
   meaning: string;
   /** The client reconnects after it (4401: only once the token function returns another token). */
   reconnect: boolean;
+  /**
+   * Only a token function helps: with a fixed token the client stops (`failed`); with a function it
+   * retries once with the function's next token (4401: if it differs; 4403: after a refresh).
+   */
+  needsNewToken: boolean;
   /** Counts against the endpoint (its breaker and score) even after `server_hello`. */
   endpointFailure: boolean;
 }
@@ -56,73 +61,91 @@ export const CLOSE_CODE_INFO: Record<CloseCodeValue, CloseCodeInfo> = {
     meaning: 'normal closure or idle timeout; a client that did not close reconnects',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   1001: {
     name: 'GOING_AWAY',
     meaning: 'server going away; reconnect',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   1006: {
     name: 'ABNORMAL',
     meaning: 'no close frame (network loss, socket failed); never sent; reconnect',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   1008: {
     name: 'POLICY_VIOLATION',
     meaning: 'E2E v2: an E: frame was replayed, reordered, reflected or forged; reconnect (new keys)',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   1009: {
     name: 'MESSAGE_TOO_BIG',
     meaning: 'a frame exceeded max_message_size',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
-  1011: { name: 'SERVER_ERROR', meaning: 'unexpected server error', reconnect: true, endpointFailure: true },
+  1011: {
+    name: 'SERVER_ERROR',
+    meaning: 'unexpected server error',
+    reconnect: true,
+    endpointFailure: true,
+    needsNewToken: false,
+  },
   4000: {
     name: 'CLIENT_ABORT',
     meaning: 'the client dropped a socket it considered dead or stuck; it reconnects',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   4008: {
     name: 'SLOW_CONSUMER',
     meaning: 'backpressure limit exceeded; reconnect and recover',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   4300: {
     name: 'NODE_DRAINING',
     meaning: 'node draining; reconnect, maybe elsewhere',
     reconnect: true,
     endpointFailure: true,
+    needsNewToken: false,
   },
   4401: {
     name: 'AUTH_FAILED',
     meaning: 'authentication failed; do not retry with the same token',
     reconnect: false,
     endpointFailure: false,
+    needsNewToken: true,
   },
   4403: {
     name: 'TOKEN_EXPIRED',
-    meaning: 'token expired; refresh it, then reconnect',
+    meaning: 'token expired; a token function is called for a new one, then one retry (a fixed token: stop)',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: true,
   },
   4429: {
     name: 'RATE_LIMITED',
     meaning: 'rate limited; reconnect after backoff',
     reconnect: true,
     endpointFailure: false,
+    needsNewToken: false,
   },
   4503: {
     name: 'SERVER_FULL',
     meaning: 'server full; back off or try another endpoint',
     reconnect: true,
     endpointFailure: true,
+    needsNewToken: false,
   },
 };
 
@@ -148,6 +171,7 @@ export const ErrorCode = {
   ENCRYPTION_REQUIRED: 'ENCRYPTION_REQUIRED',
   KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
   DECRYPTION_FAILED: 'DECRYPTION_FAILED',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
   HANDLER_ERROR: 'HANDLER_ERROR',
   SERVER_ERROR: 'SERVER_ERROR',
 } as const;
@@ -179,6 +203,9 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
   DECRYPTION_FAILED: {
     meaning:
       'an E: frame failed authentication, or was replayed, reordered or reflected (E2E v2: close 1008)',
+  },
+  INVALID_SIGNATURE: {
+    meaning: 'the message type requires a valid sig (PROTOCOL §6): missing, tampered, too old or replayed',
   },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },

@@ -115,6 +115,7 @@ export const ClientErrorCode = {
   WORKER_NOT_FOUND: 'WORKER_NOT_FOUND',
   WORKER_FAILED: 'WORKER_FAILED',
   TIMEOUT: 'TIMEOUT',
+  CONNECT_TIMEOUT: 'CONNECT_TIMEOUT',
   KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
   HANDLER_ERROR: 'HANDLER_ERROR',
   STORAGE_ERROR: 'STORAGE_ERROR',
@@ -169,6 +170,7 @@ export const CLIENT_ERROR_CODE_INFO: Record<
   },
   WORKER_FAILED: { errorClass: 'TransportError', meaning: 'node-sync: the worker thread failed or exited' },
   TIMEOUT: { errorClass: 'TimeoutError', meaning: 'a request got no reply in time' },
+  CONNECT_TIMEOUT: { errorClass: 'TimeoutError', meaning: '`connect({ timeoutMs })`: not connected in time' },
   KEY_EXCHANGE_FAILED: {
     errorClass: 'WSEError',
     meaning: 'the E2E key agreement failed (no/bad server key, bad signature, helpers not loadable)',
@@ -219,9 +221,9 @@ export class AuthError extends WSEError {
  */
 export class TimeoutError extends WSEError {
   override name = 'TimeoutError';
-  declare readonly code: 'TIMEOUT';
+  declare readonly code: 'TIMEOUT' | 'CONNECT_TIMEOUT';
 
-  constructor(code: 'TIMEOUT', message: string, options?: { cause?: unknown }) {
+  constructor(code: 'TIMEOUT' | 'CONNECT_TIMEOUT', message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
 }

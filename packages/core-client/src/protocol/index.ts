@@ -10,4 +10,5 @@ export * from './envelope';
 export * from './errors';
 export * from './frame';
 export { decodeMsgpack, encodeMsgpack, MAX_DEPTH, scanMsgpack } from './msgpack';
+export * from './signature';
 export { concatBytes, deflateZlib, inflateBounded } from './zlib';

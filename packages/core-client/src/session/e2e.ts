@@ -7,7 +7,6 @@
  */
 
 import type { Clock } from '../env/clock';
-import { WSEError } from '../errors';
 import {
   deriveDirectionalKeys,
   deriveSessionKey,
@@ -19,6 +18,7 @@ import {
 } from '../protocol/crypto';
 import { E2EChannel, type E2EKeys, type E2EVersion } from '../protocol/e2e-channel';
 import type { Envelope } from '../protocol/envelope';
+import { WSEError } from '../protocol/errors';
 import type { ServerHello } from './negotiation';
 
 /**

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { WSEError } from '../errors';
 import { buildEnvelope, type Envelope, PROTOCOL_VERSION } from '../protocol/envelope';
+import { WSEError } from '../protocol/errors';
 
 /**
  * Loads the E2E steps (`e2e.ts`: key offer, identity check, session key) and the WebCrypto

@@ -1,9 +1,10 @@
 /**
- * The heartbeat's one timer, driving the pure decisions of `connection/heartbeat`.
+ * The heartbeat's one timer, driving the pure decisions of `session/heartbeat`.
  *
  * @module
  */
 
+import type { Clock } from '../env/clock';
 import {
   type HeartbeatConfig,
   type HeartbeatState,
@@ -13,8 +14,7 @@ import {
   heartbeatServerPing,
   heartbeatTick,
   initialHeartbeat,
-} from '../connection/heartbeat';
-import type { Clock } from '../env/clock';
+} from './heartbeat';
 
 /**
  * What the heartbeat asks its owner to do.

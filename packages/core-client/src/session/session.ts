@@ -16,9 +16,9 @@
  */
 
 import type { Clock } from '../env/clock';
-import { ProtocolError, TransportError, type WSEError } from '../errors';
 import type { E2EChannel } from '../protocol/e2e-channel';
 import { buildEnvelope, type Envelope, parseEnvelope } from '../protocol/envelope';
+import { ProtocolError, TransportError, type WSEError } from '../protocol/errors';
 import {
   decodeAnyFrameWith,
   type EncodeOptions,
@@ -69,6 +69,8 @@ export interface SessionConfig {
   readonly tokenRefreshAheadMs: number;
   /** Gets a fresh token for `auth_refresh`; `undefined` when refreshing is not possible. */
   readonly refreshToken?: () => Promise<string | undefined>;
+  /** Message signing: a promise of the signed copy, or `undefined` when `env` needs no `sig`. */
+  readonly sign?: (env: Envelope) => Promise<Envelope> | undefined;
 }
 
 /**
@@ -177,7 +179,10 @@ export class Session {
     const transport = this.#transport;
     if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
     const e2e = this.#e2e; // fixed at the call: frames sent before server_hello stay plaintext
-    const frame = this.#encode(env);
+    const encoded = this.#encode(env); // validates synchronously, signed or not
+    const signed = this.#config.sign?.(env);
+    if (signed && encoded instanceof Promise) encoded.catch(() => {});
+    const frame = signed ? signed.then((e) => this.#encode(e)) : encoded;
     if (!e2e && this.#queued === 0 && !(frame instanceof Promise)) {
       transport.send(frame);
       return;
@@ -243,8 +248,14 @@ export class Session {
     if (this.#config.helloFirst) void this.#sendHello();
   }
 
-  #handleClose(code: number, reason: string): void {
+  #handleClose(code: number, reason: string, drained = false): void {
     if (!this.#alive) return;
+    // An auth close follows the server's `error` frame (its own code and message, e.g.
+    // AUTH_REQUIRED / "token is malformed"); decoding is async, so let that frame through first.
+    if (!drained && (code === 4401 || code === 4403)) {
+      void this.#inbound.then(() => this.#handleClose(code, reason, true));
+      return;
+    }
     this.#stop();
     this.#events.onClosed(code, reason);
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { AuthError } from '../errors';
+import { AuthError } from '../protocol/errors';
 import type { TokenSource } from '../types';
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TransportError } from '../errors';
+import { TransportError } from '../protocol/errors';
 import type {
   Transport,
   TransportFactory,

@@ -6,7 +6,7 @@
  */
 
 import DefaultWebSocket from 'isomorphic-ws';
-import { TransportError } from '../errors';
+import { TransportError } from '../protocol/errors';
 import type {
   Transport,
   TransportFactory,

@@ -2,6 +2,7 @@ import { type Envelope, parseEnvelope } from '@wse/core-client/protocol';
 import { publicationCost, STREAM_OVERHEAD } from './memory-cost';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery-options';
 import type {
+  PublicationLog,
   RecoveryResult,
   RecoveryStats,
   RecoveryStoreEnv,
@@ -10,10 +11,11 @@ import type {
   StreamPosition,
   TopicRecoveryResult,
 } from './recovery-types';
+import { withStamp } from './recovery-types';
 import { RingBuffer } from './ring-buffer';
-import type { PublicationLog } from './topic-sequencer';
 
 export { DEFAULT_RECOVERY_OPTIONS, type RecoveryOptions, resolveRecoveryOptions } from './recovery-options';
+export { withStamp } from './recovery-types';
 
 interface Stream {
   readonly topic: string;
@@ -500,18 +502,6 @@ export class RecoveryStore implements PublicationLog {
     if (entry.local === stream) entry.local = undefined;
     if (entry.byEpoch.size === 0) this.topics.delete(stream.topic);
   }
-}
-
-/**
- * Sets `tp`/`e`/`o` on a canonical envelope (fresh from `parseEnvelope`, so they are its last keys:
- * the canonical order holds). Not `parseEnvelope({...envelope, tp, e, o})`: spreading an envelope
- * built by `buildEnvelope` hits V8's slow path (~10 µs, measured in bench/recovery.bench.ts).
- */
-export function withStamp(canonical: Envelope, topic: string, epoch: string, offset: number): Envelope {
-  canonical.tp = topic;
-  canonical.e = epoch;
-  canonical.o = offset;
-  return canonical;
 }
 
 function assertTopic(topic: string): void {

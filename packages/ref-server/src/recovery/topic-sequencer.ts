@@ -1,50 +1,14 @@
 import { type Envelope, parseEnvelope } from '@wse/core-client/protocol';
-import { withStamp } from './recovery-store';
-import type { RecoveryStats, StreamPosition, TopicRecoveryResult } from './recovery-types';
+import {
+  type PublicationLog,
+  type RecoveryStats,
+  type StampedPublication,
+  type StreamPosition,
+  type TopicRecoveryResult,
+  withStamp,
+} from './recovery-types';
 
-/**
- * A stamped publication as the fan-out needs it: the canonical stamped envelope and its JSON text
- * (`JSON.stringify(envelope)`), plus the UTF-8 size when already known. A {@link StoredPublication}
- * of the recovery store is one.
- *
- * @example
- * ```ts
- * const s: StampedPublication = sequencer.stamp('chat', env);
- * socket.send(s.json);
- * ```
- */
-export interface StampedPublication {
-  readonly topic: string;
-  readonly epoch: string;
-  readonly offset: number;
-  readonly envelope: Readonly<Envelope>;
-  readonly json: string;
-  /** UTF-8 byte length of `json`, when computed. */
-  readonly bytes?: number;
-}
-
-/**
- * What the runtime needs from "the thing that numbers publications": the {@link RecoveryStore}
- * (recovery on: stamps AND keeps a buffer) or the {@link TopicSequencer} (recovery off: stamps
- * only, so every recovery request answers `recovered: false`).
- *
- * @example
- * ```ts
- * const log: PublicationLog = options.recovery.enabled ? new RecoveryStore(o) : new TopicSequencer(o);
- * ```
- */
-export interface PublicationLog {
-  /** True when publications are kept for replay (recovery on). */
-  readonly retains: boolean;
-  stamp(topic: string, envelope: Envelope): StampedPublication;
-  recoverTopic(topic: string, positions: readonly StreamPosition[]): TopicRecoveryResult;
-  /** The topic's current local position (created empty, offset -1, when missing). */
-  open(topic: string): StreamPosition;
-  /** The topic's last local subscriber left: drop its state if nothing was ever published to it. */
-  release(topic: string): void;
-  sweep(): number;
-  stats(): RecoveryStats;
-}
+export type { PublicationLog, StampedPublication } from './recovery-types';
 
 interface Counter {
   epoch: string;

@@ -1,5 +1,6 @@
 import type { Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import type { SignatureGate } from '../auth/signature';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
@@ -25,6 +26,8 @@ export interface SessionHost {
   readonly subscribeFlow: SubscribeFlow;
   /** Null when presence is off (presence queries then reach the app as messages). */
   readonly presence: PresenceService | null;
+  /** `requireSignatures` (PROTOCOL §6); undefined when off. */
+  readonly signatures?: SignatureGate;
   now(): number;
   /** The server's clock (timers: the in-band auth deadline). */
   readonly clock: Clock;

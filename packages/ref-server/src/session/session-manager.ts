@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, CloseCode, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import { AuthRefusalLog } from '../auth/auth-refusal-log';
+import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
@@ -49,6 +51,7 @@ export interface SessionDeps {
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
   presence: PresenceService | null;
+  signatures?: SignatureGate;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -99,6 +102,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
   readonly presence: PresenceService | null;
+  readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -110,10 +114,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly clock: Clock;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
+  private readonly authRefusals: AuthRefusalLog;
 
   constructor(private readonly deps: SessionDeps) {
     this.options = deps.options;
     this.logger = deps.logger;
+    this.authRefusals = new AuthRefusalLog(deps.logger);
     this.metrics = deps.metrics;
     this.topics = deps.topics;
     this.events = deps.events;
@@ -124,6 +130,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.now = () => this.clock.now();
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
+    this.signatures = deps.signatures;
     this.router = new MessageRouter(this);
     const { metrics, logger } = deps;
     this.connEnv = {
@@ -267,7 +274,9 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
+    const runtimeAcl = conn.identity.runtimeAcl;
     conn.identity = toIdentity(v);
+    if (runtimeAcl) conn.identity.runtimeAcl = runtimeAcl; // the app's narrowing outlives a refresh
     if (conn.authTimer !== undefined) this.clock.clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase !== 'auth') return;
@@ -303,6 +312,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   rejectAuth(conn: Connection, code: AuthCode, message: string, extra?: Record<string, unknown>): void {
     this.metrics.authFailure();
     this.stats.authFailures++;
+    this.authRefusals.refused(code, message, conn.remoteAddress);
     conn.sendError(code, message, extra);
     conn.close(code === 'AUTH_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED, code);
   }
