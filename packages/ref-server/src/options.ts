@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
+import {
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+} from './engine/engine-options';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
 
@@ -82,6 +87,9 @@ export interface WSEServerOptions {
   /** ['silent' under vitest, else 'info'] */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   logger?: Logger;
+  // ── engine (Redis engine, issue 14) ──
+  /** exactly one per server [{ type: 'memory' }]; `{ type: 'redis', url, prefix? ['wse'] }` */
+  engine?: EngineOptions;
 }
 
 /** Options after defaults; what the runtime reads. */
@@ -113,6 +121,8 @@ export interface ResolvedOptions {
   dev: boolean;
   logLevel: NonNullable<WSEServerOptions['logLevel']>;
   logger?: Logger;
+  // ── engine (Redis engine, issue 14) ──
+  engine: ResolvedEngineOptions;
 }
 
 /** Thrown by `new WSEServer()` for a bad option; `option` names it. */
@@ -290,5 +300,7 @@ export function resolveOptions(
     dev,
     logLevel,
     logger: o.logger,
+    // ── engine (Redis engine, issue 14) ──
+    engine: resolveEngineOptions(o.engine, (option, problem) => new InvalidOptionError(option, problem)),
   };
 }

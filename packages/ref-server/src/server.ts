@@ -3,6 +3,8 @@ import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
 import { type Engine, MemoryEngine } from './engine/engine';
+import { EngineMetrics } from './engine/engine-metrics';
+import { RedisEngine } from './engine/redis/redis-engine';
 import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
@@ -56,6 +58,7 @@ export class WSEServer {
   private readonly hub: EventHub;
   private readonly sessions: SessionManager;
   private readonly engine: Engine;
+  private engineMetrics?: EngineMetrics;
   /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
   private readonly log: PublicationLog;
   private readonly presenceService: PresenceService | null;
@@ -127,14 +130,15 @@ export class WSEServer {
       this.topics.onLeft = (connId, topics, closed) =>
         closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
     }
+    this.engine = this.createEngine();
     this.flow = new SubscribeFlow({
       topics: this.topics,
       log: this.log,
       presence,
       maxBackpressure: o.maxBackpressure,
       onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
+      shared: this.engine.shared,
     });
-    this.engine = new MemoryEngine((topic, env) => this.topics.publish(topic, env));
     this.sessions = new SessionManager({
       options: o,
       logger: this.logger,
@@ -190,8 +194,14 @@ export class WSEServer {
     }
     this.sessions.reopen();
     this.hub.reopen();
-    this.boundPort = await this.transport.listen();
+    // The engine first: a server whose Redis is unreachable fails to start instead of listening.
     await this.engine.start();
+    try {
+      this.boundPort = await this.transport.listen();
+    } catch (err) {
+      await this.engine.stop();
+      throw err;
+    }
     this.sessions.startSweep();
     // TTL sweep of idle buffers/counters; the store also drops expired ones lazily on access.
     const period = Math.max(1000, Math.min(60_000, (o.recovery.ttlSec * 1000) / 4));
@@ -312,8 +322,28 @@ export class WSEServer {
     return this.topics.publish(topic, toPublication(topic, data));
   }
 
-  /** To the topic's subscribers on every node (the engine decides); returns the local count. */
+  /**
+   * To the topic's subscribers on every node (the engine decides); returns the local count. With
+   * the Redis engine the publication is made asynchronously: a failure (Redis down) is logged,
+   * counted and emitted as an `error` event — use {@link WSEServer.publish} to hear it yourself.
+   */
   broadcast(topic: string, data: unknown): number {
+    const r = this.engine.publish(topic, toPublication(topic, data));
+    if (!(r instanceof Promise)) return r;
+    r.catch((error: unknown) => this.hub.emit({ type: 'error', error }));
+    return this.topics.subscriberCount(topic);
+  }
+
+  /**
+   * {@link WSEServer.broadcast} that tells how it went: resolves with the local delivery count once
+   * the engine has made the publication, rejects with `EngineUnavailableError` (code
+   * `ENGINE_UNAVAILABLE`) when it could not (Redis down). Same as `broadcast` with the memory engine.
+   *
+   * @example
+   * try { await server.publish('chat', { t: 'msg', p: { text: 'hi' } }); }
+   * catch (err) { if (err instanceof EngineUnavailableError) retryLater(); }
+   */
+  async publish(topic: string, data: unknown): Promise<number> {
     return this.engine.publish(topic, toPublication(topic, data));
   }
 
@@ -345,7 +375,8 @@ export class WSEServer {
    * (the connection's format and encryption), then a `subscription_update` frame (no `cid`) with
    * `recovery`; never a partial replay. `positions[topic]` is the client's last seen `{epoch,
    * offset}` (or an array of them); a topic without one is subscribed from now. Returns the
-   * `recovery` entries, `{}` when the connection is unknown.
+   * `recovery` entries, `{}` when the connection is unknown. With the Redis engine it throws a
+   * TypeError naming {@link WSEServer.subscribeWithRecoveryAsync} (the read is asynchronous there).
    *
    * @example
    * server.subscribeWithRecovery(connId, ['chat'], { chat: { epoch: 'a1b2c3d4', offset: 41 } });
@@ -355,6 +386,35 @@ export class WSEServer {
     topics: string[],
     positions: Record<string, StreamPosition | StreamPosition[]> = {},
   ): Record<string, TopicRecoveryReport> {
+    const reply = this.runRecovery(connId, topics, positions);
+    if (reply instanceof Promise) {
+      void reply.catch(() => {});
+      throw new TypeError('the Redis engine reads history asynchronously: use subscribeWithRecoveryAsync');
+    }
+    return reply;
+  }
+
+  /**
+   * {@link WSEServer.subscribeWithRecovery} for every engine: with the Redis engine the history is
+   * read from Redis first (then the same one-step subscribe + replay + reply). A topic Redis could
+   * not be asked about (down) is not subscribed and is missing from the answer.
+   *
+   * @example
+   * const report = await server.subscribeWithRecoveryAsync(connId, ['chat'], { chat: lastSeen });
+   */
+  async subscribeWithRecoveryAsync(
+    connId: string,
+    topics: string[],
+    positions: Record<string, StreamPosition | StreamPosition[]> = {},
+  ): Promise<Record<string, TopicRecoveryReport>> {
+    return this.runRecovery(connId, topics, positions);
+  }
+
+  private runRecovery(
+    connId: string,
+    topics: string[],
+    positions: Record<string, StreamPosition | StreamPosition[]>,
+  ): Record<string, TopicRecoveryReport> | Promise<Record<string, TopicRecoveryReport>> {
     const conn = this.sessions.connections.get(connId);
     if (!conn || conn.closed) return {};
     const reply = this.flow.run(conn, {
@@ -363,7 +423,8 @@ export class WSEServer {
       recover: true,
       recovery: positions as Record<string, unknown>,
     });
-    return reply.recovery as Record<string, TopicRecoveryReport>;
+    const pick = (r: Record<string, unknown>) => (r.recovery ?? {}) as Record<string, TopicRecoveryReport>;
+    return reply instanceof Promise ? reply.then(pick) : pick(reply);
   }
 
   /**
@@ -418,8 +479,10 @@ export class WSEServer {
   /** What `GET /health` returns. */
   healthSnapshot(): Record<string, unknown> {
     const mem = process.memoryUsage();
+    const engine = this.engine.health?.();
+    const status = !this.running ? 'stopped' : engine?.status === 'degraded' ? 'degraded' : 'ok';
     return {
-      status: this.running ? 'ok' : 'stopped',
+      status,
       uptime_s: this.running ? Math.round((Date.now() - this.startedAt) / 1000) : 0,
       connections: this.sessions.connections.size,
       max_connections: this.options.maxConnections,
@@ -431,6 +494,7 @@ export class WSEServer {
       auth_failures: this.sessions.stats.authFailures,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
+      ...(engine ? { engine_status: engine } : {}),
       recovery: this.recoveryStats(),
       presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
       native_transport: this.transport?.native ?? null,
@@ -465,11 +529,50 @@ export class WSEServer {
       this.hub.emit({ type: 'error', error: err, connId: 'connId' in event ? event.connId : undefined });
   }
 
+  /** Exactly one engine per server (`options.engine`); the Redis one feeds the same fan-out. */
+  private createEngine(): Engine {
+    const o = this.options;
+    this.engineMetrics = new EngineMetrics(this.metrics.registry);
+    const e = o.engine;
+    const engine: Engine =
+      e.type === 'redis'
+        ? new RedisEngine(
+            {
+              url: e.url,
+              prefix: e.prefix,
+              bufferSize: o.recovery.bufferSize,
+              ttlSec: o.recovery.ttlSec,
+              maxMessages: o.recovery.maxMessages,
+            },
+            {
+              localSubscribers: (topic) => this.topics.subscriberCount(topic),
+              deliver: (pub) => this.fanout.enqueueStamped(pub),
+              onStatus: (up, reason) => {
+                this.engineMetrics?.setUp(up);
+                if (up) this.logger.info('Redis engine: connection restored');
+                else
+                  this.logger.warn(
+                    { reason },
+                    'Redis engine: connection lost (publishes fail until it is back)',
+                  );
+              },
+              onFailure: (op, err) => {
+                this.engineMetrics?.failure(op);
+                this.logger.debug({ err, op }, 'Redis engine operation failed');
+              },
+            },
+          )
+        : new MemoryEngine((topic, env) => this.topics.publish(topic, env));
+    const interest = engine.interest?.bind(engine);
+    if (interest) this.registry.onInterest = interest;
+    return engine;
+  }
+
   private httpFacade(): HttpFacade {
     const auth = this.options.auth || undefined;
     const facade: HttpFacade = {
       healthSnapshot: () => this.healthSnapshot(),
-      publish: (topic, data) => this.broadcast(topic, data),
+      publish: (topic, data) => this.publish(topic, data),
       broadcastAll: (data) => this.broadcastAll(data),
       metricsText: () => this.metrics.render(),
       metricsContentType: this.metrics.contentType,

@@ -83,6 +83,7 @@ export const ErrorCode = {
   KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
   HANDLER_ERROR: 'HANDLER_ERROR',
   SERVER_ERROR: 'SERVER_ERROR',
+  ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE',
 } as const;
 
 /** One of the string values of {@link ErrorCode}. */
@@ -111,4 +112,7 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
   KEY_EXCHANGE_FAILED: { meaning: 'the public key, signature or decryption failed' },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },
+  ENGINE_UNAVAILABLE: {
+    meaning: 'the cluster engine (Redis) is unreachable: the publish or subscribe was not done; retry later',
+  },
 };

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ServerError } from '@wse/core-client/protocol';
 import { Registry } from 'prom-client';
 import { validateTopicName } from '../auth/topic-acl';
 
@@ -16,7 +17,8 @@ import { validateTopicName } from '../auth/topic-acl';
 export interface HttpFacade {
   healthSnapshot(): object;
   /** Returns the number of local deliveries. */
-  publish(topic: string, data: unknown): number;
+  /** Rejects with a `ServerError` `ENGINE_UNAVAILABLE` when the engine's store is down → 503. */
+  publish(topic: string, data: unknown): number | Promise<number>;
   /** Returns the number of local deliveries. */
   broadcastAll(data: unknown): number;
   metricsText(): Promise<string>;
@@ -133,7 +135,14 @@ async function route(
   if (path === '/api/broadcast') return json(200, { ok: true, delivered: facade.broadcastAll(input.data) });
   const problem = validateTopicName(input.topic);
   if (problem) return json(400, { error: problem });
-  return json(200, { ok: true, delivered: facade.publish(input.topic as string, input.data) });
+  try {
+    return json(200, { ok: true, delivered: await facade.publish(input.topic as string, input.data) });
+  } catch (err) {
+    // Redis engine down: the publication was not made; say so with the stable code (never a 200).
+    if (err instanceof ServerError && err.code === 'ENGINE_UNAVAILABLE')
+      return json(503, { error: err.message, code: err.code }, { 'retry-after': '1' });
+    throw err;
+  }
 }
 
 async function devToken(

@@ -8,6 +8,7 @@ import {
   wireCodeOf,
 } from '@wse/core-client/protocol';
 import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { EngineUnavailableError } from '../engine/engine-error';
 import { PresenceError } from '../presence/presence-store';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
@@ -341,8 +342,9 @@ export class MessageRouter {
     const checked = this.host.topics.checkSubscribe(conn, req.topics);
     const run = (r: { accepted: string[]; failed: FailedTopic[] }) => {
       if (conn.closed) return;
-      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply.
-      this.host.subscribeFlow.run(conn, {
+      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply
+      // (a shared log — Redis — reads first, asynchronously, then does the same step).
+      const done = this.host.subscribeFlow.run(conn, {
         accepted: r.accepted,
         failed: r.failed,
         recover: req.recover,
@@ -350,9 +352,10 @@ export class MessageRouter {
         presence: req.presence,
         cid: env.cid,
       });
+      if (done instanceof Promise) return done.then(() => undefined);
     };
     if (checked instanceof Promise) return checked.then(run);
-    run(checked);
+    return run(checked);
   }
 
   /**
@@ -423,6 +426,21 @@ export class MessageRouter {
       return;
     }
     const delivered = this.host.publish(name, publication);
-    if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
+    if (!(delivered instanceof Promise)) {
+      if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
+      return;
+    }
+    // A shared engine (Redis) publishes asynchronously; a failure is never silent: the publisher
+    // hears its code (ENGINE_UNAVAILABLE) whether or not it asked for an ack.
+    delivered.then(
+      (n) => {
+        if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered: n }, { cid: env.cid });
+      },
+      (err: unknown) => {
+        if (err instanceof EngineUnavailableError)
+          conn.sendError(err.code, err.message, { topic: name }, env.cid);
+        else this.frameError(conn, err, env.cid);
+      },
+    );
   }
 }

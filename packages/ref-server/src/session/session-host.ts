@@ -39,5 +39,5 @@ export interface SessionHost {
     extra?: Record<string, unknown>,
   ): void;
   /** A client `publish` that passed policy. Returns the local delivery count. */
-  publish(topic: string, envelope: Envelope): number;
+  publish(topic: string, envelope: Envelope): number | Promise<number>;
 }

@@ -47,7 +47,7 @@ export interface SessionDeps {
   subscribeFlow: SubscribeFlow;
   presence: PresenceService | null;
   verify?: (token: string) => Promise<VerifiedToken>;
-  publish(topic: string, envelope: Envelope): number;
+  publish(topic: string, envelope: Envelope): number | Promise<number>;
   http(request: HttpRequestInfo): Promise<HttpResult>;
   now?: () => number;
 }
@@ -261,7 +261,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
   }
 
-  publish(topic: string, envelope: Envelope): number {
+  publish(topic: string, envelope: Envelope): number | Promise<number> {
     return this.deps.publish(topic, envelope);
   }
 

@@ -114,6 +114,16 @@ export class Fanout {
   }
 
   /**
+   * Queues a publication stamped elsewhere (another node, or Redis) for the topic's local
+   * subscribers, stamp and JSON text unchanged: the same one-publish-per-format-group path as a
+   * local publication.
+   */
+  enqueueStamped(pub: { topic: string } & Stamped): void {
+    if (this.deps.registry.subscriberCount(pub.topic) === 0) return;
+    this.push({ topic: pub.topic, envelope: pub.envelope, json: pub.json, bytes: pub.bytes });
+  }
+
+  /**
    * Queues an event for the topic's subscribers WITHOUT the recovery stamp (presence events: they
    * are not topic publications, take no offset and are not replayed). Keeps order with publications.
    */

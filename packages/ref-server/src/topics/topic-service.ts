@@ -158,6 +158,11 @@ export class TopicService {
     return connectionCount;
   }
 
+  /** Local subscribers of `topic`. */
+  subscriberCount(topic: string): number {
+    return this.registry.subscriberCount(topic);
+  }
+
   topicsOf(connId: string): string[] {
     return this.registry.topicsOf(connId);
   }

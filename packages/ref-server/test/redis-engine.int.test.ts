@@ -1,0 +1,189 @@
+// The Redis engine against a real redis-server (started here on a free port): two servers on one
+// Redis share one order per topic, one epoch, and history; recovery reads the stream on any node.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WSEServerOptions } from '../src/options';
+import type { WSEServer } from '../src/server';
+import { type Frame, startServer, TestClient } from './helpers';
+import { RedisProcess, redisAvailable } from './redis-harness';
+
+const HAVE_REDIS = redisAvailable('Redis engine tests (redis-engine.int.test.ts)');
+let redis: RedisProcess;
+let prefixSeq = 0;
+
+beforeAll(async () => {
+  if (HAVE_REDIS) redis = await RedisProcess.launch();
+});
+afterAll(async () => {
+  await redis?.kill();
+});
+
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
+});
+
+/** Two servers on one Redis, under a prefix of their own (tests do not see each other's keys). */
+async function pair(options: WSEServerOptions = {}) {
+  const prefix = `t${++prefixSeq}`;
+  const start = async () => {
+    const s = await startServer({
+      engine: { type: 'redis', url: redis.url, prefix },
+      recovery: { bufferSize: 1024, maxMessages: 500 },
+      apiKey: 'k',
+      ...options,
+    });
+    cleanup.push(() => s.server.stop());
+    return s;
+  };
+  return { a: await start(), b: await start(), prefix };
+}
+
+async function client(url: string) {
+  const c = await TestClient.ready(url);
+  cleanup.push(() => c.close());
+  return c;
+}
+
+type Reply = {
+  success_topics: string[];
+  failed_topics: Array<{ topic: string; code: string }>;
+  recovery?: Record<string, { epoch: string; offset: number; recovered: boolean; count: number }>;
+};
+
+async function subscribe(c: TestClient, topics: string[], extra: Record<string, unknown> = {}) {
+  const cid = `s-${Math.random()}`;
+  c.send({ t: 'subscription_update', p: { action: 'subscribe', topics, ...extra }, cid });
+  return (await c.next((f) => f.t === 'subscription_update' && f.cid === cid)).p as Reply;
+}
+
+const isPub = (f: Frame) => typeof f.tp === 'string';
+async function collect(c: TestClient, n: number, timeoutMs = 5000): Promise<Frame[]> {
+  const out: Frame[] = [];
+  while (out.length < n) out.push(await c.next(isPub, timeoutMs));
+  return out;
+}
+const stamps = (frames: Frame[]) => frames.map((f) => `${f.e}/${f.o}`);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+async function publishAll(server: WSEServer, topic: string, n: number, from = 0) {
+  for (let i = 0; i < n; i++) await server.publish(topic, { t: 'item', p: { n: from + i } });
+}
+
+describe.skipIf(!HAVE_REDIS)('Redis engine: two servers on one Redis', () => {
+  it('a publish on A reaches subscribers on A and B with the same (epoch, offset), in order', async () => {
+    const { a, b } = await pair();
+    const ca = await client(a.url);
+    const cb = await client(b.url);
+    await subscribe(ca, ['room']);
+    await subscribe(cb, ['room']);
+    await publishAll(a.server, 'room', 5);
+    await publishAll(b.server, 'room', 5, 5);
+    const fa = await collect(ca, 10);
+    const fb = await collect(cb, 10);
+    expect(stamps(fa)).toEqual(stamps(fb));
+    expect(fa.map((f) => f.o)).toEqual(range(0, 9));
+    expect(fa.map((f) => (f.p as { n: number }).n)).toEqual(range(0, 9));
+    expect(new Set(fa.map((f) => f.e)).size).toBe(1);
+    expect(a.server.healthSnapshot()).toMatchObject({ status: 'ok', engine: 'redis' });
+  });
+
+  it('HTTP and client publishes go through Redis too; a node without subscribers holds no channel', async () => {
+    const { a, b } = await pair({ publishPolicy: 'allow' });
+    const cb = await client(b.url);
+    await subscribe(cb, ['news']);
+    const res = await fetch(`http://127.0.0.1:${a.port}/api/publish`, {
+      method: 'POST',
+      headers: { authorization: 'apikey k', 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'news', data: { t: 'headline', p: { x: 1 } } }),
+    });
+    expect(res.status).toBe(200);
+    const ca = await client(a.url);
+    ca.send({ t: 'publish', p: { topic: 'news', data: { t: 'headline', p: { x: 2 } } }, cid: 'p1' });
+    expect((await ca.next('publish_ack')).p).toEqual({ topic: 'news', delivered: 0 });
+    const got = await collect(cb, 2);
+    expect(got.map((f) => [f.o, (f.p as { x: number }).x])).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    expect((a.server.healthSnapshot().engine_status as { channels: number }).channels).toBe(0);
+    expect((b.server.healthSnapshot().engine_status as { channels: number }).channels).toBe(1);
+  });
+
+  it('recovery on another node reads the stream: exactly the missed range, then live, no duplicate', async () => {
+    const { a, b } = await pair();
+    const ca = await client(a.url);
+    await subscribe(ca, ['feed']);
+    await publishAll(a.server, 'feed', 3);
+    const seen = await collect(ca, 3);
+    const last = seen[2] as Frame;
+    ca.close();
+    await publishAll(a.server, 'feed', 4, 3);
+    const cb = await client(b.url);
+    const reply = await subscribe(cb, ['feed'], {
+      recover: true,
+      recovery: { feed: { epoch: last.e, offset: last.o } },
+    });
+    expect(reply.recovery?.feed).toEqual({ epoch: last.e, offset: 6, recovered: true, count: 4 });
+    await publishAll(b.server, 'feed', 1, 7);
+    const rest = await collect(cb, 5);
+    expect(rest.map((f) => f.o)).toEqual([3, 4, 5, 6, 7]);
+    expect(await cb.quiet(isPub, 100)).toBe(true);
+  });
+
+  it('recovery while publishing: nothing lost or doubled between the read and the subscribe', async () => {
+    const { a, b } = await pair();
+    const cb0 = await client(b.url);
+    await subscribe(cb0, ['hot']); // B already holds the channel: live messages flow meanwhile
+    await publishAll(a.server, 'hot', 20);
+    const first = await collect(cb0, 20);
+    const epoch = first[0]?.e as string;
+    let n = 20;
+    const pump = (async () => {
+      for (let i = 0; i < 200; i++) await a.server.publish('hot', { t: 'item', p: { n: n++ } });
+    })();
+    const cb = await client(b.url);
+    const reply = await subscribe(cb, ['hot'], { recover: true, recovery: { hot: { epoch, offset: 9 } } });
+    expect(reply.recovery?.hot?.recovered).toBe(true);
+    await pump;
+    const got = await collect(cb, 210);
+    expect(got.map((f) => f.o)).toEqual(range(10, 219));
+  });
+
+  it('positions Redis cannot serve: unknown epoch, over maxMessages, trimmed → recovered:false with the head', async () => {
+    const { a } = await pair({ recovery: { bufferSize: 16, maxMessages: 120 } });
+    await publishAll(a.server, 'r', 300);
+    const c = await client(a.url);
+    const reply = await subscribe(c, ['r', 's', 't'], {
+      recover: true,
+      recovery: {
+        r: { epoch: 'deadbeef', offset: 3 },
+        s: [
+          { epoch: 'deadbeef', offset: 1 },
+          { epoch: '0badcafe', offset: 2 },
+        ], // several epochs: Redis has one
+      },
+    });
+    const head = reply.recovery?.r as { epoch: string; offset: number };
+    expect(reply.recovery?.r).toMatchObject({ offset: 299, recovered: false, count: 0 });
+    expect(head.epoch).toMatch(/^[0-9a-f]{8}$/);
+    expect(reply.recovery?.s).toMatchObject({ offset: -1, recovered: false, count: 0 });
+    expect(reply.recovery?.t).toMatchObject({ offset: -1, recovered: true, count: 0 });
+    const over = await subscribe(c, ['r'], {
+      recover: true,
+      recovery: { r: { epoch: head.epoch, offset: 100 } },
+    });
+    expect(over.recovery?.r).toMatchObject({ recovered: false, count: 0 }); // 199 > maxMessages
+    const trimmed = await subscribe(c, ['r'], {
+      recover: true,
+      recovery: { r: { epoch: head.epoch, offset: 190 } }, // 109 <= maxMessages, but MAXLEN ~ trimmed 191..199
+    });
+    expect(trimmed.recovery?.r).toMatchObject({ recovered: false, count: 0 });
+    expect(await c.quiet(isPub, 100)).toBe(true); // never a partial replay
+    const kept = await subscribe(c, ['r'], {
+      recover: true,
+      recovery: { r: { epoch: head.epoch, offset: 285 } },
+    });
+    expect(kept.recovery?.r).toMatchObject({ recovered: true, count: 14 }); // the last bufferSize are always kept
+    expect((await collect(c, 14)).map((f) => f.o)).toEqual(range(286, 299));
+  });
+});
