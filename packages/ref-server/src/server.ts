@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
-import { type Engine, MemoryEngine } from './engine/engine';
+import { createEngine } from './engine/create-engine';
+import type { Engine } from './engine/engine';
+import { createEngineHost } from './engine/engine-host';
 import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
@@ -56,6 +58,8 @@ export class WSEServer {
   private readonly hub: EventHub;
   private readonly sessions: SessionManager;
   private readonly engine: Engine;
+  /** This node's id: the origin of its presence entries and recovery streams in a cluster. */
+  readonly nodeId = `node-${randomUUID().slice(0, 8)}`;
   /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
   private readonly log: PublicationLog;
   private readonly presenceService: PresenceService | null;
@@ -111,7 +115,7 @@ export class WSEServer {
       ? new PresenceService(
           new PresenceStore(
             { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
-            `node-${randomUUID().slice(0, 8)}`,
+            this.nodeId,
           ),
           {
             toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
@@ -134,7 +138,17 @@ export class WSEServer {
       maxBackpressure: o.maxBackpressure,
       onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
     });
-    this.engine = new MemoryEngine((topic, env) => this.topics.publish(topic, env));
+    this.engine = createEngine(
+      createEngineHost({
+        nodeId: this.nodeId,
+        log: this.log,
+        topics: this.topics,
+        onRefused: (origin, topic, reason) =>
+          this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
+      }),
+      o,
+    );
+    this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
     this.sessions = new SessionManager({
       options: o,
       logger: this.logger,
@@ -148,7 +162,7 @@ export class WSEServer {
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,
-      publish: (topic, env) => this.engine.publish(topic, env),
+      publish: (topic, env) => this.publishEnvelope(topic, env),
       http: createHttpHandler(this.httpFacade(), {
         apiKey: o.apiKey,
         dev: o.dev,
@@ -314,7 +328,15 @@ export class WSEServer {
 
   /** To the topic's subscribers on every node (the engine decides); returns the local count. */
   broadcast(topic: string, data: unknown): number {
-    return this.engine.publish(topic, toPublication(topic, data));
+    return this.publishEnvelope(topic, toPublication(topic, data));
+  }
+
+  private publishEnvelope(topic: string, envelope: Envelope): number {
+    const result = this.engine.publish(topic, envelope);
+    if (typeof result === 'number') return result;
+    // An engine that stamps remotely (redis) confirms later: answer the local count now, log a failure.
+    result.catch((err: unknown) => this.logger.error({ err, topic }, 'engine publish failed'));
+    return this.topics.subscriberCount(topic);
   }
 
   // ── topics ─────────────────────────────────────────────────────────────────────────────────
@@ -431,6 +453,7 @@ export class WSEServer {
       auth_failures: this.sessions.stats.authFailures,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
+      engine_health: this.engine.health(),
       recovery: this.recoveryStats(),
       presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
       native_transport: this.transport?.native ?? null,

@@ -108,7 +108,15 @@ export class Fanout {
       this.enqueueUnstamped(topic, envelope);
       return;
     }
-    const s = this.stamp(topic, envelope);
+    this.enqueueStamped(topic, this.stamp(topic, envelope));
+  }
+
+  /**
+   * Queues a publication stamped already (by this node's log through the engine, or by another node
+   * or store: the stamp is kept as is). Same queue, same one-publish-per-format-group path as
+   * {@link enqueue}; nothing is queued when the topic has no local subscriber.
+   */
+  enqueueStamped(topic: string, s: Stamped): void {
     if (this.deps.registry.subscriberCount(topic) === 0) return;
     this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
   }
