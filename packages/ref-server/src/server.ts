@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
-import { type Engine, MemoryEngine } from './engine/engine';
+import { createEngine, type EngineHooks } from './engine/create-engine';
+import type { Engine } from './engine/engine';
+import { createEngineHost } from './engine/engine-host';
 import { EngineMetrics } from './engine/engine-metrics';
-import { RedisEngine } from './engine/redis/redis-engine';
 import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
@@ -58,7 +59,9 @@ export class WSEServer {
   private readonly hub: EventHub;
   private readonly sessions: SessionManager;
   private readonly engine: Engine;
-  private engineMetrics?: EngineMetrics;
+  private readonly engineMetrics: EngineMetrics;
+  /** This node's id: the origin of its presence entries and recovery streams in a cluster. */
+  readonly nodeId = `node-${randomUUID().slice(0, 8)}`;
   /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
   private readonly log: PublicationLog;
   private readonly presenceService: PresenceService | null;
@@ -114,7 +117,7 @@ export class WSEServer {
       ? new PresenceService(
           new PresenceStore(
             { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
-            `node-${randomUUID().slice(0, 8)}`,
+            this.nodeId,
           ),
           {
             toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
@@ -130,7 +133,19 @@ export class WSEServer {
       this.topics.onLeft = (connId, topics, closed) =>
         closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
     }
-    this.engine = this.createEngine();
+    this.engineMetrics = new EngineMetrics(this.metrics.registry);
+    this.engine = createEngine(
+      createEngineHost({
+        nodeId: this.nodeId,
+        log: this.log,
+        topics: this.topics,
+        onRefused: (origin, topic, reason) =>
+          this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
+      }),
+      o,
+      this.engineHooks(),
+    );
+    this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
     this.flow = new SubscribeFlow({
       topics: this.topics,
       log: this.log,
@@ -152,6 +167,7 @@ export class WSEServer {
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,
+      // The engine's own answer: a promise from redis, so a client publish hears ENGINE_UNAVAILABLE.
       publish: (topic, env) => this.engine.publish(topic, env),
       http: createHttpHandler(this.httpFacade(), {
         apiKey: o.apiKey,
@@ -194,12 +210,12 @@ export class WSEServer {
     }
     this.sessions.reopen();
     this.hub.reopen();
-    // The engine first: a server whose Redis is unreachable fails to start instead of listening.
-    await this.engine.start();
+    this.boundPort = await this.transport.listen();
     try {
-      this.boundPort = await this.transport.listen();
+      await this.engine.start();
     } catch (err) {
-      await this.engine.stop();
+      // Redis unreachable at start: fail (a misconfiguration), and free the port we just bound.
+      this.transport.closeListener();
       throw err;
     }
     this.sessions.startSweep();
@@ -328,10 +344,7 @@ export class WSEServer {
    * counted and emitted as an `error` event — use {@link WSEServer.publish} to hear it yourself.
    */
   broadcast(topic: string, data: unknown): number {
-    const r = this.engine.publish(topic, toPublication(topic, data));
-    if (!(r instanceof Promise)) return r;
-    r.catch((error: unknown) => this.hub.emit({ type: 'error', error }));
-    return this.topics.subscriberCount(topic);
+    return this.publishEnvelope(topic, toPublication(topic, data));
   }
 
   /**
@@ -345,6 +358,17 @@ export class WSEServer {
    */
   async publish(topic: string, data: unknown): Promise<number> {
     return this.engine.publish(topic, toPublication(topic, data));
+  }
+
+  private publishEnvelope(topic: string, envelope: Envelope): number {
+    const result = this.engine.publish(topic, envelope);
+    if (typeof result === 'number') return result;
+    // An engine that stamps remotely (redis) confirms later: answer the local count now, log a failure.
+    result.catch((error: unknown) => {
+      this.logger.error({ err: error, topic }, 'engine publish failed');
+      this.hub.emit({ type: 'error', error });
+    });
+    return this.topics.subscriberCount(topic);
   }
 
   // ── topics ─────────────────────────────────────────────────────────────────────────────────
@@ -479,8 +503,8 @@ export class WSEServer {
   /** What `GET /health` returns. */
   healthSnapshot(): Record<string, unknown> {
     const mem = process.memoryUsage();
-    const engine = this.engine.health?.();
-    const status = !this.running ? 'stopped' : engine?.status === 'degraded' ? 'degraded' : 'ok';
+    const engine = this.engine.health();
+    const status = !this.running ? 'stopped' : engine.status === 'degraded' ? 'degraded' : 'ok';
     return {
       status,
       uptime_s: this.running ? Math.round((Date.now() - this.startedAt) / 1000) : 0,
@@ -494,7 +518,7 @@ export class WSEServer {
       auth_failures: this.sessions.stats.authFailures,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
-      ...(engine ? { engine_status: engine } : {}),
+      engine_health: engine,
       recovery: this.recoveryStats(),
       presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
       native_transport: this.transport?.native ?? null,
@@ -529,43 +553,19 @@ export class WSEServer {
       this.hub.emit({ type: 'error', error: err, connId: 'connId' in event ? event.connId : undefined });
   }
 
-  /** Exactly one engine per server (`options.engine`); the Redis one feeds the same fan-out. */
-  private createEngine(): Engine {
-    const o = this.options;
-    this.engineMetrics = new EngineMetrics(this.metrics.registry);
-    const e = o.engine;
-    const engine: Engine =
-      e.type === 'redis'
-        ? new RedisEngine(
-            {
-              url: e.url,
-              prefix: e.prefix,
-              bufferSize: o.recovery.bufferSize,
-              ttlSec: o.recovery.ttlSec,
-              maxMessages: o.recovery.maxMessages,
-            },
-            {
-              localSubscribers: (topic) => this.topics.subscriberCount(topic),
-              deliver: (pub) => this.fanout.enqueueStamped(pub),
-              onStatus: (up, reason) => {
-                this.engineMetrics?.setUp(up);
-                if (up) this.logger.info('Redis engine: connection restored');
-                else
-                  this.logger.warn(
-                    { reason },
-                    'Redis engine: connection lost (publishes fail until it is back)',
-                  );
-              },
-              onFailure: (op, err) => {
-                this.engineMetrics?.failure(op);
-                this.logger.debug({ err, op }, 'Redis engine operation failed');
-              },
-            },
-          )
-        : new MemoryEngine((topic, env) => this.topics.publish(topic, env));
-    const interest = engine.interest?.bind(engine);
-    if (interest) this.registry.onInterest = interest;
-    return engine;
+  /** What an engine with an external store reports back: link state and failed operations. */
+  private engineHooks(): EngineHooks {
+    return {
+      onStatus: (up, reason) => {
+        this.engineMetrics.setUp(up);
+        if (up) this.logger.info({ engine: this.engine.name }, 'engine store reachable again');
+        else this.logger.warn({ reason }, 'engine store unreachable: publishes fail until it is back');
+      },
+      onFailure: (op, err) => {
+        this.engineMetrics.failure(op);
+        this.logger.debug({ err, op }, 'engine operation failed');
+      },
+    };
   }
 
   private httpFacade(): HttpFacade {

@@ -105,8 +105,12 @@ describe.skipIf(!HAVE_REDIS)('Redis engine: two servers on one Redis', () => {
       [0, 1],
       [1, 2],
     ]);
-    expect((a.server.healthSnapshot().engine_status as { channels: number }).channels).toBe(0);
-    expect((b.server.healthSnapshot().engine_status as { channels: number }).channels).toBe(1);
+    expect(
+      (a.server.healthSnapshot().engine_health as { figures: { channels: number } }).figures.channels,
+    ).toBe(0);
+    expect(
+      (b.server.healthSnapshot().engine_health as { figures: { channels: number } }).figures.channels,
+    ).toBe(1);
   });
 
   it('recovery on another node reads the stream: exactly the missed range, then live, no duplicate', async () => {

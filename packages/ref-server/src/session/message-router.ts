@@ -8,7 +8,7 @@ import {
   wireCodeOf,
 } from '@wse/core-client/protocol';
 import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
-import { EngineUnavailableError } from '../engine/engine-error';
+import { EngineUnavailableError } from '../engine/engine';
 import { PresenceError } from '../presence/presence-store';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';

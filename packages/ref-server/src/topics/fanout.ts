@@ -108,19 +108,17 @@ export class Fanout {
       this.enqueueUnstamped(topic, envelope);
       return;
     }
-    const s = this.stamp(topic, envelope);
-    if (this.deps.registry.subscriberCount(topic) === 0) return;
-    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
+    this.enqueueStamped(topic, this.stamp(topic, envelope));
   }
 
   /**
-   * Queues a publication stamped elsewhere (another node, or Redis) for the topic's local
-   * subscribers, stamp and JSON text unchanged: the same one-publish-per-format-group path as a
-   * local publication.
+   * Queues a publication stamped already (by this node's log through the engine, or by another node
+   * or store: the stamp is kept as is). Same queue, same one-publish-per-format-group path as
+   * {@link enqueue}; nothing is queued when the topic has no local subscriber.
    */
-  enqueueStamped(pub: { topic: string } & Stamped): void {
-    if (this.deps.registry.subscriberCount(pub.topic) === 0) return;
-    this.push({ topic: pub.topic, envelope: pub.envelope, json: pub.json, bytes: pub.bytes });
+  enqueueStamped(topic: string, s: Stamped): void {
+    if (this.deps.registry.subscriberCount(topic) === 0) return;
+    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
   }
 
   /**

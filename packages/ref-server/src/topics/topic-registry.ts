@@ -15,12 +15,6 @@ export class TopicRegistry {
   private readonly byConn = new Map<string, string | Set<string>>();
   private readonly byTopic = new Map<string, { all: Set<string>; direct: Set<string> }>();
   private readonly directConns = new Set<string>();
-  /**
-   * Interest changes: `true` when a topic gets its first local subscriber, `false` after its last
-   * one left. Every subscribe/unsubscribe/close path passes through add/remove, so a shared engine
-   * (Redis) hangs its channel SUBSCRIBE/UNSUBSCRIBE here.
-   */
-  onInterest?: (topic: string, active: boolean) => void;
 
   /** Subscribes; returns false when the connection already had the topic. */
   add(connId: string, topic: string, direct: boolean): boolean {
@@ -37,7 +31,6 @@ export class TopicRegistry {
     if (!entry) {
       entry = { all: new Set(), direct: new Set() };
       this.byTopic.set(topic, entry);
-      this.onInterest?.(topic, true);
     }
     entry.all.add(connId);
     if (direct) {
@@ -62,10 +55,7 @@ export class TopicRegistry {
     if (entry) {
       entry.all.delete(connId);
       entry.direct.delete(connId);
-      if (entry.all.size === 0) {
-        this.byTopic.delete(topic);
-        this.onInterest?.(topic, false);
-      }
+      if (entry.all.size === 0) this.byTopic.delete(topic);
     }
     return true;
   }

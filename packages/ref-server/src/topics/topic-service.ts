@@ -2,7 +2,7 @@ import type { Envelope } from '@wse/core-client/protocol';
 import type { VerifiedToken } from '../auth/token-verifier';
 import { topicAllowed, validateTopicName } from '../auth/topic-acl';
 import type { SocketHandle } from '../transport/transport';
-import { ALL_TOPIC, type Fanout } from './fanout';
+import { ALL_TOPIC, type Fanout, type Stamped } from './fanout';
 import {
   checkSubscribe,
   checkUnsubscribe,
@@ -44,6 +44,13 @@ export class TopicService {
    */
   onLeft?: (connId: string, topics: readonly string[], closed: boolean) => void;
 
+  /**
+   * Local interest changed (the engine seam's `interest`): `true` on a topic's first local
+   * subscriber, `false` when its last one is gone — once per transition, on every path (subscribe,
+   * unsubscribe, close).
+   */
+  onInterest?: (topic: string, present: boolean) => void;
+
   constructor(
     private readonly registry: TopicRegistry,
     private readonly fanout: Fanout,
@@ -71,6 +78,7 @@ export class TopicService {
       if (!this.registry.add(sub.id, topic, sub.direct)) continue;
       if (!sub.direct) sub.handle?.subscribe(topic);
       added.push(topic);
+      if (this.onInterest && this.registry.subscriberCount(topic) === 1) this.onInterest(topic, true);
     }
     return added;
   }
@@ -83,6 +91,7 @@ export class TopicService {
       if (!this.registry.remove(sub.id, topic)) continue;
       if (!sub.direct) sub.handle?.unsubscribe(topic);
       removed.push(topic);
+      this.lostInterest(topic);
     }
     if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
     return removed;
@@ -91,8 +100,22 @@ export class TopicService {
   /** Connection closed: uWS already forgot it, the registry must too. */
   detach(connId: string): string[] {
     const topics = this.registry.removeAll(connId);
+    for (const topic of topics) this.lostInterest(topic);
     this.onLeft?.(connId, topics, true);
     return topics;
+  }
+
+  private lostInterest(topic: string): void {
+    if (this.onInterest && this.registry.subscriberCount(topic) === 0) this.onInterest(topic, false);
+  }
+
+  /** Every topic with at least one local subscriber. */
+  topics(): string[] {
+    return this.registry.topics();
+  }
+
+  subscriberCount(topic: string): number {
+    return this.registry.subscriberCount(topic);
   }
 
   /**
@@ -152,15 +175,17 @@ export class TopicService {
     return count;
   }
 
+  /** Queues a publication stamped already (the engine paths); returns the local subscriber count. */
+  deliverStamped(topic: string, s: Stamped): number {
+    const count = this.registry.subscriberCount(topic);
+    this.fanout.enqueueStamped(topic, s);
+    return count;
+  }
+
   /** Queues a frame for every connection; returns how many it will reach. */
   publishAll(envelope: Envelope, connectionCount: number): number {
     if (connectionCount > 0) this.fanout.enqueue(ALL_TOPIC, envelope);
     return connectionCount;
-  }
-
-  /** Local subscribers of `topic`. */
-  subscriberCount(topic: string): number {
-    return this.registry.subscriberCount(topic);
   }
 
   topicsOf(connId: string): string[] {

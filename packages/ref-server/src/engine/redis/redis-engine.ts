@@ -2,8 +2,8 @@ import { type Envelope, parseEnvelope } from '@wse/core-client/protocol';
 import type { StreamPosition } from '../../recovery/recovery-types';
 import type { PreparedSubscribe, SharedLog, SharedRecoveryResult } from '../../recovery/shared-log';
 import type { StampedPublication } from '../../recovery/topic-sequencer';
-import type { Engine, EngineHealth } from '../engine';
-import { EngineUnavailableError } from '../engine-error';
+import type { EngineHooks } from '../create-engine';
+import { type Engine, type EngineHealth, type EngineHost, EngineUnavailableError } from '../engine';
 import { createRedisLink, type RedisLink, type RedisLinkEvents, redactUrl } from './redis-link';
 import { decideRecovery, parseRead, type StreamRead, stampedFromJson } from './redis-read';
 import { PUBLISH_SCRIPT, READ_SCRIPT, topicKeys } from './redis-scripts';
@@ -22,18 +22,6 @@ export interface RedisEngineOptions {
   maxMessages: number;
   /** How long `start()` waits for Redis before it fails. Default 5000. */
   connectTimeoutMs?: number;
-}
-
-/** What the engine needs from the server it runs in. */
-export interface RedisEngineHost {
-  /** Local subscribers of `topic` (what `publish` resolves with). */
-  localSubscribers(topic: string): number;
-  /** A publication from the topic's channel, stamp unchanged, into local fan-out (in offset order). */
-  deliver(pub: StampedPublication): void;
-  /** The link went down / came back (both connections ready and interest restored). */
-  onStatus?(up: boolean, reason?: string): void;
-  /** A Redis operation failed (counted in /metrics, logged). */
-  onFailure?(op: string, err: unknown): void;
 }
 
 interface TopicState {
@@ -82,7 +70,8 @@ export class RedisEngine implements Engine, SharedLog {
 
   constructor(
     readonly options: RedisEngineOptions,
-    private readonly host: RedisEngineHost,
+    private readonly host: Pick<EngineHost, 'deliver' | 'subscriberCount'>,
+    private readonly hooks: EngineHooks = {},
     linkFactory: (url: string, events: RedisLinkEvents) => RedisLink = createRedisLink,
   ) {
     this.link = linkFactory(options.url, {
@@ -111,8 +100,8 @@ export class RedisEngine implements Engine, SharedLog {
   }
 
   /** Local subscribers come and go: hold the channel while there is at least one. */
-  interest(topic: string, active: boolean): void {
-    if (active) this.hold(topic);
+  interest(topic: string, present: boolean): void {
+    if (present) this.hold(topic);
     else this.release(topic);
   }
 
@@ -129,7 +118,7 @@ export class RedisEngine implements Engine, SharedLog {
    * was the same stamp — it is not; state it to publishers).
    */
   async publish(topic: string, envelope: Envelope): Promise<number> {
-    const count = this.host.localSubscribers(topic);
+    const count = this.host.subscriberCount(topic);
     await this.append(topic, envelope);
     return count;
   }
@@ -182,7 +171,7 @@ export class RedisEngine implements Engine, SharedLog {
     this.topics.delete(topic);
     this.byChannel.delete(s.channel);
     if (this.link.up)
-      this.link.unsubscribe(s.channel).catch((err) => this.host.onFailure?.('unsubscribe', err));
+      this.link.unsubscribe(s.channel).catch((err) => this.hooks.onFailure?.('unsubscribe', err));
   }
 
   /** True while the node is subscribed (or subscribing) to `topic`'s channel. */
@@ -252,14 +241,15 @@ export class RedisEngine implements Engine, SharedLog {
 
   /** For `/health`: `degraded` while Redis is unreachable. */
   health(): EngineHealth {
+    const up = this.link.up;
     return {
-      type: 'redis',
-      status: this.link.up ? 'ok' : 'degraded',
-      url: redactUrl(this.options.url),
-      prefix: this.options.prefix,
-      channels: this.topics.size,
-      failures: this.failures,
-      down_since: this.downSince === null ? null : new Date(this.downSince).toISOString(),
+      status: up ? 'ok' : 'degraded',
+      figures: { up: up ? 1 : 0, channels: this.topics.size, failures: this.failures },
+      details: {
+        url: redactUrl(this.options.url),
+        prefix: this.options.prefix,
+        down_since: this.downSince === null ? null : new Date(this.downSince).toISOString(),
+      },
     };
   }
 
@@ -298,7 +288,7 @@ export class RedisEngine implements Engine, SharedLog {
     if (seen && seen.epoch === pub.epoch && pub.offset <= seen.offset) return;
     s.seen = { epoch: pub.epoch, offset: pub.offset };
     for (const tap of s.taps) tap.push(pub);
-    this.host.deliver(pub);
+    this.host.deliver(pub.topic, pub);
   }
 
   /**
@@ -316,7 +306,7 @@ export class RedisEngine implements Engine, SharedLog {
         for (const pub of read.entries) this.forward(s, pub);
       }
     } catch (err) {
-      this.host.onFailure?.('catch-up', err);
+      this.hooks.onFailure?.('catch-up', err);
     } finally {
       const waiting = s.catchingUp ?? [];
       s.catchingUp = undefined;
@@ -329,7 +319,7 @@ export class RedisEngine implements Engine, SharedLog {
     if (!this.started) return;
     if (!up) {
       this.downSince ??= Date.now();
-      this.host.onStatus?.(false, reason);
+      this.hooks.onStatus?.(false, reason);
       return;
     }
     void this.restore();
@@ -349,24 +339,24 @@ export class RedisEngine implements Engine, SharedLog {
       await this.link.syncSubscriber();
     } catch (err) {
       // Down again: the next `up` restores (the topics stay in catch-up mode until then).
-      this.host.onFailure?.('restore', err);
+      this.hooks.onFailure?.('restore', err);
       return;
     }
     this.downSince = null;
-    this.host.onStatus?.(true);
+    this.hooks.onStatus?.(true);
     await Promise.all(all.map(([topic, s]) => this.catchUp(topic, s)));
   }
 
   private unavailable(op: string, topic: string | undefined): EngineUnavailableError {
     this.failures += 1;
     const err = new EngineUnavailableError(`Redis is unreachable: ${op} not done`, topic ? { topic } : {});
-    this.host.onFailure?.(op, err);
+    this.hooks.onFailure?.(op, err);
     return err;
   }
 
   private failed(op: string, topic: string | undefined, cause: unknown): EngineUnavailableError {
     this.failures += 1;
-    this.host.onFailure?.(op, cause);
+    this.hooks.onFailure?.(op, cause);
     const why = cause instanceof Error ? cause.message : String(cause);
     return new EngineUnavailableError(`Redis ${op} failed: ${why}`, topic ? { topic } : {}, { cause });
   }
