@@ -26,6 +26,8 @@ type Groups = {
   recovery: NonNullable<WSEServerOptions['recovery']>;
   presence: NonNullable<WSEServerOptions['presence']>;
   rate: NonNullable<WSEServerOptions['rateLimit']>;
+  // ── engine (Redis engine, issue 14) ──
+  redis: { url?: string; prefix?: string };
 };
 
 interface OptionSpec {
@@ -336,6 +338,19 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   spec('dev', 'bool', 'false', 'local dev: 127.0.0.1, POST /dev/token, recovery+presence on', (g, v) => {
     g.o.dev = v as boolean;
   }),
+  // ── engine (Redis engine, issue 14) ──
+  spec(
+    'redis',
+    'string',
+    '-',
+    'Redis engine: redis://[user:pass@]host:port[/db] shared by every node',
+    (g, v) => {
+      g.redis.url = v as string;
+    },
+  ),
+  spec('redis-prefix', 'string', 'wse', 'prefix of the Redis keys and channels (needs --redis)', (g, v) => {
+    g.redis.prefix = v as string;
+  }),
 ];
 
 const BY_FLAG = new Map(CLI_OPTIONS.map((s) => [s.flag, s]));
@@ -388,7 +403,7 @@ export function resolveConfig(
   }
   for (const [spec, v] of flags) values.set(spec, v);
 
-  const g: Groups = { o: {}, auth: {}, recovery: {}, presence: {}, rate: {} };
+  const g: Groups = { o: {}, auth: {}, recovery: {}, presence: {}, rate: {}, redis: {} };
   for (const [spec, v] of values) spec.apply(g, v);
   if (g.auth.publicKey !== undefined) g.auth.publicKey = readKeyFile(g.auth.publicKey, readFile);
   const notices = applyDev(g, deps.randomSecret);
@@ -537,6 +552,10 @@ function assemble(g: Groups): void {
   if (Object.keys(g.recovery).length > 0) g.o.recovery = g.recovery;
   if (Object.keys(g.presence).length > 0) g.o.presence = g.presence;
   if (Object.keys(g.rate).length > 0) g.o.rateLimit = g.rate;
+  // ── engine (Redis engine, issue 14) ──
+  if (g.redis.prefix !== undefined && g.redis.url === undefined)
+    throw new ConfigError('--redis-prefix needs --redis <url>');
+  if (g.redis.url !== undefined) g.o.engine = { type: 'redis', url: g.redis.url, prefix: g.redis.prefix };
 }
 
 /**
