@@ -1,75 +1,13 @@
 // The Redis engine against a real redis-server (started here on a free port): two servers on one
 // Redis share one order per topic, one epoch, and history; recovery reads the stream on any node.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WSEServerOptions } from '../src/options';
-import type { WSEServer } from '../src/server';
-import { type Frame, startServer, TestClient } from './helpers';
-import { RedisProcess, redisAvailable } from './redis-harness';
+import { describe, expect, it } from 'vitest';
+import type { Frame } from './helpers';
+import { collect, isPub, publishAll, range, subscribe, useRedis } from './redis-support';
 
-const HAVE_REDIS = redisAvailable('Redis engine tests (redis-engine.int.test.ts)');
-let redis: RedisProcess;
-let prefixSeq = 0;
-
-beforeAll(async () => {
-  if (HAVE_REDIS) redis = await RedisProcess.launch();
-});
-afterAll(async () => {
-  await redis?.kill();
-});
-
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
-});
-
-/** Two servers on one Redis, under a prefix of their own (tests do not see each other's keys). */
-async function pair(options: WSEServerOptions = {}) {
-  const prefix = `t${++prefixSeq}`;
-  const start = async () => {
-    const s = await startServer({
-      engine: { type: 'redis', url: redis.url, prefix },
-      recovery: { bufferSize: 1024, maxMessages: 500 },
-      apiKey: 'k',
-      ...options,
-    });
-    cleanup.push(() => s.server.stop());
-    return s;
-  };
-  return { a: await start(), b: await start(), prefix };
-}
-
-async function client(url: string) {
-  const c = await TestClient.ready(url);
-  cleanup.push(() => c.close());
-  return c;
-}
-
-type Reply = {
-  success_topics: string[];
-  failed_topics: Array<{ topic: string; code: string }>;
-  recovery?: Record<string, { epoch: string; offset: number; recovered: boolean; count: number }>;
-};
-
-async function subscribe(c: TestClient, topics: string[], extra: Record<string, unknown> = {}) {
-  const cid = `s-${Math.random()}`;
-  c.send({ t: 'subscription_update', p: { action: 'subscribe', topics, ...extra }, cid });
-  return (await c.next((f) => f.t === 'subscription_update' && f.cid === cid)).p as Reply;
-}
-
-const isPub = (f: Frame) => typeof f.tp === 'string';
-async function collect(c: TestClient, n: number, timeoutMs = 5000): Promise<Frame[]> {
-  const out: Frame[] = [];
-  while (out.length < n) out.push(await c.next(isPub, timeoutMs));
-  return out;
-}
+const { ctx, pair, client } = useRedis('Redis engine tests (redis-engine.int.test.ts)');
 const stamps = (frames: Frame[]) => frames.map((f) => `${f.e}/${f.o}`);
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-async function publishAll(server: WSEServer, topic: string, n: number, from = 0) {
-  for (let i = 0; i < n; i++) await server.publish(topic, { t: 'item', p: { n: from + i } });
-}
-
-describe.skipIf(!HAVE_REDIS)('Redis engine: two servers on one Redis', () => {
+describe.skipIf(!ctx.HAVE_REDIS)('Redis engine: two servers on one Redis', () => {
   it('a publish on A reaches subscribers on A and B with the same (epoch, offset), in order', async () => {
     const { a, b } = await pair();
     const ca = await client(a.url);

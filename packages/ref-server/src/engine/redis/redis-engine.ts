@@ -125,7 +125,9 @@ export class RedisEngine implements Engine, SharedLog {
 
   /** {@link publish} answering the stamp Redis gave: `{epoch, offset}`. */
   async append(topic: string, envelope: Envelope): Promise<StreamPosition> {
-    if (!this.link.up) throw this.unavailable('publish', topic);
+    // Only the command link is needed: while the subscriber link reconnects, publications are
+    // still made, and every node catches up on them from the stream when its channel is back.
+    if (!this.link.commandsUp) throw this.unavailable('publish', topic);
     const canonical = parseEnvelope(envelope);
     delete canonical.tp;
     delete canonical.e;

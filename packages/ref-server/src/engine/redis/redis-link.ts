@@ -24,6 +24,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 export interface RedisLink {
   /** True while both connections are ready. */
   readonly up: boolean;
+  /** True while the command connection is ready (publishes and reads can go). */
+  readonly commandsUp: boolean;
   /** Resolves once both connections are ready; rejects after `timeoutMs`. */
   connect(timeoutMs?: number): Promise<void>;
   /** Runs a Lua script atomically on the command connection. */
@@ -118,6 +120,9 @@ export function createRedisLink(url: string, events: RedisLinkEvents): RedisLink
   return {
     get up() {
       return up;
+    },
+    get commandsUp() {
+      return !closing && cmd.status === 'ready';
     },
     async connect(timeoutMs = 5000) {
       let timer: ReturnType<typeof setTimeout> | undefined;
