@@ -27,7 +27,7 @@ type Groups = {
   presence: NonNullable<WSEServerOptions['presence']>;
   rate: NonNullable<WSEServerOptions['rateLimit']>;
   // ── engine (Redis engine, issue 14) ──
-  redis: { url?: string; prefix?: string };
+  redis: { url?: string; prefix?: string; presenceTtlSec?: number };
 };
 
 interface OptionSpec {
@@ -351,6 +351,16 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   spec('redis-prefix', 'string', 'wse', 'prefix of the Redis keys and channels (needs --redis)', (g, v) => {
     g.redis.prefix = v as string;
   }),
+  spec(
+    'redis-presence-ttl',
+    'int',
+    '15',
+    'seconds until a dead node presence entries expire (needs --redis)',
+    (g, v) => {
+      g.redis.presenceTtlSec = v as number;
+    },
+    int(1, 3600),
+  ),
 ];
 
 const BY_FLAG = new Map(CLI_OPTIONS.map((s) => [s.flag, s]));
@@ -553,9 +563,10 @@ function assemble(g: Groups): void {
   if (Object.keys(g.presence).length > 0) g.o.presence = g.presence;
   if (Object.keys(g.rate).length > 0) g.o.rateLimit = g.rate;
   // ── engine (Redis engine, issue 14) ──
-  if (g.redis.prefix !== undefined && g.redis.url === undefined)
-    throw new ConfigError('--redis-prefix needs --redis <url>');
-  if (g.redis.url !== undefined) g.o.engine = { type: 'redis', url: g.redis.url, prefix: g.redis.prefix };
+  const { url, prefix, presenceTtlSec } = g.redis;
+  if ((prefix !== undefined || presenceTtlSec !== undefined) && url === undefined)
+    throw new ConfigError('--redis-prefix and --redis-presence-ttl need --redis <url>');
+  if (url !== undefined) g.o.engine = { type: 'redis', url, prefix, presenceTtlSec };
 }
 
 /**

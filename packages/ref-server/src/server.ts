@@ -6,11 +6,14 @@ import { createEngine, type EngineHooks } from './engine/create-engine';
 import type { Engine } from './engine/engine';
 import { createEngineHost } from './engine/engine-host';
 import { EngineMetrics } from './engine/engine-metrics';
+import { RedisEngine } from './engine/redis/redis-engine';
+import { RedisPresence } from './engine/redis/redis-presence';
 import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
 import { type ConnectionInfo, type ResolvedOptions, resolveOptions, type WSEServerOptions } from './options';
-import { PresenceService } from './presence/presence-service';
+import type { PresenceApi } from './presence/presence-api';
+import { type PresenceEvent, PresenceService } from './presence/presence-service';
 import { PresenceStore } from './presence/presence-store';
 import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
@@ -64,7 +67,8 @@ export class WSEServer {
   readonly nodeId = `node-${randomUUID().slice(0, 8)}`;
   /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
   private readonly log: PublicationLog;
-  private readonly presenceService: PresenceService | null;
+  private readonly presenceService: PresenceApi | null;
+  private redisPresence?: RedisPresence;
   private readonly flow: SubscribeFlow;
   private recoverySweep?: ReturnType<typeof setInterval>;
   private transport: UwsTransport<UpgradeContext> | null = null;
@@ -113,26 +117,6 @@ export class WSEServer {
         : undefined,
     });
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
-    this.presenceService = o.presence.enabled
-      ? new PresenceService(
-          new PresenceStore(
-            { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
-            this.nodeId,
-          ),
-          {
-            toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
-            emit: (ev) => this.hub.emit(ev),
-            ids: () => envelopeIds(),
-          },
-        )
-      : null;
-    const presence = this.presenceService;
-    if (presence) {
-      // Every way a subscription ends (unsubscribe, refresh revoking a topic, server-side
-      // unsubscribe, any close: client, idle, slow consumer, disconnect(), stop) passes here.
-      this.topics.onLeft = (connId, topics, closed) =>
-        closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
-    }
     this.engineMetrics = new EngineMetrics(this.metrics.registry);
     this.engine = createEngine(
       createEngineHost({
@@ -146,6 +130,14 @@ export class WSEServer {
       this.engineHooks(),
     );
     this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+    this.presenceService = o.presence.enabled ? this.createPresence() : null;
+    const presence = this.presenceService;
+    if (presence) {
+      // Every way a subscription ends (unsubscribe, refresh revoking a topic, server-side
+      // unsubscribe, any close: client, idle, slow consumer, disconnect(), stop) passes here.
+      this.topics.onLeft = (connId, topics, closed) =>
+        closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
+    }
     this.flow = new SubscribeFlow({
       topics: this.topics,
       log: this.log,
@@ -218,6 +210,7 @@ export class WSEServer {
       this.transport.closeListener();
       throw err;
     }
+    this.redisPresence?.start();
     this.sessions.startSweep();
     // TTL sweep of idle buffers/counters; the store also drops expired ones lazily on access.
     const period = Math.max(1000, Math.min(60_000, (o.recovery.ttlSec * 1000) / 4));
@@ -239,6 +232,7 @@ export class WSEServer {
     if (this.recoverySweep) clearInterval(this.recoverySweep);
     this.recoverySweep = undefined;
     this.fanout.flush();
+    this.redisPresence?.stop();
     await this.engine.stop();
     this.hub.close();
     await new Promise((resolve) => setImmediate(resolve));
@@ -464,14 +458,36 @@ export class WSEServer {
     return true;
   }
 
-  /** The members of `topic`: `{[userId]: {data, connections}}` (`{}` when presence is off). */
+  /**
+   * The members of `topic`: `{[userId]: {data, connections}}` (`{}` when presence is off). With the
+   * Redis engine presence lives in Redis: use {@link WSEServer.presenceAsync} (this throws a TypeError).
+   */
   presence(topic: string): Record<string, PresenceMember> {
-    return this.presenceService?.members(topic) ?? {};
+    return syncOnly(this.presenceService?.members(topic) ?? {}, 'presenceAsync');
   }
 
-  /** `{num_users, num_connections}` of `topic`. */
+  /** `{num_users, num_connections}` of `topic` (Redis engine: {@link WSEServer.presenceStatsAsync}). */
   presenceStats(topic: string): { num_users: number; num_connections: number } {
-    return this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 };
+    return syncOnly(
+      this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 },
+      'presenceStatsAsync',
+    );
+  }
+
+  /**
+   * {@link WSEServer.presence} for every engine (the Redis one reads Redis; rejects with
+   * `EngineUnavailableError` while it is down).
+   *
+   * @example
+   * const members = await server.presenceAsync('room');
+   */
+  async presenceAsync(topic: string): Promise<Record<string, PresenceMember>> {
+    return (await this.presenceService?.members(topic)) ?? {};
+  }
+
+  /** {@link WSEServer.presenceStats} for every engine. @example await server.presenceStatsAsync('room'); */
+  async presenceStatsAsync(topic: string): Promise<{ num_users: number; num_connections: number }> {
+    return (await this.presenceService?.stats(topic)) ?? { num_users: 0, num_connections: 0 };
   }
 
   /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */
@@ -520,7 +536,7 @@ export class WSEServer {
       engine: this.engine.name,
       engine_health: engine,
       recovery: this.recoveryStats(),
-      presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
+      presence: { enabled: this.presenceService !== null, ...this.presenceService?.totals() },
       native_transport: this.transport?.native ?? null,
     };
   }
@@ -551,6 +567,44 @@ export class WSEServer {
     }
     if (event.type !== 'error')
       this.hub.emit({ type: 'error', error: err, connId: 'connId' in event ? event.connId : undefined });
+  }
+
+  /** In memory (memory/mesh engines) or in Redis (redis engine): same runtime, same events. */
+  private createPresence(): PresenceApi {
+    const o = this.options;
+    const deps = {
+      toSubscribers: (topic: string, env: Envelope) => this.fanout.enqueueUnstamped(topic, env),
+      emit: (ev: PresenceEvent) => this.hub.emit(ev),
+      ids: () => envelopeIds(),
+    };
+    if (this.engine instanceof RedisEngine && o.engine.type === 'redis') {
+      const presence = new RedisPresence(
+        {
+          prefix: o.engine.prefix,
+          nodeId: this.nodeId,
+          maxDataSize: o.presence.maxDataSize,
+          maxMembers: o.presence.maxMembers,
+          ttlMs: o.engine.presenceTtlSec * 1000,
+        },
+        {
+          ...deps,
+          link: this.engine.redisLink,
+          localTopics: () => this.topics.topics(),
+          onError: (connId, topic, err) =>
+            this.sessions.connections
+              .get(connId)
+              ?.sendError(err.code, err.message, { ...err.details, topic }),
+        },
+      );
+      this.engine.onPresence = (topic, json) => presence.onChannel(topic, json);
+      this.redisPresence = presence;
+      return presence;
+    }
+    const store = new PresenceStore(
+      { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
+      this.nodeId,
+    );
+    return new PresenceService(store, deps);
   }
 
   /** What an engine with an external store reports back: link state and failed operations. */
@@ -590,3 +644,10 @@ export class WSEServer {
 }
 
 export type { Envelope };
+
+/** A value that may be a promise (Redis engine) where the sync API needs the value itself. */
+function syncOnly<T>(value: T | Promise<T>, asyncName: string): T {
+  if (!(value instanceof Promise)) return value;
+  void value.catch(() => {});
+  throw new TypeError(`the Redis engine keeps presence in Redis: use ${asyncName}`);
+}

@@ -9,6 +9,7 @@ describe('engine option', () => {
       type: 'redis',
       url: 'redis://127.0.0.1:6379',
       prefix: 'wse',
+      presenceTtlSec: 15,
     });
     expect(
       resolveOptions({ engine: { type: 'redis', url: 'rediss://u:p@h:6380/2', prefix: 'app.v2' } }).engine,
@@ -22,6 +23,7 @@ describe('engine option', () => {
       [{ type: 'redis', url: 'http://x' }, 'engine.url'],
       [{ type: 'redis', url: 'redis://x', prefix: 'a{b}' }, 'engine.prefix'],
       [{ type: 'redis', url: 'redis://x', prefix: '' }, 'engine.prefix'],
+      [{ type: 'redis', url: 'redis://x', presenceTtlSec: 0.5 }, 'engine.presenceTtlSec'],
       ['redis', 'engine'],
     ];
     for (const [engine, option] of bad) {
@@ -41,6 +43,7 @@ describe('engine option', () => {
       type: 'redis',
       url: 'redis://r:6379',
       prefix: 'x',
+      presenceTtlSec: undefined,
     });
     expect(resolveConfig([], { WSE_REDIS: 'redis://env:1' }).options.engine).toMatchObject({
       url: 'redis://env:1',

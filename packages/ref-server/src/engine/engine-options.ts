@@ -5,10 +5,21 @@
  * @example
  * new WSEServer({ engine: { type: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'myapp' } });
  */
-export type EngineOptions = { type: 'memory' } | { type: 'redis'; url: string; prefix?: string };
+export type EngineOptions =
+  | { type: 'memory' }
+  | {
+      type: 'redis';
+      url: string;
+      /** ['wse'] */
+      prefix?: string;
+      /** [15] seconds after which a dead node's presence entries expire (its users leave ≤ 1.25 × this) */
+      presenceTtlSec?: number;
+    };
 
 /** After defaults. */
-export type ResolvedEngineOptions = { type: 'memory' } | { type: 'redis'; url: string; prefix: string };
+export type ResolvedEngineOptions =
+  | { type: 'memory' }
+  | { type: 'redis'; url: string; prefix: string; presenceTtlSec: number };
 
 /** Allowed in a Redis key prefix: no spaces, no braces (they would change the keys' hash slot). */
 const PREFIX_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -35,5 +46,8 @@ export function resolveEngineOptions(
   const prefix = o.prefix ?? 'wse';
   if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix))
     throw fail('engine.prefix', 'must be 1..64 characters of A-Z a-z 0-9 _ . : -');
-  return { type: 'redis', url: o.url, prefix };
+  const ttl = o.presenceTtlSec ?? 15;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 1 || ttl > 3600)
+    throw fail('engine.presenceTtlSec', 'must be a number of seconds in 1..3600');
+  return { type: 'redis', url: o.url, prefix, presenceTtlSec: ttl };
 }

@@ -377,10 +377,20 @@ export class MessageRouter {
       conn.sendError('FORBIDDEN', `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
       return;
     }
-    if (env.t === 'presence') {
-      conn.sendEvent('presence', { topic, members: presence.members(topic) }, { cid: env.cid });
-    } else if (env.t === 'presence_stats') {
-      conn.sendEvent('presence_stats', { topic, ...presence.stats(topic) }, { cid: env.cid });
+    if (env.t === 'presence' || env.t === 'presence_stats') {
+      // The Redis engine reads Redis: the answer may come later (or ENGINE_UNAVAILABLE).
+      const answer = env.t === 'presence' ? presence.members(topic) : presence.stats(topic);
+      const reply = (value: object) =>
+        conn.sendEvent(env.t, env.t === 'presence' ? { topic, members: value } : { topic, ...value }, {
+          cid: env.cid,
+        });
+      if (!(answer instanceof Promise)) reply(answer);
+      else
+        answer.then(reply, (err: unknown) => {
+          if (err instanceof EngineUnavailableError)
+            conn.sendError(err.code, err.message, { topic }, env.cid);
+          else this.frameError(conn, err, env.cid);
+        });
     } else {
       try {
         presence.update(conn.id, conn.identity.userId, topic, env.p.data ?? null);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
-import type { PresenceService } from '../presence/presence-service';
+import type { PresenceApi } from '../presence/presence-api';
 import type { TopicService } from '../topics/topic-service';
 import type { Connection } from './connection';
 import type { EventHub } from './event-hub';
@@ -23,7 +23,7 @@ export interface SessionHost {
   /** Subscribe + recovery replay + presence join, atomically. */
   readonly subscribeFlow: SubscribeFlow;
   /** Null when presence is off (presence queries then reach the app as messages). */
-  readonly presence: PresenceService | null;
+  readonly presence: PresenceApi | null;
   now(): number;
   /** Verifies a token; undefined verifier = auth off. */
   verify?: (token: string) => Promise<VerifiedToken>;

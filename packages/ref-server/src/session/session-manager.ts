@@ -5,7 +5,7 @@ import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ConnectionInfo, ResolvedOptions } from '../options';
-import type { PresenceService } from '../presence/presence-service';
+import type { PresenceApi } from '../presence/presence-api';
 import type { TopicService } from '../topics/topic-service';
 import type {
   HttpRequestInfo,
@@ -45,7 +45,7 @@ export interface SessionDeps {
   features: Features;
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
-  presence: PresenceService | null;
+  presence: PresenceApi | null;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number | Promise<number>;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -83,7 +83,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly verify?: (token: string) => Promise<VerifiedToken>;
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
-  readonly presence: PresenceService | null;
+  readonly presence: PresenceApi | null;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;

@@ -1,5 +1,5 @@
 import { ServerError } from '@wse/core-client/protocol';
-import type { PresenceService } from '../presence/presence-service';
+import type { PresenceApi } from '../presence/presence-api';
 import { PresenceError } from '../presence/presence-store';
 import type { StoredPublication, StreamPosition } from '../recovery/recovery-types';
 import type { PreparedSubscribe, SharedLog } from '../recovery/shared-log';
@@ -57,7 +57,7 @@ export class SubscribeFlow {
     private readonly deps: {
       topics: TopicService;
       log: PublicationLog;
-      presence: PresenceService | null;
+      presence: PresenceApi | null;
       maxBackpressure: number;
       onPresenceFailure?(err: unknown, connId: string): void;
       /** Set when history lives outside this process (Redis): subscribes take the async path. */

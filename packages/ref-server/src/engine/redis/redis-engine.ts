@@ -266,8 +266,20 @@ export class RedisEngine implements Engine, SharedLog {
     }
   }
 
+  /** Presence events on a topic's channel (`P{...}`, see redis-presence-scripts.ts). */
+  onPresence?: (topic: string, json: string) => void;
+
+  /** The link, for the Redis presence of the same server (one pair of connections per node). */
+  get redisLink(): RedisLink {
+    return this.link;
+  }
+
   private onMessage(channel: string, message: string): void {
     const topic = this.byChannel.get(channel);
+    if (topic !== undefined && message.charCodeAt(0) === 0x50 /* P */) {
+      this.onPresence?.(topic, message.slice(1));
+      return;
+    }
     const s = topic === undefined ? undefined : this.topics.get(topic);
     const pub = s ? stampedFromJson(message) : undefined;
     if (!s || !pub || pub.topic !== topic) return;
