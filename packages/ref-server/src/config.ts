@@ -355,7 +355,7 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
     'redis-presence-ttl',
     'int',
     '15',
-    'seconds until a dead node presence entries expire (needs --redis)',
+    "seconds until a dead node's presence entries expire (needs --redis)",
     (g, v) => {
       g.redis.presenceTtlSec = v as number;
     },
