@@ -1,6 +1,7 @@
 // The Redis engine against a real redis-server (started here on a free port): two servers on one
 // Redis share one order per topic, one epoch, and history; recovery reads the stream on any node.
 import { describe, expect, it } from 'vitest';
+import { WSEServer } from '../src/server';
 import type { Frame } from './helpers';
 import { collect, isPub, publishAll, range, subscribe, useRedis } from './redis-support';
 
@@ -127,5 +128,17 @@ describe.skipIf(!ctx.HAVE_REDIS)('Redis engine: two servers on one Redis', () =>
     });
     expect(kept.recovery?.r).toMatchObject({ recovered: true, count: 14 }); // the last bufferSize are always kept
     expect((await collect(c, 14)).map((f) => f.o)).toEqual(range(286, 299));
+  });
+
+  it('a Redis that does not answer makes start() fail, and frees the port', async () => {
+    const s = new WSEServer({
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'silent',
+      auth: false,
+      engine: { type: 'redis', url: 'redis://127.0.0.1:1' },
+    });
+    await expect(s.start()).rejects.toThrow(/unreachable|ECONNREFUSED|closed/i);
+    expect(s.isRunning()).toBe(false);
   });
 });

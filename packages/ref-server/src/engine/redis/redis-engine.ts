@@ -284,8 +284,13 @@ export class RedisEngine implements Engine, SharedLog {
     const pub = s ? stampedFromJson(message) : undefined;
     if (!s || !pub || pub.topic !== topic) return;
     if (s.catchingUp) {
-      s.catchingUp.push(pub);
-      return;
+      // Bounded: past the cap the catch-up is given up (what waits goes out now, gaps and all, and
+      // clients recover from them) rather than holding an unbounded queue for a slow Redis.
+      if (s.catchingUp.length >= this.catchUpCap) this.endCatchUp(s);
+      else {
+        s.catchingUp.push(pub);
+        return;
+      }
     }
     const seen = s.seen;
     if (seen && seen.epoch === pub.epoch && pub.offset > seen.offset + 1) {
@@ -322,10 +327,19 @@ export class RedisEngine implements Engine, SharedLog {
     } catch (err) {
       this.hooks.onFailure?.('catch-up', err);
     } finally {
-      const waiting = s.catchingUp ?? [];
-      s.catchingUp = undefined;
-      if (this.topics.get(topic) === s) for (const pub of waiting) this.forward(s, pub);
+      if (this.topics.get(topic) === s) this.endCatchUp(s);
     }
+  }
+
+  /** Most live messages held per topic while catching up. */
+  private get catchUpCap(): number {
+    return Math.max(1000, 4 * this.options.maxMessages);
+  }
+
+  private endCatchUp(s: TopicState): void {
+    const waiting = s.catchingUp ?? [];
+    s.catchingUp = undefined;
+    for (const pub of waiting) this.forward(s, pub);
   }
 
   /** The link is back: resubscribe every held channel, then catch up on what was published meanwhile. */

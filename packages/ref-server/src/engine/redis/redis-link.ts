@@ -12,6 +12,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  *   replayed later behind the caller's back (it would arrive out of order with what others published
  *   meanwhile); the caller hears `ENGINE_UNAVAILABLE` instead.
  * - Reconnect with capped exponential backoff and jitter (100 ms × 2^n up to 5 s, ×[0.5, 1)).
+ * - Every command times out after 5 s (a Redis that hangs fails like one that is down).
  * - Channels are NOT resubscribed by ioredis (`autoResubscribe: false`): the engine owns the set of
  *   wanted channels and restores it on `up`, so it knows when interest is live again.
  * - Scripts run by EVALSHA, falling back to EVAL on NOSCRIPT (a restarted Redis forgot them).
@@ -86,6 +87,8 @@ export function createRedisLink(url: string, events: RedisLinkEvents): RedisLink
     maxRetriesPerRequest: 0,
     autoResubscribe: false,
     connectTimeout: 2000,
+    // A Redis that accepts but does not answer must not hold a subscribe (and what it buffers) forever.
+    commandTimeout: 5000,
     retryStrategy: (times) => reconnectDelay(times),
   };
   const cmd = new Redis(url, { ...options, connectionName: 'wse-cmd' });

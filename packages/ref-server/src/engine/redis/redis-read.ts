@@ -15,15 +15,17 @@ export interface StreamRead {
  * `undefined` when it is not one (wrong shape, missing stamp).
  *
  * @example
- * toPublication('{"c":"U","t":"x","p":{},"tp":"chat","e":"0badcafe","o":3}')?.offset; // 3
+ * stampedFromJson('{"c":"U","t":"x","p":{},"tp":"chat","e":"0badcafe","o":3}')?.offset; // 3
  */
 export function stampedFromJson(json: string): StampedPublication | undefined {
-  let envelope: Envelope;
+  let parsed: unknown;
   try {
-    envelope = JSON.parse(json) as Envelope;
+    parsed = JSON.parse(json);
   } catch {
     return undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const envelope = parsed as Envelope;
   const { tp, e, o } = envelope;
   if (typeof tp !== 'string' || typeof e !== 'string' || typeof o !== 'number') return undefined;
   return { topic: tp, epoch: e, offset: o, envelope, json, bytes: Buffer.byteLength(json, 'utf8') };
