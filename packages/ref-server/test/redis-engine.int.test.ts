@@ -13,13 +13,16 @@ describe.skipIf(!ctx.HAVE_REDIS)('Redis engine: two servers on one Redis', () =>
     const { a, b } = await pair();
     const ca = await client(a.url);
     const cb = await client(b.url);
+    const cm = await client(`${b.url}?format=msgpack`); // a direct (per-format) subscriber too
     await subscribe(ca, ['room']);
     await subscribe(cb, ['room']);
+    await subscribe(cm, ['room']);
     await publishAll(a.server, 'room', 5);
     await publishAll(b.server, 'room', 5, 5);
     const fa = await collect(ca, 10);
     const fb = await collect(cb, 10);
     expect(stamps(fa)).toEqual(stamps(fb));
+    expect(stamps(await collect(cm, 10))).toEqual(stamps(fa));
     expect(fa.map((f) => f.o)).toEqual(range(0, 9));
     expect(fa.map((f) => (f.p as { n: number }).n)).toEqual(range(0, 9));
     expect(new Set(fa.map((f) => f.e)).size).toBe(1);

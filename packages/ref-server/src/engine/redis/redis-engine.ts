@@ -222,6 +222,13 @@ export class RedisEngine implements Engine, SharedLog {
         }),
       );
       await this.link.syncSubscriber();
+      // Everything up to each read's head has arrived now: a node that had seen nothing of a topic
+      // starts its continuity check there (so a later subscriber-link outage is caught up on).
+      for (const [topic, r] of results) {
+        const s = this.topics.get(topic);
+        const head = r.positions[0];
+        if (s && !s.seen && head && head.offset >= 0) s.seen = { ...head };
+      }
       return { results, tapped: (topic) => taps.get(topic) ?? [], release };
     } catch (err) {
       release();
@@ -246,7 +253,7 @@ export class RedisEngine implements Engine, SharedLog {
     const up = this.link.up;
     return {
       status: up ? 'ok' : 'degraded',
-      figures: { up: up ? 1 : 0, channels: this.topics.size, failures: this.failures },
+      figures: { redis_up: up ? 1 : 0, channels: this.topics.size, failures: this.failures },
       details: {
         url: redactUrl(this.options.url),
         prefix: this.options.prefix,
