@@ -144,4 +144,14 @@ describe.skipIf(!ctx.HAVE_REDIS)('Redis engine: two servers on one Redis', () =>
     await expect(s.start()).rejects.toThrow(/unreachable|ECONNREFUSED|closed/i);
     expect(s.isRunning()).toBe(false);
   });
+
+  it('a stopped server starts again on the same Redis and still delivers', async () => {
+    const { a, b } = await pair();
+    await a.server.stop();
+    const port = await a.server.start();
+    const c = await client(`ws://127.0.0.1:${port}/wse`);
+    await subscribe(c, ['again']);
+    await publishAll(b.server, 'again', 2);
+    expect((await collect(c, 2)).map((f) => f.o)).toEqual([0, 1]);
+  });
 });

@@ -128,6 +128,7 @@ export function createRedisLink(url: string, events: RedisLinkEvents): RedisLink
       return !closing && cmd.status === 'ready';
     },
     async connect(timeoutMs = 5000) {
+      closing = false; // a stopped server can start again: ioredis reconnects an ended client
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Redis at ${redactUrl(url)} unreachable`)), timeoutMs);
@@ -169,8 +170,22 @@ export function createRedisLink(url: string, events: RedisLinkEvents): RedisLink
       await Promise.allSettled([cmd.quit(), sub.quit()]);
       cmd.disconnect();
       sub.disconnect();
+      // ioredis reports `end` only once the socket is closed; a start() before that would be refused.
+      await Promise.all([ended(cmd), ended(sub)]);
     },
   };
+}
+
+/** Resolves when the client has fully ended (or after 1 s). */
+function ended(client: Redis): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    client.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** The URL without its password, for logs and errors. */
