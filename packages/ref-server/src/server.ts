@@ -6,15 +6,13 @@ import { createEngine, type EngineHooks } from './engine/create-engine';
 import type { Engine } from './engine/engine';
 import { createEngineHost } from './engine/engine-host';
 import { EngineMetrics } from './engine/engine-metrics';
-import { RedisEngine } from './engine/redis/redis-engine';
-import { RedisPresence } from './engine/redis/redis-presence';
+import type { RedisPresence } from './engine/redis/redis-presence';
 import type { HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
 import { type ConnectionInfo, type ResolvedOptions, resolveOptions, type WSEServerOptions } from './options';
+import { createPresence } from './presence/create-presence';
 import type { PresenceApi } from './presence/presence-api';
-import { type PresenceEvent, PresenceService } from './presence/presence-service';
-import { PresenceStore } from './presence/presence-store';
 import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
@@ -571,40 +569,17 @@ export class WSEServer {
 
   /** In memory (memory/mesh engines) or in Redis (redis engine): same runtime, same events. */
   private createPresence(): PresenceApi {
-    const o = this.options;
-    const deps = {
-      toSubscribers: (topic: string, env: Envelope) => this.fanout.enqueueUnstamped(topic, env),
-      emit: (ev: PresenceEvent) => this.hub.emit(ev),
+    const { presence, redis } = createPresence(this.options, this.engine, {
+      nodeId: this.nodeId,
+      toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
+      emit: (ev) => this.hub.emit(ev),
       ids: () => envelopeIds(),
-    };
-    if (this.engine instanceof RedisEngine && o.engine.type === 'redis') {
-      const presence = new RedisPresence(
-        {
-          prefix: o.engine.prefix,
-          nodeId: this.nodeId,
-          maxDataSize: o.presence.maxDataSize,
-          maxMembers: o.presence.maxMembers,
-          ttlMs: o.engine.presenceTtlSec * 1000,
-        },
-        {
-          ...deps,
-          link: this.engine.redisLink,
-          localTopics: () => this.topics.topics(),
-          onError: (connId, topic, err) =>
-            this.sessions.connections
-              .get(connId)
-              ?.sendError(err.code, err.message, { ...err.details, topic }),
-        },
-      );
-      this.engine.onPresence = (topic, json) => presence.onChannel(topic, json);
-      this.redisPresence = presence;
-      return presence;
-    }
-    const store = new PresenceStore(
-      { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
-      this.nodeId,
-    );
-    return new PresenceService(store, deps);
+      localTopics: () => this.topics.topics(),
+      sendError: (connId, topic, err) =>
+        this.sessions.connections.get(connId)?.sendError(err.code, err.message, { ...err.details, topic }),
+    });
+    this.redisPresence = redis;
+    return presence;
   }
 
   /** What an engine with an external store reports back: link state and failed operations. */
