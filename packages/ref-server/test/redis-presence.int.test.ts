@@ -4,11 +4,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Frame, SECRET, TestClient, token } from './helpers';
+import { type Frame, TestClient, token } from './helpers';
 import { subscribe, useRedis, waitFor } from './redis-support';
 
 const { ctx, prefix, server } = useRedis('Redis presence tests (redis-presence.int.test.ts)');
 const TTL_SEC = 2;
+/** ≥ 32 bytes: the CLI refuses shorter HS256 secrets outside --dev. */
+const SECRET = 'redis-presence-test-secret-0123456789abcdef';
 
 async function node(p: string) {
   return server(p, { auth: { secret: SECRET }, presence: {}, engine: redisEngine(p) });
@@ -18,7 +20,11 @@ function redisEngine(p: string) {
 }
 
 async function user(url: string, sub: string) {
-  const c = await TestClient.ready(url, {}, { authorization: `Bearer ${await token(sub)}` });
+  const c = await TestClient.ready(
+    url,
+    {},
+    { authorization: `Bearer ${await token(sub, { secret: SECRET })}` },
+  );
   ctx.cleanup.push(() => c.close());
   return c;
 }
