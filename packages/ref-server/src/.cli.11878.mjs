@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 
 // packages/ref-server/src/config.ts
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-
 // packages/ref-server/src/auth/token-verifier.ts
-import { createHmac, createPublicKey, createSecretKey, timingSafeEqual } from "node:crypto";
+import { createHmac, createPublicKey, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 // packages/core-client/src/protocol/errors.ts
 var WSEError = class extends Error {
-  name = "WSEError";
+  name = 'WSEError';
   code;
   constructor(code, message, options) {
     super(message, options);
@@ -17,19 +15,19 @@ var WSEError = class extends Error {
   }
 };
 var ProtocolError = class extends WSEError {
-  name = "ProtocolError";
+  name = 'ProtocolError';
   constructor(code, message, options) {
     super(code, message, options);
   }
 };
 var AuthError = class extends WSEError {
-  name = "AuthError";
+  name = 'AuthError';
   constructor(code, message, options) {
     super(code, message, options);
   }
 };
 var ServerError = class _ServerError extends WSEError {
-  name = "ServerError";
+  name = 'ServerError';
   details;
   constructor(code, message, details = {}, options) {
     super(code, message, options);
@@ -39,24 +37,24 @@ var ServerError = class _ServerError extends WSEError {
   static fromPayload(payload) {
     const { code, message, ...details } = payload;
     return new _ServerError(
-      typeof code === "string" ? code : "SERVER_ERROR",
-      typeof message === "string" ? message : "server error",
-      details
+      typeof code === 'string' ? code : 'SERVER_ERROR',
+      typeof message === 'string' ? message : 'server error',
+      details,
     );
   }
 };
 function wireCodeOf(err) {
   switch (err.code) {
-    case "FRAME_TOO_LARGE":
-      return "MESSAGE_TOO_LARGE";
-    case "NOT_ENCRYPTED":
-      return "ENCRYPTION_REQUIRED";
-    case "KEY_REQUIRED":
-    case "DECRYPT_FAILED":
-    case "INVALID_KEY":
-      return "KEY_EXCHANGE_FAILED";
+    case 'FRAME_TOO_LARGE':
+      return 'MESSAGE_TOO_LARGE';
+    case 'NOT_ENCRYPTED':
+      return 'ENCRYPTION_REQUIRED';
+    case 'KEY_REQUIRED':
+    case 'DECRYPT_FAILED':
+    case 'INVALID_KEY':
+      return 'KEY_EXCHANGE_FAILED';
     default:
-      return "INVALID_MESSAGE";
+      return 'INVALID_MESSAGE';
   }
 }
 
@@ -64,21 +62,21 @@ function wireCodeOf(err) {
 var BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 var CHUNK = 32768;
 function base64Encode(bytes) {
-  let binary = "";
+  let binary = '';
   for (let i = 0; i < bytes.length; i += CHUNK) {
     binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
   }
   return btoa(binary);
 }
 function base64Decode(s) {
-  if (typeof s !== "string" || !BASE64_RE.test(s) || s.length % 4 === 1) {
-    throw new ProtocolError("INVALID_FIELD", "not a base64 string");
+  if (typeof s !== 'string' || !BASE64_RE.test(s) || s.length % 4 === 1) {
+    throw new ProtocolError('INVALID_FIELD', 'not a base64 string');
   }
   let binary;
   try {
-    binary = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+    binary = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
   } catch (cause) {
-    throw new ProtocolError("INVALID_FIELD", "not a base64 string", { cause });
+    throw new ProtocolError('INVALID_FIELD', 'not a base64 string', { cause });
   }
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
@@ -91,55 +89,55 @@ var IV_LENGTH = 12;
 var TAG_LENGTH = 16;
 
 // packages/core-client/src/protocol/crypto.ts
-var HKDF_INFO = "wse-encryption/aes-gcm-key";
+var HKDF_INFO = 'wse-encryption/aes-gcm-key';
 var PREFIX_E = new Uint8Array([69, 58]);
-var ECDH = { name: "ECDH", namedCurve: "P-256" };
+var ECDH = { name: 'ECDH', namedCurve: 'P-256' };
 var subtle = () => globalThis.crypto.subtle;
 function own(u) {
   return u.buffer instanceof ArrayBuffer ? u : new Uint8Array(u);
 }
 function invalidKey(message, cause) {
-  return new ProtocolError("INVALID_KEY", message, cause === void 0 ? void 0 : { cause });
+  return new ProtocolError('INVALID_KEY', message, cause === void 0 ? void 0 : { cause });
 }
 function decodeRawPoint(b64) {
   let raw;
   try {
     raw = base64Decode(b64);
   } catch (cause) {
-    throw invalidKey("public key is not base64", cause);
+    throw invalidKey('public key is not base64', cause);
   }
   if (raw.length !== 65 || raw[0] !== 4)
-    throw invalidKey("public key must be a 65-byte uncompressed P-256 point");
+    throw invalidKey('public key must be a 65-byte uncompressed P-256 point');
   return own(raw);
 }
 async function generateKeyPair() {
-  return subtle().generateKey(ECDH, false, ["deriveBits"]);
+  return subtle().generateKey(ECDH, false, ['deriveBits']);
 }
 async function exportPublicKey(key) {
-  return base64Encode(new Uint8Array(await subtle().exportKey("raw", key)));
+  return base64Encode(new Uint8Array(await subtle().exportKey('raw', key)));
 }
 async function importPublicKey(base64) {
   const raw = decodeRawPoint(base64);
   try {
-    return await subtle().importKey("raw", raw, ECDH, true, []);
+    return await subtle().importKey('raw', raw, ECDH, true, []);
   } catch (cause) {
-    throw invalidKey("public key is not a valid P-256 point", cause);
+    throw invalidKey('public key is not a valid P-256 point', cause);
   }
 }
 async function deriveSessionKeyBytes(privateKey, peerPublic) {
   try {
-    const shared = await subtle().deriveBits({ name: "ECDH", public: peerPublic }, privateKey, 256);
-    const ikm = await subtle().importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+    const shared = await subtle().deriveBits({ name: 'ECDH', public: peerPublic }, privateKey, 256);
+    const ikm = await subtle().importKey('raw', shared, 'HKDF', false, ['deriveBits']);
     const info = new TextEncoder().encode(HKDF_INFO);
-    const params = { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info };
+    const params = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info };
     return new Uint8Array(await subtle().deriveBits(params, ikm, 256));
   } catch (cause) {
-    throw invalidKey("key agreement failed (wrong key types or curves?)", cause);
+    throw invalidKey('key agreement failed (wrong key types or curves?)', cause);
   }
 }
 async function importSessionKey(raw) {
-  if (raw.length !== 32) throw invalidKey("session key must be 32 bytes");
-  return subtle().importKey("raw", own(raw), { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+  if (raw.length !== 32) throw invalidKey('session key must be 32 bytes');
+  return subtle().importKey('raw', own(raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }
 async function deriveSessionKey(privateKey, peerPublic) {
   const raw = await deriveSessionKeyBytes(privateKey, peerPublic);
@@ -151,12 +149,12 @@ async function deriveSessionKey(privateKey, peerPublic) {
 }
 async function encryptBytes(key, inner, iv) {
   const nonce = iv ?? globalThis.crypto.getRandomValues(new Uint8Array(IV_LENGTH));
-  if (nonce.length !== IV_LENGTH) throw new ProtocolError("INVALID_FIELD", "IV must be 12 bytes");
+  if (nonce.length !== IV_LENGTH) throw new ProtocolError('INVALID_FIELD', 'IV must be 12 bytes');
   let sealed;
   try {
-    sealed = await subtle().encrypt({ name: "AES-GCM", iv: own(nonce) }, key, own(inner));
+    sealed = await subtle().encrypt({ name: 'AES-GCM', iv: own(nonce) }, key, own(inner));
   } catch (cause) {
-    throw invalidKey("encryption failed (not an AES-GCM key?)", cause);
+    throw invalidKey('encryption failed (not an AES-GCM key?)', cause);
   }
   const out = new Uint8Array(2 + IV_LENGTH + sealed.byteLength);
   out.set(PREFIX_E);
@@ -166,17 +164,17 @@ async function encryptBytes(key, inner, iv) {
 }
 async function decryptBytes(key, frame) {
   if (frame.length < 2 || frame[0] !== 69 || frame[1] !== 58) {
-    throw new ProtocolError("UNKNOWN_PREFIX", "not an E: frame");
+    throw new ProtocolError('UNKNOWN_PREFIX', 'not an E: frame');
   }
   if (frame.length < 2 + IV_LENGTH + TAG_LENGTH) {
-    throw new ProtocolError("ENCRYPTED_TOO_SHORT", "E: body shorter than IV (12) + tag (16)");
+    throw new ProtocolError('ENCRYPTED_TOO_SHORT', 'E: body shorter than IV (12) + tag (16)');
   }
   const iv = own(frame.slice(2, 2 + IV_LENGTH));
   try {
-    const plain = await subtle().decrypt({ name: "AES-GCM", iv }, key, own(frame.subarray(2 + IV_LENGTH)));
+    const plain = await subtle().decrypt({ name: 'AES-GCM', iv }, key, own(frame.subarray(2 + IV_LENGTH)));
     return new Uint8Array(plain);
   } catch (cause) {
-    throw new ProtocolError("DECRYPT_FAILED", "E: frame failed authentication", { cause });
+    throw new ProtocolError('DECRYPT_FAILED', 'E: frame failed authentication', { cause });
   }
 }
 function signedBytes(clientKeyB64, serverKeyB64, connectionId) {
@@ -191,39 +189,39 @@ function signedBytes(clientKeyB64, serverKeyB64, connectionId) {
 }
 async function signIdentity(privateKey, clientKeyB64, serverKeyB64, connectionId) {
   const data = signedBytes(clientKeyB64, serverKeyB64, connectionId);
-  const sig = await subtle().sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, data);
+  const sig = await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, data);
   return base64Encode(new Uint8Array(sig));
 }
 
 // packages/core-client/src/protocol/envelope.ts
 var PROTOCOL_VERSION = 1;
 var PROTOCOL_TYPES = /* @__PURE__ */ new Set([
-  "server_ready",
-  "client_hello",
-  "server_hello",
-  "ping",
-  "PONG",
-  "error",
-  "auth_refresh",
-  "auth_refreshed",
-  "subscription_update",
-  "subscription",
-  "subscribe",
-  "publish",
-  "presence",
-  "presence_join",
-  "presence_leave",
-  "presence_update",
-  "presence_stats",
-  "rate_limit_warning",
-  "batch",
-  "config_update"
+  'server_ready',
+  'client_hello',
+  'server_hello',
+  'ping',
+  'PONG',
+  'error',
+  'auth_refresh',
+  'auth_refreshed',
+  'subscription_update',
+  'subscription',
+  'subscribe',
+  'publish',
+  'presence',
+  'presence_join',
+  'presence_leave',
+  'presence_update',
+  'presence_stats',
+  'rate_limit_warning',
+  'batch',
+  'config_update',
 ]);
 function categoryOf(type) {
-  if (type.endsWith("_snapshot") || type.startsWith("snapshot_")) return "S";
-  return PROTOCOL_TYPES.has(type) ? "WSE" : "U";
+  if (type.endsWith('_snapshot') || type.startsWith('snapshot_')) return 'S';
+  return PROTOCOL_TYPES.has(type) ? 'WSE' : 'U';
 }
-var HEX = "0123456789abcdef";
+var HEX = '0123456789abcdef';
 function defaultRandom(bytes) {
   globalThis.crypto.getRandomValues(bytes);
 }
@@ -235,11 +233,11 @@ function uuidv7(now = Date.now(), random = defaultRandom) {
     b[i] = ms % 256;
     ms = Math.floor(ms / 256);
   }
-  b[6] = 112 | b[6] & 15;
-  b[8] = 128 | b[8] & 63;
-  let s = "";
+  b[6] = 112 | (b[6] & 15);
+  b[8] = 128 | (b[8] & 63);
+  let s = '';
   for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) s += "-";
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
     s += HEX[b[i] >> 4] + HEX[b[i] & 15];
   }
   return s;
@@ -247,7 +245,7 @@ function uuidv7(now = Date.now(), random = defaultRandom) {
 function buildEnvelope(type, payload, options = {}) {
   const now = options.now ?? Date.now();
   const env = parseEnvelope({
-    c: options.c ?? (typeof type === "string" ? categoryOf(type) : void 0),
+    c: options.c ?? (typeof type === 'string' ? categoryOf(type) : void 0),
     t: type,
     p: payload ?? {},
     id: options.id ?? uuidv7(now),
@@ -258,77 +256,75 @@ function buildEnvelope(type, payload, options = {}) {
     pri: options.pri,
     tp: options.stamp?.topic,
     e: options.stamp?.epoch,
-    o: options.stamp?.offset
+    o: options.stamp?.offset,
   });
   return env;
 }
 function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 function invalid(field, expected) {
-  throw new ProtocolError("INVALID_FIELD", `envelope field "${field}" must be ${expected}`);
+  throw new ProtocolError('INVALID_FIELD', `envelope field "${field}" must be ${expected}`);
 }
 var EPOCH_RE = /^[0-9a-f]{8}$/;
 var isNonNegInt = (x) => Number.isSafeInteger(x) && x >= 0;
 function optString(src, out, key) {
   const v = src[key];
   if (v === void 0) return;
-  if (typeof v !== "string") invalid(key, "a string");
+  if (typeof v !== 'string') invalid(key, 'a string');
   out[key] = v;
 }
 function readType(src) {
   const t = src.t ?? src.type;
-  if (t === void 0 || t === null || t === "")
-    throw new ProtocolError("MISSING_TYPE", 'envelope has no "t"');
-  if (typeof t !== "string") invalid("t", "a string");
+  if (t === void 0 || t === null || t === '') throw new ProtocolError('MISSING_TYPE', 'envelope has no "t"');
+  if (typeof t !== 'string') invalid('t', 'a string');
   return t;
 }
 function readPayload(src) {
   const p = src.p ?? src.payload;
   if (p === void 0 || p === null) return {};
-  if (!isPlainObject(p)) invalid("p", "an object");
+  if (!isPlainObject(p)) invalid('p', 'an object');
   return p;
 }
 function readCategory(src, t) {
   const c = src.c;
   if (c === void 0) return categoryOf(t);
-  if (c !== "WSE" && c !== "S" && c !== "U") invalid("c", '"WSE", "S" or "U"');
+  if (c !== 'WSE' && c !== 'S' && c !== 'U') invalid('c', '"WSE", "S" or "U"');
   return c;
 }
 function readNumbers(src, out, key) {
   const x = src[key];
   if (x === void 0) return;
-  if (key === "seq" && !isNonNegInt(x)) invalid("seq", "a non-negative integer");
-  if (key === "v" && !(isNonNegInt(x) && x >= 1)) invalid("v", "a positive integer");
+  if (key === 'seq' && !isNonNegInt(x)) invalid('seq', 'a non-negative integer');
+  if (key === 'v' && !(isNonNegInt(x) && x >= 1)) invalid('v', 'a positive integer');
   out[key] = x;
 }
 function readPriority(src, out) {
   const pri = src.pri;
   if (pri === void 0) return;
-  if (!Number.isInteger(pri) || pri < 1 || pri > 10)
-    invalid("pri", "an integer 1..10");
+  if (!Number.isInteger(pri) || pri < 1 || pri > 10) invalid('pri', 'an integer 1..10');
   out.pri = pri;
 }
 function readStamp(src, out) {
   const { tp, e, o } = src;
   if (tp === void 0 && e === void 0 && o === void 0) return;
-  if (typeof tp !== "string" || tp === "") invalid("tp", "a non-empty string (tp, e, o go together)");
-  if (typeof e !== "string" || !EPOCH_RE.test(e))
-    invalid("e", "8 lower-case hex chars (tp, e, o go together)");
-  if (!isNonNegInt(o)) invalid("o", "a non-negative safe integer (tp, e, o go together)");
+  if (typeof tp !== 'string' || tp === '') invalid('tp', 'a non-empty string (tp, e, o go together)');
+  if (typeof e !== 'string' || !EPOCH_RE.test(e))
+    invalid('e', '8 lower-case hex chars (tp, e, o go together)');
+  if (!isNonNegInt(o)) invalid('o', 'a non-negative safe integer (tp, e, o go together)');
   out.tp = tp;
   out.e = e;
   out.o = o;
 }
 function parseEnvelope(value) {
-  if (!isPlainObject(value)) throw new ProtocolError("NOT_AN_OBJECT", "envelope must be a JSON object");
+  if (!isPlainObject(value)) throw new ProtocolError('NOT_AN_OBJECT', 'envelope must be a JSON object');
   const t = readType(value);
   const out = { c: readCategory(value, t), t, p: readPayload(value) };
-  optString(value, out, "id");
-  optString(value, out, "ts");
-  readNumbers(value, out, "seq");
-  readNumbers(value, out, "v");
-  optString(value, out, "cid");
+  optString(value, out, 'id');
+  optString(value, out, 'ts');
+  readNumbers(value, out, 'seq');
+  readNumbers(value, out, 'v');
+  optString(value, out, 'cid');
   readPriority(value, out);
   readStamp(value, out);
   return out;
@@ -344,36 +340,36 @@ var COLON = 58;
 var BRACE = 123;
 var PREFIX_C = new Uint8Array([C, COLON]);
 var PREFIX_M = new Uint8Array([M, COLON]);
-var utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+var utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 var utf8Encoder = new TextEncoder();
 function asBytes(data) {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new ProtocolError("INVALID_FIELD", "a frame must be a string, Uint8Array or ArrayBuffer");
+  throw new ProtocolError('INVALID_FIELD', 'a frame must be a string, Uint8Array or ArrayBuffer');
 }
 function toBytes(frame) {
-  return typeof frame === "string" ? utf8Encoder.encode(frame) : frame;
+  return typeof frame === 'string' ? utf8Encoder.encode(frame) : frame;
 }
 function frameKind(data) {
-  if (typeof data === "string") {
-    if (data.length === 0) throw new ProtocolError("EMPTY_FRAME", "empty text frame");
-    return "json";
+  if (typeof data === 'string') {
+    if (data.length === 0) throw new ProtocolError('EMPTY_FRAME', 'empty text frame');
+    return 'json';
   }
   const b = asBytes(data);
-  if (b.length === 0) throw new ProtocolError("EMPTY_FRAME", "empty binary frame");
+  if (b.length === 0) throw new ProtocolError('EMPTY_FRAME', 'empty binary frame');
   const first = b[0];
-  if (first === BRACE) return "json";
+  if (first === BRACE) return 'json';
   if (first !== C && first !== M && first !== E)
-    throw new ProtocolError("UNKNOWN_PREFIX", "unknown frame prefix");
-  if (b.length < 2) throw new ProtocolError("TRUNCATED_FRAME", "frame prefix without its colon");
-  if (b[1] !== COLON) throw new ProtocolError("UNKNOWN_PREFIX", "unknown frame prefix");
-  return first === C ? "zlib" : first === M ? "msgpack" : "encrypted";
+    throw new ProtocolError('UNKNOWN_PREFIX', 'unknown frame prefix');
+  if (b.length < 2) throw new ProtocolError('TRUNCATED_FRAME', 'frame prefix without its colon');
+  if (b[1] !== COLON) throw new ProtocolError('UNKNOWN_PREFIX', 'unknown frame prefix');
+  return first === C ? 'zlib' : first === M ? 'msgpack' : 'encrypted';
 }
 function partOf(kind) {
-  return kind === "zlib" || kind === "msgpack" ? kind : void 0;
+  return kind === 'zlib' || kind === 'msgpack' ? kind : void 0;
 }
-var MISSING = { zlib: "INFLATE_FAILED", msgpack: "MSGPACK_INVALID", crypto: "DECRYPT_FAILED" };
+var MISSING = { zlib: 'INFLATE_FAILED', msgpack: 'MSGPACK_INVALID', crypto: 'DECRYPT_FAILED' };
 function need(codecs, part) {
   const codec = codecs[part];
   if (codec) return codec;
@@ -391,12 +387,11 @@ function checkDepth(text) {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 92)
-        i++;
+      if (ch === 92) i++;
       else if (ch === 34) inString = false;
     } else if (ch === 34) inString = true;
     else if (ch === 123 || ch === 91) {
-      if (++depth > MAX_DEPTH) throw new ProtocolError("JSON_TOO_DEEP", `JSON nesting exceeds ${MAX_DEPTH}`);
+      if (++depth > MAX_DEPTH) throw new ProtocolError('JSON_TOO_DEEP', `JSON nesting exceeds ${MAX_DEPTH}`);
     } else if (ch === 125 || ch === 93) depth--;
   }
 }
@@ -406,10 +401,10 @@ function parseJsonText(text) {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new ProtocolError("INVALID_JSON", "frame is not valid JSON", { cause });
+    throw new ProtocolError('INVALID_JSON', 'frame is not valid JSON', { cause });
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ProtocolError("NOT_AN_OBJECT", "envelope must be a JSON object");
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError('NOT_AN_OBJECT', 'envelope must be a JSON object');
   }
   return parseEnvelope(value);
 }
@@ -418,38 +413,38 @@ function parseJsonBytes(bytes) {
   try {
     text = utf8Decoder.decode(bytes);
   } catch (cause) {
-    throw new ProtocolError("INVALID_UTF8", "JSON frame is not valid UTF-8", { cause });
+    throw new ProtocolError('INVALID_UTF8', 'JSON frame is not valid UTF-8', { cause });
   }
   return parseJsonText(text);
 }
 function tooLarge(size, max) {
-  return new ProtocolError("FRAME_TOO_LARGE", `frame of ${size} bytes exceeds ${max}`);
+  return new ProtocolError('FRAME_TOO_LARGE', `frame of ${size} bytes exceeds ${max}`);
 }
 function decodePlain(codecs, b, kind, max) {
   switch (kind) {
-    case "json":
+    case 'json':
       return parseJsonBytes(b);
-    case "zlib":
-      return parseJsonBytes(need(codecs, "zlib").inflate(b.subarray(2), max));
-    case "msgpack":
-      return parseEnvelope(need(codecs, "msgpack").decode(b.subarray(2)));
+    case 'zlib':
+      return parseJsonBytes(need(codecs, 'zlib').inflate(b.subarray(2), max));
+    case 'msgpack':
+      return parseEnvelope(need(codecs, 'msgpack').decode(b.subarray(2)));
     default:
-      throw new ProtocolError("KEY_REQUIRED", "E: frame needs a session key (use decodeAnyFrame)");
+      throw new ProtocolError('KEY_REQUIRED', 'E: frame needs a session key (use decodeAnyFrame)');
   }
 }
 function checkedBytes(data, max) {
   const b = asBytes(data);
   if (b.length > max) throw tooLarge(b.length, max);
   const kind = frameKind(b);
-  if (kind === "encrypted" && b.length < 2 + IV_LENGTH + TAG_LENGTH) {
-    throw new ProtocolError("ENCRYPTED_TOO_SHORT", "E: body shorter than IV (12) + tag (16)");
+  if (kind === 'encrypted' && b.length < 2 + IV_LENGTH + TAG_LENGTH) {
+    throw new ProtocolError('ENCRYPTED_TOO_SHORT', 'E: body shorter than IV (12) + tag (16)');
   }
   return { b, kind };
 }
 function decodeText(s, max) {
-  if (s.length > max || s.length * 3 > max && utf8Encoder.encode(s).length > max)
+  if (s.length > max || (s.length * 3 > max && utf8Encoder.encode(s).length > max))
     throw tooLarge(s.length, max);
-  if (s.length === 0) throw new ProtocolError("EMPTY_FRAME", "empty text frame");
+  if (s.length === 0) throw new ProtocolError('EMPTY_FRAME', 'empty text frame');
   return parseJsonText(s);
 }
 function guard(fn) {
@@ -457,45 +452,45 @@ function guard(fn) {
     return fn();
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
-    throw new ProtocolError("INVALID_FIELD", "frame could not be decoded", { cause: err });
+    throw new ProtocolError('INVALID_FIELD', 'frame could not be decoded', { cause: err });
   }
 }
 function decodeFrameWith(codecs, data, options = {}) {
   const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   return guard(() => {
-    if (typeof data === "string") return decodeText(data, max);
+    if (typeof data === 'string') return decodeText(data, max);
     const { b, kind } = checkedBytes(data, max);
     return decodePlain(codecs, b, kind, max);
   });
 }
 async function decodeAnyFrameWith(codecs, data, options = {}) {
   const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  const outer = typeof data === "string" ? void 0 : guard(() => checkedBytes(data, max));
-  if (outer?.kind !== "encrypted") {
+  const outer = typeof data === 'string' ? void 0 : guard(() => checkedBytes(data, max));
+  if (outer?.kind !== 'encrypted') {
     if (options.requireEncryption)
-      throw new ProtocolError("NOT_ENCRYPTED", "plaintext frame on an encrypted connection");
+      throw new ProtocolError('NOT_ENCRYPTED', 'plaintext frame on an encrypted connection');
     const loading2 = outer && ensure(codecs, partOf(outer.kind));
     if (loading2) await loading2;
     return Object.assign(decodeFrameWith(codecs, data, options), { encrypted: false });
   }
-  if (!options.key) throw new ProtocolError("KEY_REQUIRED", "E: frame but no session key");
-  const loadingCrypto = ensure(codecs, "crypto");
+  if (!options.key) throw new ProtocolError('KEY_REQUIRED', 'E: frame but no session key');
+  const loadingCrypto = ensure(codecs, 'crypto');
   if (loadingCrypto) await loadingCrypto;
-  const inner = await need(codecs, "crypto").decryptBytes(options.key, outer.b);
+  const inner = await need(codecs, 'crypto').decryptBytes(options.key, outer.b);
   const { b, kind } = guard(() => checkedBytes(inner, max));
-  if (kind === "encrypted") throw new ProtocolError("UNKNOWN_PREFIX", "nested E: frame");
+  if (kind === 'encrypted') throw new ProtocolError('UNKNOWN_PREFIX', 'nested E: frame');
   const loading = ensure(codecs, partOf(kind));
   if (loading) await loading;
   return Object.assign(
     guard(() => decodePlain(codecs, b, kind, max)),
-    { encrypted: true }
+    { encrypted: true },
   );
 }
 function stringify(env) {
   try {
     return JSON.stringify(env);
   } catch (cause) {
-    throw new ProtocolError("INVALID_FIELD", "payload is not JSON-serialisable", { cause });
+    throw new ProtocolError('INVALID_FIELD', 'payload is not JSON-serialisable', { cause });
   }
 }
 function compress(zlib, json2) {
@@ -507,30 +502,31 @@ function compress(zlib, json2) {
 }
 function startEncoding(env, options) {
   const canonical = parseEnvelope(env);
-  if (options.format === "msgpack")
-    return { part: "msgpack", finish: (c) => need(c, "msgpack").packWithPrefix(canonical, PREFIX_M) };
+  if (options.format === 'msgpack')
+    return { part: 'msgpack', finish: (c) => need(c, 'msgpack').packWithPrefix(canonical, PREFIX_M) };
   const text = stringify(canonical);
   const threshold = options.compressionThreshold ?? DEFAULT_COMPRESSION_THRESHOLD;
   if (text.length * 3 <= threshold) return text;
   const bytes = utf8Encoder.encode(text);
   if (bytes.length <= threshold) return text;
-  return { part: "zlib", finish: (c) => compress(need(c, "zlib"), bytes) };
+  return { part: 'zlib', finish: (c) => compress(need(c, 'zlib'), bytes) };
 }
 function encodeFrameWith(codecs, env, options = {}) {
   const started = startEncoding(env, options);
-  return typeof started === "string" ? started : started.finish(codecs);
+  return typeof started === 'string' ? started : started.finish(codecs);
 }
 
 // packages/core-client/src/protocol/msgpack.ts
-import { Packr, Unpackr } from "msgpackr";
+import { Packr, Unpackr } from 'msgpackr';
+
 var packr = new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
-var unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" });
+var unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 var Kind = { Scalar: 0, Str: 1, Array: 2, Map: 3 };
 function fail(code, message) {
   throw new ProtocolError(code, message);
 }
 function readLen(b, at, width) {
-  if (at + width > b.length) fail("TRUNCATED_FRAME", "msgpack value cut short");
+  if (at + width > b.length) fail('TRUNCATED_FRAME', 'msgpack value cut short');
   let n = 0;
   for (let i = 0; i < width; i++) n = n * 256 + b[at + i];
   return n;
@@ -548,7 +544,7 @@ var FIXED_SIZE = {
   208: 1,
   209: 2,
   210: 4,
-  211: 8
+  211: 8,
 };
 function head(b, at) {
   const x = b[at];
@@ -574,13 +570,13 @@ function head(b, at) {
     case 223:
       return { kind: Kind.Map, size: 5, n: readLen(b, at + 1, 4) };
     default:
-      return fail("MSGPACK_INVALID", `msgpack type 0x${x.toString(16)} is not allowed in an envelope`);
+      return fail('MSGPACK_INVALID', `msgpack type 0x${x.toString(16)} is not allowed in an envelope`);
   }
 }
 function scanMsgpack(b, maxDepth = MAX_DEPTH) {
-  if (b.length === 0) fail("TRUNCATED_FRAME", "empty msgpack body");
+  if (b.length === 0) fail('TRUNCATED_FRAME', 'empty msgpack body');
   if (head(b, 0).kind !== Kind.Map)
-    throw new ProtocolError("NOT_AN_OBJECT", "msgpack envelope must be a map");
+    throw new ProtocolError('NOT_AN_OBJECT', 'msgpack envelope must be a map');
   const left = new Float64Array(maxDepth + 1);
   const isMap = new Uint8Array(maxDepth + 1);
   let depth = 0;
@@ -591,33 +587,33 @@ function scanMsgpack(b, maxDepth = MAX_DEPTH) {
       depth--;
       continue;
     }
-    if (pos >= b.length) fail("TRUNCATED_FRAME", "msgpack value cut short");
+    if (pos >= b.length) fail('TRUNCATED_FRAME', 'msgpack value cut short');
     const h = head(b, pos);
     const isKey = isMap[depth] === 1 && left[depth] % 2 === 0;
-    if (isKey && h.kind !== Kind.Str) fail("MSGPACK_INVALID", "msgpack map keys must be strings");
+    if (isKey && h.kind !== Kind.Str) fail('MSGPACK_INVALID', 'msgpack map keys must be strings');
     left[depth]--;
     pos += h.size;
     if (h.kind === Kind.Array || h.kind === Kind.Map) {
       if (depth + 1 > maxDepth)
-        throw new ProtocolError("MSGPACK_TOO_DEEP", `msgpack nesting exceeds ${maxDepth}`);
+        throw new ProtocolError('MSGPACK_TOO_DEEP', `msgpack nesting exceeds ${maxDepth}`);
       const items = h.kind === Kind.Map ? h.n * 2 : h.n;
-      if (items > b.length - pos) fail("TRUNCATED_FRAME", "msgpack container longer than its frame");
+      if (items > b.length - pos) fail('TRUNCATED_FRAME', 'msgpack container longer than its frame');
       depth++;
       left[depth] = items;
       isMap[depth] = h.kind === Kind.Map ? 1 : 0;
     } else {
       pos += h.n;
-      if (pos > b.length) fail("TRUNCATED_FRAME", "msgpack value cut short");
+      if (pos > b.length) fail('TRUNCATED_FRAME', 'msgpack value cut short');
     }
   }
-  if (pos !== b.length) fail("MSGPACK_INVALID", "trailing bytes after the msgpack value");
+  if (pos !== b.length) fail('MSGPACK_INVALID', 'trailing bytes after the msgpack value');
 }
 function decodeMsgpack(b) {
   scanMsgpack(b);
   try {
     return unpackr.unpack(b);
   } catch (cause) {
-    throw new ProtocolError("MSGPACK_INVALID", "msgpack decoding failed", { cause });
+    throw new ProtocolError('MSGPACK_INVALID', 'msgpack decoding failed', { cause });
   }
 }
 function packWithPrefix(value, prefix) {
@@ -625,7 +621,7 @@ function packWithPrefix(value, prefix) {
   try {
     packed = packr.pack(value);
   } catch (cause) {
-    throw new ProtocolError("INVALID_FIELD", "value cannot be encoded as msgpack", { cause });
+    throw new ProtocolError('INVALID_FIELD', 'value cannot be encoded as msgpack', { cause });
   }
   const out = new Uint8Array(prefix.length + packed.length);
   out.set(prefix);
@@ -635,7 +631,8 @@ function packWithPrefix(value, prefix) {
 var msgpackCodec = Object.freeze({ decode: decodeMsgpack, packWithPrefix });
 
 // packages/core-client/src/protocol/zlib.ts
-import { Unzlib, zlibSync } from "fflate";
+import { Unzlib, zlibSync } from 'fflate';
+
 var MAX_RATIO = 1032;
 var MIN_SLICE = 64;
 var MAX_SLICE = 16 * 1024;
@@ -653,7 +650,7 @@ function concatBytes(chunks, total) {
   return out;
 }
 function inflateBounded(body, maxBytes) {
-  if (body.length === 0) throw new ProtocolError("TRUNCATED_FRAME", "C: frame without a body");
+  if (body.length === 0) throw new ProtocolError('TRUNCATED_FRAME', 'C: frame without a body');
   const chunks = [];
   let total = 0;
   let ended2 = false;
@@ -667,14 +664,14 @@ function inflateBounded(body, maxBytes) {
     for (let at = 0; at < body.length; at += slice) {
       stream.push(body.subarray(at, at + slice), at + slice >= body.length);
       if (total > maxBytes) {
-        throw new ProtocolError("FRAME_TOO_LARGE", `C: body inflates past ${maxBytes} bytes`);
+        throw new ProtocolError('FRAME_TOO_LARGE', `C: body inflates past ${maxBytes} bytes`);
       }
     }
   } catch (cause) {
     if (cause instanceof ProtocolError) throw cause;
-    throw new ProtocolError("INFLATE_FAILED", "C: body is not valid zlib", { cause });
+    throw new ProtocolError('INFLATE_FAILED', 'C: body is not valid zlib', { cause });
   }
-  if (!ended2) throw new ProtocolError("TRUNCATED_FRAME", "C: body ends before the zlib stream does");
+  if (!ended2) throw new ProtocolError('TRUNCATED_FRAME', 'C: body ends before the zlib stream does');
   return concatBytes(chunks, total);
 }
 var zlibCodec = Object.freeze({ inflate: inflateBounded, deflate: deflateZlib });
@@ -683,29 +680,25 @@ var zlibCodec = Object.freeze({ inflate: inflateBounded, deflate: deflateZlib })
 var staticCodecs = Object.freeze({
   zlib: zlibCodec,
   msgpack: msgpackCodec,
-  crypto: Object.freeze({ encryptBytes, decryptBytes })
+  crypto: Object.freeze({ encryptBytes, decryptBytes }),
 });
 function encodeFrame(env, options = {}) {
   return encodeFrameWith(staticCodecs, env, options);
 }
 
 // packages/ref-server/src/auth/token-verifier.ts
-import {
-  createRemoteJWKSet,
-  errors,
-  jwtVerify,
-  UnsecuredJWT
-} from "jose";
+import { createRemoteJWKSet, errors, jwtVerify, UnsecuredJWT } from 'jose';
+
 var MAX_TOKEN_LENGTH = 8192;
 var MAX_SUB_LENGTH = 256;
 var MAX_ACL_ENTRIES = 256;
 var MAX_GLOB_LENGTH = 256;
 var DEFAULT_LEEWAY_SEC = 30;
 var COMPACT_CHARS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-var NONE_HEADER = "eyJhbGciOiJub25lIn0";
-var PLAIN_HEADER_KEYS = /* @__PURE__ */ new Set(["alg", "typ", "kid"]);
+var NONE_HEADER = 'eyJhbGciOiJub25lIn0';
+var PLAIN_HEADER_KEYS = /* @__PURE__ */ new Set(['alg', 'typ', 'kid']);
 var MAX_CACHED_HEADERS = 32;
-var strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+var strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 var TokenVerifier = class {
   algorithms;
   secret;
@@ -724,31 +717,31 @@ var TokenVerifier = class {
     this.now = env.now ?? Date.now;
     const enc = new TextEncoder();
     if (options.secret !== void 0) {
-      if (typeof options.secret !== "string" || options.secret.length === 0)
-        throw new Error("auth.secret must be a non-empty string");
+      if (typeof options.secret !== 'string' || options.secret.length === 0)
+        throw new Error('auth.secret must be a non-empty string');
       this.secret = enc.encode(options.secret);
     }
-    if (options.previousSecret !== void 0 && options.previousSecret !== "") {
-      if (this.secret === void 0) throw new Error("auth.previousSecret needs auth.secret");
+    if (options.previousSecret !== void 0 && options.previousSecret !== '') {
+      if (this.secret === void 0) throw new Error('auth.previousSecret needs auth.secret');
       this.previousSecret = enc.encode(options.previousSecret);
     }
     if (options.publicKey !== void 0 && options.jwksUrl !== void 0)
-      throw new Error("auth: set auth.publicKey or auth.jwksUrl, not both");
+      throw new Error('auth: set auth.publicKey or auth.jwksUrl, not both');
     if (options.publicKey !== void 0) this.asymmetric = importPem(options.publicKey);
     if (options.jwksUrl !== void 0) this.jwks = createRemoteJWKSet(parseJwksUrl(options.jwksUrl));
     this.algorithms = resolveAlgorithms(options, this.secret !== void 0, this.asymmetric, !!this.jwks);
-    if (this.secret && this.algorithms.includes("HS256")) {
+    if (this.secret && this.algorithms.includes('HS256')) {
       this.hmacKeys = [createSecretKey(this.secret)];
       if (this.previousSecret) this.hmacKeys.push(createSecretKey(this.previousSecret));
     }
     const leeway = options.leewaySec ?? DEFAULT_LEEWAY_SEC;
-    if (!Number.isFinite(leeway) || leeway < 0) throw new Error("auth.leewaySec must be a number >= 0");
+    if (!Number.isFinite(leeway) || leeway < 0) throw new Error('auth.leewaySec must be a number >= 0');
     this.baseOptions = {
       algorithms: this.algorithms,
       clockTolerance: leeway,
-      requiredClaims: ["exp", "sub"],
-      ...options.issuer !== void 0 ? { issuer: options.issuer } : {},
-      ...options.audience !== void 0 ? { audience: options.audience } : {}
+      requiredClaims: ['exp', 'sub'],
+      ...(options.issuer !== void 0 ? { issuer: options.issuer } : {}),
+      ...(options.audience !== void 0 ? { audience: options.audience } : {}),
     };
   }
   /** The algorithms this verifier accepts (after intersecting with the configured key sources). */
@@ -776,18 +769,18 @@ var TokenVerifier = class {
    */
   verifyNow(token) {
     const keys = this.hmacKeys;
-    if (!keys || typeof token !== "string" || token.length > MAX_TOKEN_LENGTH || !COMPACT_CHARS.test(token))
+    if (!keys || typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_CHARS.test(token))
       return void 0;
-    const dot1 = token.indexOf(".");
-    const dot2 = token.lastIndexOf(".");
+    const dot1 = token.indexOf('.');
+    const dot2 = token.lastIndexOf('.');
     if (!this.isPlainHs256Header(token.slice(0, dot1))) return void 0;
     const signingInput = token.slice(0, dot2);
-    const signature = Buffer.from(token.slice(dot2 + 1), "latin1");
+    const signature = Buffer.from(token.slice(dot2 + 1), 'latin1');
     let matched = false;
     for (const key of keys) {
       const expected = Buffer.from(
-        createHmac("sha256", key).update(signingInput, "latin1").digest("base64url"),
-        "latin1"
+        createHmac('sha256', key).update(signingInput, 'latin1').digest('base64url'),
+        'latin1',
       );
       if (expected.length === signature.length && timingSafeEqual(expected, signature)) {
         matched = true;
@@ -804,7 +797,7 @@ var TokenVerifier = class {
     }
   }
   async verifyFull(token) {
-    if (typeof token !== "string" || token.length === 0) throw fail2("token is empty");
+    if (typeof token !== 'string' || token.length === 0) throw fail2('token is empty');
     if (token.length > MAX_TOKEN_LENGTH) throw fail2(`token is larger than ${MAX_TOKEN_LENGTH} bytes`);
     const options = { ...this.baseOptions, currentDate: new Date(this.now()) };
     let payload;
@@ -829,10 +822,15 @@ var TokenVerifier = class {
     if (known !== void 0) return known;
     let plain = false;
     try {
-      const bytes = Buffer.from(encoded, "base64url");
-      if (bytes.toString("base64url") === encoded) {
+      const bytes = Buffer.from(encoded, 'base64url');
+      if (bytes.toString('base64url') === encoded) {
         const header = JSON.parse(strictUtf8.decode(bytes));
-        plain = typeof header === "object" && header !== null && !Array.isArray(header) && header.alg === "HS256" && Object.keys(header).every((k) => PLAIN_HEADER_KEYS.has(k));
+        plain =
+          typeof header === 'object' &&
+          header !== null &&
+          !Array.isArray(header) &&
+          header.alg === 'HS256' &&
+          Object.keys(header).every((k) => PLAIN_HEADER_KEYS.has(k));
       }
     } catch {
       plain = false;
@@ -844,7 +842,7 @@ var TokenVerifier = class {
   hmacKey(secret) {
     let key = this.cryptoKeys.get(secret);
     if (!key) {
-      key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+      key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
       this.cryptoKeys.set(secret, key);
     }
     return key;
@@ -852,27 +850,27 @@ var TokenVerifier = class {
   /** Routes by header `alg` (already checked against the allow-list by jose before this runs). */
   keyFor(secret) {
     return async (header, input) => {
-      if (header.alg === "HS256" && secret) return this.hmacKey(secret);
+      if (header.alg === 'HS256' && secret) return this.hmacKey(secret);
       if (this.asymmetric && header.alg === this.asymmetric.alg) return this.asymmetric.key;
-      if (this.jwks && (header.alg === "RS256" || header.alg === "ES256")) return this.jwks(header, input);
+      if (this.jwks && (header.alg === 'RS256' || header.alg === 'ES256')) return this.jwks(header, input);
       throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed`);
     };
   }
 };
 function fail2(message, cause) {
-  return new AuthError("AUTH_FAILED", message, cause === void 0 ? void 0 : { cause });
+  return new AuthError('AUTH_FAILED', message, cause === void 0 ? void 0 : { cause });
 }
 function importPem(pem) {
   let key;
   try {
-    key = createPublicKey({ key: pem, format: "pem" });
+    key = createPublicKey({ key: pem, format: 'pem' });
   } catch (err) {
-    throw new Error("auth.publicKey is not a PEM public key (SPKI)", { cause: err });
+    throw new Error('auth.publicKey is not a PEM public key (SPKI)', { cause: err });
   }
-  if (key.asymmetricKeyType === "rsa") return { alg: "RS256", key };
-  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1")
-    return { alg: "ES256", key };
-  throw new Error("auth.publicKey must be an RSA key (RS256) or an EC P-256 key (ES256)");
+  if (key.asymmetricKeyType === 'rsa') return { alg: 'RS256', key };
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    return { alg: 'ES256', key };
+  throw new Error('auth.publicKey must be an RSA key (RS256) or an EC P-256 key (ES256)');
 }
 function parseJwksUrl(raw) {
   let url;
@@ -881,21 +879,21 @@ function parseJwksUrl(raw) {
   } catch {
     throw new Error(`auth.jwksUrl is not a URL: ${raw}`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("auth.jwksUrl must be http(s)");
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('auth.jwksUrl must be http(s)');
   return url;
 }
 function resolveAlgorithms(o, hasSecret, asym, hasJwks) {
   const available = /* @__PURE__ */ new Set();
-  if (hasSecret) available.add("HS256");
+  if (hasSecret) available.add('HS256');
   if (asym) available.add(asym.alg);
   if (hasJwks) {
-    available.add("RS256");
-    available.add("ES256");
+    available.add('RS256');
+    available.add('ES256');
   }
-  if (available.size === 0) throw new Error("auth: set one of auth.secret, auth.publicKey or auth.jwksUrl");
+  if (available.size === 0) throw new Error('auth: set one of auth.secret, auth.publicKey or auth.jwksUrl');
   if (o.algorithms === void 0) return [...available];
   if (!Array.isArray(o.algorithms) || o.algorithms.length === 0)
-    throw new Error("auth.algorithms must be a non-empty array");
+    throw new Error('auth.algorithms must be a non-empty array');
   for (const alg of o.algorithms) {
     if (!available.has(alg))
       throw new Error(`auth.algorithms lists ${String(alg)} but no configured key can verify it`);
@@ -904,39 +902,40 @@ function resolveAlgorithms(o, hasSecret, asym, hasJwks) {
 }
 function toAuthError(err) {
   if (err instanceof AuthError) return err;
-  if (err instanceof errors.JWTExpired) return new AuthError("AUTH_EXPIRED", "token expired", { cause: err });
+  if (err instanceof errors.JWTExpired) return new AuthError('AUTH_EXPIRED', 'token expired', { cause: err });
   if (err instanceof errors.JWTClaimValidationFailed) {
     const claim = err.claim;
-    if (claim === "sub" || claim === "exp") return fail2(`token has no "${claim}" claim`, err);
+    if (claim === 'sub' || claim === 'exp') return fail2(`token has no "${claim}" claim`, err);
     return fail2(`token "${claim}" claim check failed`, err);
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return fail2("token algorithm not allowed", err);
-  if (err instanceof errors.JWSSignatureVerificationFailed) return fail2("token signature invalid", err);
-  if (err instanceof errors.JWKSNoMatchingKey) return fail2("no signing key matches the token", err);
+  if (err instanceof errors.JOSEAlgNotAllowed) return fail2('token algorithm not allowed', err);
+  if (err instanceof errors.JWSSignatureVerificationFailed) return fail2('token signature invalid', err);
+  if (err instanceof errors.JWKSNoMatchingKey) return fail2('no signing key matches the token', err);
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)
-    return fail2("signing keys (JWKS) unavailable", err);
-  if (err instanceof errors.JOSEError) return fail2("token is malformed", err);
-  return fail2("token could not be verified", err);
+    return fail2('signing keys (JWKS) unavailable', err);
+  if (err instanceof errors.JOSEError) return fail2('token is malformed', err);
+  return fail2('token could not be verified', err);
 }
 function toVerified(payload) {
   const sub = payload.sub;
-  if (typeof sub !== "string" || sub.length === 0) throw fail2('token "sub" claim must be a non-empty string');
+  if (typeof sub !== 'string' || sub.length === 0)
+    throw fail2('token "sub" claim must be a non-empty string');
   if (sub.length > MAX_SUB_LENGTH) throw fail2(`token "sub" claim is longer than ${MAX_SUB_LENGTH}`);
   const result = { userId: sub, claims: payload };
-  if (typeof payload.exp === "number") result.expiresAt = payload.exp * 1e3;
+  if (typeof payload.exp === 'number') result.expiresAt = payload.exp * 1e3;
   if (payload.wse_topics !== void 0) result.topics = parseTopicsClaim(payload.wse_topics);
   return result;
 }
 function parseTopicsClaim(raw) {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw fail2('token "wse_topics" claim must be an object {allow, deny}');
   const claim = raw;
-  const allow = globList(claim.allow, "allow", ALLOW_ALL);
-  const deny = globList(claim.deny, "deny", NONE);
+  const allow = globList(claim.allow, 'allow', ALLOW_ALL);
+  const deny = globList(claim.deny, 'deny', NONE);
   if (allow === ALLOW_ALL && deny === NONE) return OPEN_ACL;
   return { allow, deny };
 }
-var ALLOW_ALL = Object.freeze(["*"]);
+var ALLOW_ALL = Object.freeze(['*']);
 var NONE = Object.freeze([]);
 var OPEN_ACL = Object.freeze({ allow: ALLOW_ALL, deny: NONE });
 function globList(value, name, fallback) {
@@ -944,32 +943,32 @@ function globList(value, name, fallback) {
   if (!Array.isArray(value) || value.length > MAX_ACL_ENTRIES)
     throw fail2(`token "wse_topics.${name}" must be an array of at most ${MAX_ACL_ENTRIES} globs`);
   for (const g of value) {
-    if (typeof g !== "string" || g.length === 0 || g.length > MAX_GLOB_LENGTH)
+    if (typeof g !== 'string' || g.length === 0 || g.length > MAX_GLOB_LENGTH)
       throw fail2(`token "wse_topics.${name}" entries must be strings of 1..${MAX_GLOB_LENGTH} characters`);
   }
   if (value.length === 0) return NONE;
-  if (value.length === 1 && value[0] === "*") return ALLOW_ALL;
+  if (value.length === 1 && value[0] === '*') return ALLOW_ALL;
   return [...value];
 }
 
 // packages/ref-server/src/engine/engine-options.ts
 var PREFIX_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 function resolveEngineOptions(value, fail4) {
-  if (value === void 0) return { type: "memory" };
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw fail4("engine", 'must be an object { type: "memory" | "redis", ... }');
+  if (value === void 0) return { type: 'memory' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw fail4('engine', 'must be an object { type: "memory" | "redis", ... }');
   const o = value;
-  if (o.type === "memory") return { type: "memory" };
-  if (o.type !== "redis") throw fail4("engine.type", 'must be "memory" or "redis"');
-  if (typeof o.url !== "string" || !/^rediss?:\/\/[^\s]+$/.test(o.url))
-    throw fail4("engine.url", "must be a redis:// or rediss:// URL");
-  const prefix = o.prefix ?? "wse";
-  if (typeof prefix !== "string" || !PREFIX_RE.test(prefix))
-    throw fail4("engine.prefix", "must be 1..64 characters of A-Z a-z 0-9 _ . : -");
+  if (o.type === 'memory') return { type: 'memory' };
+  if (o.type !== 'redis') throw fail4('engine.type', 'must be "memory" or "redis"');
+  if (typeof o.url !== 'string' || !/^rediss?:\/\/[^\s]+$/.test(o.url))
+    throw fail4('engine.url', 'must be a redis:// or rediss:// URL');
+  const prefix = o.prefix ?? 'wse';
+  if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix))
+    throw fail4('engine.prefix', 'must be 1..64 characters of A-Z a-z 0-9 _ . : -');
   const ttl = o.presenceTtlSec ?? 15;
-  if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 1 || ttl > 3600)
-    throw fail4("engine.presenceTtlSec", "must be a number of seconds in 1..3600");
-  return { type: "redis", url: o.url, prefix, presenceTtlSec: ttl };
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 1 || ttl > 3600)
+    throw fail4('engine.presenceTtlSec', 'must be a number of seconds in 1..3600');
+  return { type: 'redis', url: o.url, prefix, presenceTtlSec: ttl };
 }
 
 // packages/ref-server/src/recovery/recovery-options.ts
@@ -978,25 +977,25 @@ var DEFAULT_RECOVERY_OPTIONS = Object.freeze({
   bufferSize: 128,
   ttlSec: 300,
   maxMessages: 500,
-  memoryBudget: 256 * 1024 * 1024
+  memoryBudget: 256 * 1024 * 1024,
 });
 var MIN_BUFFER_SIZE = 16;
 var MAX_BUFFER_SIZE = 1 << 20;
 function resolveRecoveryOptions(options = {}) {
   const merged2 = { ...DEFAULT_RECOVERY_OPTIONS, ...stripUndefined(options) };
-  if (typeof merged2.enabled !== "boolean") fail3("enabled", "must be a boolean", merged2.enabled);
+  if (typeof merged2.enabled !== 'boolean') fail3('enabled', 'must be a boolean', merged2.enabled);
   const size = merged2.bufferSize;
   if (!Number.isInteger(size) || size < MIN_BUFFER_SIZE || size > MAX_BUFFER_SIZE) {
-    fail3("bufferSize", `must be an integer in [${MIN_BUFFER_SIZE}, ${MAX_BUFFER_SIZE}]`, size);
+    fail3('bufferSize', `must be an integer in [${MIN_BUFFER_SIZE}, ${MAX_BUFFER_SIZE}]`, size);
   }
   if (!Number.isFinite(merged2.ttlSec) || merged2.ttlSec <= 0) {
-    fail3("ttlSec", "must be a finite number > 0", merged2.ttlSec);
+    fail3('ttlSec', 'must be a finite number > 0', merged2.ttlSec);
   }
   if (!Number.isSafeInteger(merged2.maxMessages) || merged2.maxMessages < 1) {
-    fail3("maxMessages", "must be an integer \u2265 1", merged2.maxMessages);
+    fail3('maxMessages', 'must be an integer \u2265 1', merged2.maxMessages);
   }
   if (!Number.isSafeInteger(merged2.memoryBudget) || merged2.memoryBudget < 1) {
-    fail3("memoryBudget", "must be an integer number of bytes \u2265 1", merged2.memoryBudget);
+    fail3('memoryBudget', 'must be an integer number of bytes \u2265 1', merged2.memoryBudget);
   }
   return { ...merged2, bufferSize: nextPowerOfTwo(size) };
 }
@@ -1018,18 +1017,22 @@ function fail3(name, rule, value) {
 
 // packages/ref-server/src/topics/publish-policy.ts
 function publishAllowed(policy, topic, match) {
-  if (policy === "allow") return true;
-  if (policy === "deny") return false;
+  if (policy === 'allow') return true;
+  if (policy === 'deny') return false;
   for (const rule of policy) {
     if (match(rule.topics, topic)) return rule.allow;
   }
   return false;
 }
 function checkPublishPolicy(value) {
-  if (value === "allow" || value === "deny") return null;
+  if (value === 'allow' || value === 'deny') return null;
   if (!Array.isArray(value)) return "must be 'allow', 'deny' or an array of { topics, allow }";
   for (const [i, rule] of value.entries()) {
-    const ok = typeof rule === "object" && rule !== null && typeof rule.topics === "string" && typeof rule.allow === "boolean";
+    const ok =
+      typeof rule === 'object' &&
+      rule !== null &&
+      typeof rule.topics === 'string' &&
+      typeof rule.allow === 'boolean';
     if (!ok) return `rule ${i} must be { topics: string, allow: boolean }`;
   }
   return null;
@@ -1041,19 +1044,25 @@ var InvalidOptionError = class extends Error {
   constructor(option, problem) {
     super(`Invalid option "${option}": ${problem}`);
     this.option = option;
-    this.name = "InvalidOptionError";
+    this.name = 'InvalidOptionError';
   }
   option;
-  code = "INVALID_OPTION";
+  code = 'INVALID_OPTION';
 };
 var DEFAULT_RECOVERY = { ...resolveRecoveryOptions({}), enabled: false };
 var MiB = 1024 * 1024;
-var LOG_LEVELS = ["silent", "error", "warn", "info", "debug"];
+var LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'];
 function num(name, value, fallback, rule) {
   if (value === void 0) return fallback;
-  const ok = typeof value === "number" && !Number.isNaN(value) && (Number.isFinite(value) || rule.allowInfinity && value === Infinity) && (!rule.integer || !Number.isFinite(value) || Number.isInteger(value)) && value >= rule.min && (rule.max === void 0 || value <= rule.max);
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    (Number.isFinite(value) || (rule.allowInfinity && value === Infinity)) &&
+    (!rule.integer || !Number.isFinite(value) || Number.isInteger(value)) &&
+    value >= rule.min &&
+    (rule.max === void 0 || value <= rule.max);
   if (!ok) {
-    const kind = rule.integer ? "an integer" : "a number";
+    const kind = rule.integer ? 'an integer' : 'a number';
     const range = rule.max === void 0 ? `>= ${rule.min}` : `between ${rule.min} and ${rule.max}`;
     throw new InvalidOptionError(name, `must be ${kind} ${range} (got ${String(value)})`);
   }
@@ -1061,461 +1070,466 @@ function num(name, value, fallback, rule) {
 }
 function str(name, value, fallback) {
   if (value === void 0) return fallback;
-  if (typeof value !== "string" || value === "")
-    throw new InvalidOptionError(name, "must be a non-empty string");
+  if (typeof value !== 'string' || value === '')
+    throw new InvalidOptionError(name, 'must be a non-empty string');
   return value;
 }
 function bool(name, value, fallback) {
   if (value === void 0) return fallback;
-  if (typeof value !== "boolean")
+  if (typeof value !== 'boolean')
     throw new InvalidOptionError(name, `must be true or false (got ${String(value)})`);
   return value;
 }
 function objectOrUndefined(name, value) {
   if (value === void 0) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(name, "must be an object");
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(name, 'must be an object');
   }
   return value;
 }
 function resolveAuth(value) {
   if (value === void 0 || value === false) return { auth: value };
-  const auth = objectOrUndefined("auth", value);
-  num("auth.inBandTimeoutMs", auth.inBandTimeoutMs, 5e3, { min: 1 });
+  const auth = objectOrUndefined('auth', value);
+  num('auth.inBandTimeoutMs', auth.inBandTimeoutMs, 5e3, { min: 1 });
   try {
     return { auth, verifier: new TokenVerifier(auth) };
   } catch (err) {
-    throw new InvalidOptionError("auth", err.message);
+    throw new InvalidOptionError('auth', err.message);
   }
 }
 function resolveRecovery(value) {
   if (value === void 0) return { ...DEFAULT_RECOVERY };
-  const given = objectOrUndefined("recovery", value);
+  const given = objectOrUndefined('recovery', value);
   try {
     return resolveRecoveryOptions({ ...given, enabled: given.enabled ?? true });
   } catch (err) {
     const message = err.message;
-    const option = /^(recovery\.\w+)/.exec(message)?.[1] ?? "recovery";
-    throw new InvalidOptionError(option, message.replace(/^recovery\.\w+ /, ""));
+    const option = /^(recovery\.\w+)/.exec(message)?.[1] ?? 'recovery';
+    throw new InvalidOptionError(option, message.replace(/^recovery\.\w+ /, ''));
   }
 }
 function resolvePresence(value) {
-  const p = objectOrUndefined("presence", value);
+  const p = objectOrUndefined('presence', value);
   return {
-    enabled: bool("presence.enabled", p.enabled, value !== void 0),
+    enabled: bool('presence.enabled', p.enabled, value !== void 0),
     // The store's rules: data ≥ 4 bytes (`null`), members 0 = unlimited (the default, issue 5).
-    maxDataSize: num("presence.maxDataSize", p.maxDataSize, 4096, { min: 4, integer: true }),
-    maxMembers: num("presence.maxMembers", p.maxMembers, 0, { min: 0, integer: true })
+    maxDataSize: num('presence.maxDataSize', p.maxDataSize, 4096, { min: 4, integer: true }),
+    maxMembers: num('presence.maxMembers', p.maxMembers, 0, { min: 0, integer: true }),
   };
 }
 function resolveFunctions(o) {
-  if (o.authorizeSubscribe !== void 0 && typeof o.authorizeSubscribe !== "function") {
+  if (o.authorizeSubscribe !== void 0 && typeof o.authorizeSubscribe !== 'function') {
     throw new InvalidOptionError(
-      "authorizeSubscribe",
-      "must be a function (conn, topic) => boolean | Promise<boolean>"
+      'authorizeSubscribe',
+      'must be a function (conn, topic) => boolean | Promise<boolean>',
     );
   }
   const key = o.identityKey;
-  if (key !== void 0 && (typeof key !== "object" || !key?.privateKey || !key.publicKey)) {
-    throw new InvalidOptionError("identityKey", "must be an ECDSA P-256 CryptoKeyPair");
+  if (key !== void 0 && (typeof key !== 'object' || !key?.privateKey || !key.publicKey)) {
+    throw new InvalidOptionError('identityKey', 'must be an ECDSA P-256 CryptoKeyPair');
   }
 }
 function resolveOptions(input = {}, env = {}) {
-  const o = objectOrUndefined("options", input);
-  const dev = bool("dev", o.dev, false);
-  const path = str("path", o.path, "/wse");
-  if (!path.startsWith("/")) throw new InvalidOptionError("path", `must start with "/" (got ${path})`);
-  const rate = objectOrUndefined("rateLimit", o.rateLimit);
+  const o = objectOrUndefined('options', input);
+  const dev = bool('dev', o.dev, false);
+  const path = str('path', o.path, '/wse');
+  if (!path.startsWith('/')) throw new InvalidOptionError('path', `must start with "/" (got ${path})`);
+  const rate = objectOrUndefined('rateLimit', o.rateLimit);
   const policyProblem = o.publishPolicy === void 0 ? null : checkPublishPolicy(o.publishPolicy);
-  if (policyProblem) throw new InvalidOptionError("publishPolicy", policyProblem);
-  const logLevel = o.logLevel ?? (env.vitest ? "silent" : "info");
+  if (policyProblem) throw new InvalidOptionError('publishPolicy', policyProblem);
+  const logLevel = o.logLevel ?? (env.vitest ? 'silent' : 'info');
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new InvalidOptionError(
-      "logLevel",
-      `must be one of ${LOG_LEVELS.join(", ")} (got ${String(logLevel)})`
+      'logLevel',
+      `must be one of ${LOG_LEVELS.join(', ')} (got ${String(logLevel)})`,
     );
   }
   resolveFunctions(o);
   return {
-    host: dev ? "127.0.0.1" : str("host", o.host, "0.0.0.0"),
-    port: num("port", o.port, 5007, { min: 0, max: 65535, integer: true }),
+    host: dev ? '127.0.0.1' : str('host', o.host, '0.0.0.0'),
+    port: num('port', o.port, 5007, { min: 0, max: 65535, integer: true }),
     path,
-    maxConnections: num("maxConnections", o.maxConnections, 1e4, { min: 1, integer: true }),
-    maxMessageSize: num("maxMessageSize", o.maxMessageSize, MiB, { min: 64, max: 256 * MiB, integer: true }),
+    maxConnections: num('maxConnections', o.maxConnections, 1e4, { min: 1, integer: true }),
+    maxMessageSize: num('maxMessageSize', o.maxMessageSize, MiB, { min: 64, max: 256 * MiB, integer: true }),
     ...resolveAuth(o.auth),
-    pingInterval: num("pingInterval", o.pingInterval, 25e3, { min: 10 }),
-    idleTimeout: num("idleTimeout", o.idleTimeout, 6e4, { min: 10 }),
+    pingInterval: num('pingInterval', o.pingInterval, 25e3, { min: 10 }),
+    idleTimeout: num('idleTimeout', o.idleTimeout, 6e4, { min: 10 }),
     rateLimit: {
-      capacity: num("rateLimit.capacity", rate.capacity, 1e5, { min: 1 }),
-      refillPerSec: num("rateLimit.refillPerSec", rate.refillPerSec, 1e4, { min: 0 })
+      capacity: num('rateLimit.capacity', rate.capacity, 1e5, { min: 1 }),
+      refillPerSec: num('rateLimit.refillPerSec', rate.refillPerSec, 1e4, { min: 0 }),
     },
-    maxBackpressure: num("maxBackpressure", o.maxBackpressure, MiB, { min: 1024, integer: true }),
-    slowConsumerGraceMs: num("slowConsumerGraceMs", o.slowConsumerGraceMs, 5e3, { min: 0 }),
+    maxBackpressure: num('maxBackpressure', o.maxBackpressure, MiB, { min: 1024, integer: true }),
+    slowConsumerGraceMs: num('slowConsumerGraceMs', o.slowConsumerGraceMs, 5e3, { min: 0 }),
     maxSubscriptionsPerConnection: num(
-      "maxSubscriptionsPerConnection",
+      'maxSubscriptionsPerConnection',
       o.maxSubscriptionsPerConnection,
       128,
       {
         min: 1,
-        integer: true
-      }
+        integer: true,
+      },
     ),
-    compressionThreshold: num("compressionThreshold", o.compressionThreshold, 1024, {
+    compressionThreshold: num('compressionThreshold', o.compressionThreshold, 1024, {
       min: 0,
-      allowInfinity: true
+      allowInfinity: true,
     }),
-    maxInboundQueueSize: num("maxInboundQueueSize", o.maxInboundQueueSize, 131072, {
+    maxInboundQueueSize: num('maxInboundQueueSize', o.maxInboundQueueSize, 131072, {
       min: 1,
-      integer: true
+      integer: true,
     }),
-    publishPolicy: o.publishPolicy ?? "deny",
+    publishPolicy: o.publishPolicy ?? 'deny',
     authorizeSubscribe: o.authorizeSubscribe,
-    requireEncryption: bool("requireEncryption", o.requireEncryption, false),
+    requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),
-    apiKey: o.apiKey === void 0 ? void 0 : str("apiKey", o.apiKey, ""),
-    staticDir: o.staticDir === void 0 ? void 0 : str("staticDir", o.staticDir, ""),
+    apiKey: o.apiKey === void 0 ? void 0 : str('apiKey', o.apiKey, ''),
+    staticDir: o.staticDir === void 0 ? void 0 : str('staticDir', o.staticDir, ''),
     dev,
     logLevel,
     logger: o.logger,
     // ── engine (Redis engine, issue 14) ──
-    engine: resolveEngineOptions(o.engine, (option, problem) => new InvalidOptionError(option, problem))
+    engine: resolveEngineOptions(o.engine, (option, problem) => new InvalidOptionError(option, problem)),
   };
 }
 
 // packages/ref-server/src/config.ts
 var ConfigError = class extends Error {
-  code = "INVALID_CONFIG";
+  code = 'INVALID_CONFIG';
   constructor(message) {
     super(message);
-    this.name = "ConfigError";
+    this.name = 'ConfigError';
   }
 };
 var spec = (flag, kind, def, help, apply, extra = {}) => ({ flag, kind, def, help, apply, ...extra });
-var int = (min, max) => max === void 0 ? { min } : { min, max };
+var int = (min, max) => (max === void 0 ? { min } : { min, max });
 var CLI_OPTIONS = [
-  spec("host", "string", "0.0.0.0", "interface to bind (--dev forces 127.0.0.1)", (g, v) => {
+  spec('host', 'string', '0.0.0.0', 'interface to bind (--dev forces 127.0.0.1)', (g, v) => {
     g.o.host = v;
   }),
   spec(
-    "port",
-    "int",
-    "5007",
-    "TCP port; 0 picks a free one",
+    'port',
+    'int',
+    '5007',
+    'TCP port; 0 picks a free one',
     (g, v) => {
       g.o.port = v;
     },
-    int(0, 65535)
+    int(0, 65535),
   ),
-  spec("path", "string", "/wse", "WebSocket path", (g, v) => {
+  spec('path', 'string', '/wse', 'WebSocket path', (g, v) => {
     g.o.path = v;
   }),
   spec(
-    "max-connections",
-    "int",
-    "10000",
-    "connections beyond this are closed with 4503",
+    'max-connections',
+    'int',
+    '10000',
+    'connections beyond this are closed with 4503',
     (g, v) => {
       g.o.maxConnections = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "max-message-size",
-    "int",
-    "1048576",
-    "bytes; larger frames close with 1009",
+    'max-message-size',
+    'int',
+    '1048576',
+    'bytes; larger frames close with 1009',
     (g, v) => {
       g.o.maxMessageSize = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "ping-interval",
-    "int",
-    "25000",
-    "ms between server pings",
+    'ping-interval',
+    'int',
+    '25000',
+    'ms between server pings',
     (g, v) => {
       g.o.pingInterval = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "idle-timeout",
-    "int",
-    "60000",
-    "ms of client silence before close 1000",
+    'idle-timeout',
+    'int',
+    '60000',
+    'ms of client silence before close 1000',
     (g, v) => {
       g.o.idleTimeout = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "rate-limit-capacity",
-    "int",
-    "100000",
-    "inbound token bucket size per connection",
+    'rate-limit-capacity',
+    'int',
+    '100000',
+    'inbound token bucket size per connection',
     (g, v) => {
       g.rate.capacity = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "rate-limit-refill",
-    "number",
-    "10000",
-    "tokens added per second",
+    'rate-limit-refill',
+    'number',
+    '10000',
+    'tokens added per second',
     (g, v) => {
       g.rate.refillPerSec = v;
     },
-    int(0)
+    int(0),
   ),
   spec(
-    "max-backpressure",
-    "int",
-    "1048576",
-    "unsent bytes before publications are skipped",
+    'max-backpressure',
+    'int',
+    '1048576',
+    'unsent bytes before publications are skipped',
     (g, v) => {
       g.o.maxBackpressure = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "slow-consumer-grace",
-    "int",
-    "5000",
-    "ms over max-backpressure before close 4008",
+    'slow-consumer-grace',
+    'int',
+    '5000',
+    'ms over max-backpressure before close 4008',
     (g, v) => {
       g.o.slowConsumerGraceMs = v;
     },
-    int(0)
+    int(0),
   ),
   spec(
-    "max-subscriptions",
-    "int",
-    "128",
-    "topics per connection",
+    'max-subscriptions',
+    'int',
+    '128',
+    'topics per connection',
     (g, v) => {
       g.o.maxSubscriptionsPerConnection = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "compression-threshold",
-    "int",
-    "1024",
-    "bytes; larger JSON frames are sent as C: (zlib)",
+    'compression-threshold',
+    'int',
+    '1024',
+    'bytes; larger JSON frames are sent as C: (zlib)',
     (g, v) => {
       g.o.compressionThreshold = v;
     },
-    int(0)
+    int(0),
   ),
   spec(
-    "max-inbound-queue-size",
-    "int",
-    "131072",
-    "bound of the events()/drainInbound() queue",
+    'max-inbound-queue-size',
+    'int',
+    '131072',
+    'bound of the events()/drainInbound() queue',
     (g, v) => {
       g.o.maxInboundQueueSize = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "publish-policy",
-    "enum",
-    "deny",
-    "client publish: deny | allow",
+    'publish-policy',
+    'enum',
+    'deny',
+    'client publish: deny | allow',
     (g, v) => {
       g.o.publishPolicy = v;
     },
-    { values: ["deny", "allow"] }
+    { values: ['deny', 'allow'] },
   ),
-  spec("require-encryption", "bool", "false", "refuse application frames without E2E", (g, v) => {
+  spec('require-encryption', 'bool', 'false', 'refuse application frames without E2E', (g, v) => {
     g.o.requireEncryption = v;
   }),
   spec(
-    "jwt-secret",
-    "string",
-    "-",
-    "HS256 secret, at least 32 bytes outside --dev (enables auth)",
+    'jwt-secret',
+    'string',
+    '-',
+    'HS256 secret, at least 32 bytes outside --dev (enables auth)',
     (g, v) => {
       g.auth.secret = v;
-    }
+    },
   ),
-  spec("jwt-previous-secret", "string", "-", "previous HS256 secret, accepted during rotation", (g, v) => {
+  spec('jwt-previous-secret', 'string', '-', 'previous HS256 secret, accepted during rotation', (g, v) => {
     g.auth.previousSecret = v;
   }),
-  spec("jwt-public-key-file", "string", "-", "PEM SPKI public key file (RS256 / ES256)", (g, v) => {
+  spec('jwt-public-key-file', 'string', '-', 'PEM SPKI public key file (RS256 / ES256)', (g, v) => {
     g.auth.publicKey = v;
   }),
-  spec("jwks-url", "string", "-", "JWKS URL (RS256 / ES256)", (g, v) => {
+  spec('jwks-url', 'string', '-', 'JWKS URL (RS256 / ES256)', (g, v) => {
     g.auth.jwksUrl = v;
   }),
   spec(
-    "jwt-algorithms",
-    "list",
-    "by key",
-    "comma list of HS256,RS256,ES256",
+    'jwt-algorithms',
+    'list',
+    'by key',
+    'comma list of HS256,RS256,ES256',
     (g, v) => {
       g.auth.algorithms = v;
     },
-    { values: ["HS256", "RS256", "ES256"] }
+    { values: ['HS256', 'RS256', 'ES256'] },
   ),
-  spec("jwt-issuer", "string", "-", "required iss claim", (g, v) => {
+  spec('jwt-issuer', 'string', '-', 'required iss claim', (g, v) => {
     g.auth.issuer = v;
   }),
-  spec("jwt-audience", "string", "-", "required aud claim", (g, v) => {
+  spec('jwt-audience', 'string', '-', 'required aud claim', (g, v) => {
     g.auth.audience = v;
   }),
   spec(
-    "jwt-leeway",
-    "int",
-    "30",
-    "seconds of clock tolerance for exp/nbf",
+    'jwt-leeway',
+    'int',
+    '30',
+    'seconds of clock tolerance for exp/nbf',
     (g, v) => {
       g.auth.leewaySec = v;
     },
-    int(0)
+    int(0),
   ),
-  spec("auth-cookie-name", "string", "access_token", "cookie that carries the token", (g, v) => {
+  spec('auth-cookie-name', 'string', 'access_token', 'cookie that carries the token', (g, v) => {
     g.auth.cookieName = v;
   }),
-  spec("allow-query-token", "bool", "true", "accept ?token= on the upgrade URL", (g, v) => {
+  spec('allow-query-token', 'bool', 'true', 'accept ?token= on the upgrade URL', (g, v) => {
     g.auth.allowQueryToken = v;
   }),
   spec(
-    "auth-timeout",
-    "int",
-    "5000",
-    "ms to wait for an in-band client_hello token",
+    'auth-timeout',
+    'int',
+    '5000',
+    'ms to wait for an in-band client_hello token',
     (g, v) => {
       g.auth.inBandTimeoutMs = v;
     },
-    int(1)
+    int(1),
   ),
-  spec("anonymous", "bool", "false", "no auth, without the startup warning", (g, v) => {
+  spec('anonymous', 'bool', 'false', 'no auth, without the startup warning', (g, v) => {
     if (v) g.o.auth = false;
   }),
-  spec("api-key", "string", "-", "enables POST /api/publish and /api/broadcast", (g, v) => {
+  spec('api-key', 'string', '-', 'enables POST /api/publish and /api/broadcast', (g, v) => {
     g.o.apiKey = v;
   }),
-  spec("recovery", "bool", "false", "message recovery (any recovery-* option implies it)", (g, v) => {
+  spec('recovery', 'bool', 'false', 'message recovery (any recovery-* option implies it)', (g, v) => {
     g.recovery.enabled = v;
   }),
   spec(
-    "recovery-buffer-size",
-    "int",
-    "128",
-    "publications kept per topic stream",
+    'recovery-buffer-size',
+    'int',
+    '128',
+    'publications kept per topic stream',
     (g, v) => {
       g.recovery.bufferSize = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "recovery-ttl",
-    "int",
-    "300",
-    "seconds an idle topic buffer is kept",
+    'recovery-ttl',
+    'int',
+    '300',
+    'seconds an idle topic buffer is kept',
     (g, v) => {
       g.recovery.ttlSec = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "recovery-max-messages",
-    "int",
-    "500",
-    "largest replay per recovery request",
+    'recovery-max-messages',
+    'int',
+    '500',
+    'largest replay per recovery request',
     (g, v) => {
       g.recovery.maxMessages = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "recovery-memory-budget",
-    "int",
-    "268435456",
-    "bytes for all recovery buffers",
+    'recovery-memory-budget',
+    'int',
+    '268435456',
+    'bytes for all recovery buffers',
     (g, v) => {
       g.recovery.memoryBudget = v;
     },
-    int(1)
+    int(1),
   ),
-  spec("presence", "bool", "false", "presence (any presence-* option implies it)", (g, v) => {
+  spec('presence', 'bool', 'false', 'presence (any presence-* option implies it)', (g, v) => {
     g.presence.enabled = v;
   }),
   spec(
-    "presence-max-data-size",
-    "int",
-    "4096",
-    "bytes of presence data per member",
+    'presence-max-data-size',
+    'int',
+    '4096',
+    'bytes of presence data per member',
     (g, v) => {
       g.presence.maxDataSize = v;
     },
-    int(1)
+    int(1),
   ),
   spec(
-    "presence-max-members",
-    "int",
-    "10000",
-    "members per topic",
+    'presence-max-members',
+    'int',
+    '10000',
+    'members per topic',
     (g, v) => {
       g.presence.maxMembers = v;
     },
-    int(1)
+    int(1),
   ),
-  spec("static-dir", "string", "-", "directory served over HTTP (playground)", (g, v) => {
+  spec('static-dir', 'string', '-', 'directory served over HTTP (playground)', (g, v) => {
     g.o.staticDir = v;
   }),
   spec(
-    "log-level",
-    "enum",
-    "info",
-    "silent | error | warn | info | debug",
+    'log-level',
+    'enum',
+    'info',
+    'silent | error | warn | info | debug',
     (g, v) => {
       g.o.logLevel = v;
     },
-    { values: ["silent", "error", "warn", "info", "debug"] }
+    { values: ['silent', 'error', 'warn', 'info', 'debug'] },
   ),
-  spec("dev", "bool", "false", "local dev: 127.0.0.1, POST /dev/token, recovery+presence on", (g, v) => {
+  spec('dev', 'bool', 'false', 'local dev: 127.0.0.1, POST /dev/token, recovery+presence on', (g, v) => {
     g.o.dev = v;
   }),
   // ── engine (Redis engine, issue 14) ──
   spec(
-    "redis",
-    "string",
-    "-",
-    "Redis engine: redis://[user:pass@]host:port[/db] shared by every node",
+    'redis',
+    'string',
+    '-',
+    'Redis engine: redis://[user:pass@]host:port[/db] shared by every node',
     (g, v) => {
       g.redis.url = v;
-    }
+    },
   ),
-  spec("redis-prefix", "string", "wse", "prefix of the Redis keys and channels (needs --redis)", (g, v) => {
+  spec('redis-prefix', 'string', 'wse', 'prefix of the Redis keys and channels (needs --redis)', (g, v) => {
     g.redis.prefix = v;
   }),
   spec(
-    "redis-presence-ttl",
-    "int",
-    "15",
+    'redis-presence-ttl',
+    'int',
+    '15',
     "seconds until a dead node's presence entries expire (needs --redis)",
     (g, v) => {
       g.redis.presenceTtlSec = v;
     },
-    int(1, 3600)
-  )
+    int(1, 3600),
+  ),
 ];
 var BY_FLAG = new Map(CLI_OPTIONS.map((s) => [s.flag, s]));
-var BY_KEY = new Map(CLI_OPTIONS.flatMap((s) => [[s.flag, s], [camel(s.flag), s]]));
+var BY_KEY = new Map(
+  CLI_OPTIONS.flatMap((s) => [
+    [s.flag, s],
+    [camel(s.flag), s],
+  ]),
+);
 function camel(flag) {
   return flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 }
 function envName(flag) {
-  return `WSE_${flag.replace(/-/g, "_").toUpperCase()}`;
+  return `WSE_${flag.replace(/-/g, '_').toUpperCase()}`;
 }
-function resolveConfig(argv, env, readFile2 = (p) => readFileSync(p, "utf8"), deps = {}) {
-  if (argv.includes("--help") || argv.includes("-h")) return { options: {}, help: helpText(), notices: [] };
+function resolveConfig(argv, env, readFile2 = (p) => readFileSync(p, 'utf8'), deps = {}) {
+  if (argv.includes('--help') || argv.includes('-h')) return { options: {}, help: helpText(), notices: [] };
   const { values: flags, config: flagConfig } = parseArgv(argv);
   const values = /* @__PURE__ */ new Map();
   const configPath = flagConfig ?? nonEmpty(env.WSE_CONFIG);
@@ -1535,35 +1549,40 @@ function resolveConfig(argv, env, readFile2 = (p) => readFileSync(p, "utf8"), de
   return { options: g.o, notices };
 }
 function nonEmpty(s) {
-  return s === void 0 || s === "" ? void 0 : s;
+  return s === void 0 || s === '' ? void 0 : s;
 }
 function parseArgv(argv) {
   const values = /* @__PURE__ */ new Map();
   let config;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
-    const eq = arg.indexOf("=");
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
+    const eq = arg.indexOf('=');
     let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let inline = eq === -1 ? void 0 : arg.slice(eq + 1);
-    if (name === "config") {
+    if (name === 'config') {
       config = inline ?? argv[++i];
-      if (config === void 0 || config === "") throw new ConfigError("--config needs a file path");
+      if (config === void 0 || config === '') throw new ConfigError('--config needs a file path');
       continue;
     }
     let spec2 = BY_FLAG.get(name);
-    if (!spec2 && name.startsWith("no-") && BY_FLAG.get(name.slice(3))?.kind === "bool" && inline === void 0) {
+    if (
+      !spec2 &&
+      name.startsWith('no-') &&
+      BY_FLAG.get(name.slice(3))?.kind === 'bool' &&
+      inline === void 0
+    ) {
       name = name.slice(3);
       spec2 = BY_FLAG.get(name);
-      inline = "false";
+      inline = 'false';
     }
     if (!spec2) throw new ConfigError(`unknown option --${name} (see --help)`);
-    if (spec2.kind === "bool" && inline === void 0) {
+    if (spec2.kind === 'bool' && inline === void 0) {
       values.set(spec2, true);
       continue;
     }
     const raw = inline ?? argv[++i];
-    if (raw === void 0 || inline === void 0 && raw.startsWith("--"))
+    if (raw === void 0 || (inline === void 0 && raw.startsWith('--')))
       throw new ConfigError(`--${name} needs a value`);
     values.set(spec2, parseValue(spec2, raw, `--${name}`));
   }
@@ -1576,52 +1595,52 @@ function parseFile(path, readFile2) {
   } catch (err) {
     throw new ConfigError(`config file ${path}: ${err.message}`);
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data))
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new ConfigError(`config file ${path}: must be a JSON object`);
   const out = /* @__PURE__ */ new Map();
   for (const [key, v] of Object.entries(data)) {
     const spec2 = BY_KEY.get(key);
     if (!spec2) throw new ConfigError(`config file ${path}: unknown option "${key}" (see --help)`);
     const where = `"${key}" in ${path}`;
-    if (spec2.kind === "list" && Array.isArray(v)) out.set(spec2, parseValue(spec2, v.join(","), where));
-    else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+    if (spec2.kind === 'list' && Array.isArray(v)) out.set(spec2, parseValue(spec2, v.join(','), where));
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
       out.set(spec2, parseValue(spec2, String(v), where));
     else throw new ConfigError(`${where}: must be a string, number or boolean`);
   }
   return out;
 }
-var TRUE = /* @__PURE__ */ new Set(["1", "true", "yes", "on"]);
-var FALSE = /* @__PURE__ */ new Set(["0", "false", "no", "off"]);
+var TRUE = /* @__PURE__ */ new Set(['1', 'true', 'yes', 'on']);
+var FALSE = /* @__PURE__ */ new Set(['0', 'false', 'no', 'off']);
 function parseValue(spec2, raw, where) {
   const bad = (why) => new ConfigError(`invalid value for ${where}: "${raw}" ${why}`);
   switch (spec2.kind) {
-    case "bool": {
+    case 'bool': {
       const s = raw.trim().toLowerCase();
       if (TRUE.has(s)) return true;
       if (FALSE.has(s)) return false;
-      throw bad("is not a boolean (use true/false, 1/0)");
+      throw bad('is not a boolean (use true/false, 1/0)');
     }
-    case "int":
-    case "number": {
-      const re = spec2.kind === "int" ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/;
+    case 'int':
+    case 'number': {
+      const re = spec2.kind === 'int' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/;
       const n = Number(raw.trim());
-      if (!re.test(raw.trim()) || !Number.isFinite(n) || spec2.kind === "int" && !Number.isSafeInteger(n))
-        throw bad(`is not ${spec2.kind === "int" ? "an integer" : "a number"}`);
+      if (!re.test(raw.trim()) || !Number.isFinite(n) || (spec2.kind === 'int' && !Number.isSafeInteger(n)))
+        throw bad(`is not ${spec2.kind === 'int' ? 'an integer' : 'a number'}`);
       if (spec2.min !== void 0 && n < spec2.min) throw bad(`is below ${spec2.min}`);
       if (spec2.max !== void 0 && n > spec2.max) throw bad(`is above ${spec2.max}`);
       return n;
     }
-    case "enum":
-      if (!spec2.values?.includes(raw)) throw bad(`is not one of ${spec2.values?.join(", ")}`);
+    case 'enum':
+      if (!spec2.values?.includes(raw)) throw bad(`is not one of ${spec2.values?.join(', ')}`);
       return raw;
-    case "list": {
-      const items = raw.split(",").map((s) => s.trim());
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim());
       const wrong = items.find((s) => !spec2.values?.includes(s));
-      if (wrong !== void 0) throw bad(`has "${wrong}", not one of ${spec2.values?.join(", ")}`);
+      if (wrong !== void 0) throw bad(`has "${wrong}", not one of ${spec2.values?.join(', ')}`);
       return items;
     }
     default:
-      if (raw.length === 0) throw bad("must not be empty");
+      if (raw.length === 0) throw bad('must not be empty');
       return raw;
   }
 }
@@ -1635,16 +1654,16 @@ function readKeyFile(path, readFile2) {
 function applyDev(g, randomSecret) {
   if (!g.o.dev) return [];
   const notices = [];
-  if (g.o.host !== void 0 && g.o.host !== "127.0.0.1")
+  if (g.o.host !== void 0 && g.o.host !== '127.0.0.1')
     notices.push(`--dev binds 127.0.0.1 only; ignoring host ${g.o.host}`);
-  g.o.host = "127.0.0.1";
+  g.o.host = '127.0.0.1';
   g.recovery.enabled ??= true;
   g.presence.enabled ??= true;
-  g.o.publishPolicy ??= "allow";
+  g.o.publishPolicy ??= 'allow';
   if (g.o.auth !== false && g.auth.secret === void 0) {
-    g.auth.secret = (randomSecret ?? (() => randomBytes(32).toString("base64url")))();
+    g.auth.secret = (randomSecret ?? (() => randomBytes(32).toString('base64url')))();
     notices.push(
-      `dev mode: generated JWT secret ${g.auth.secret} (pass --jwt-secret to keep tokens valid across restarts); mint tokens with POST /dev/token {"sub": "alice"}`
+      `dev mode: generated JWT secret ${g.auth.secret} (pass --jwt-secret to keep tokens valid across restarts); mint tokens with POST /dev/token {"sub": "alice"}`,
     );
   }
   return notices;
@@ -1652,13 +1671,13 @@ function applyDev(g, randomSecret) {
 function assemble(g) {
   const hasAuth = Object.keys(g.auth).length > 0;
   if (hasAuth && g.o.auth === false)
-    throw new ConfigError("--anonymous cannot be combined with --jwt-* options");
+    throw new ConfigError('--anonymous cannot be combined with --jwt-* options');
   if (hasAuth) {
     if (g.auth.secret === void 0 && g.auth.publicKey === void 0 && g.auth.jwksUrl === void 0)
-      throw new ConfigError("auth options need a key: --jwt-secret, --jwt-public-key-file or --jwks-url");
+      throw new ConfigError('auth options need a key: --jwt-secret, --jwt-public-key-file or --jwks-url');
     if (!g.o.dev) {
-      weakSecret("--jwt-secret", g.auth.secret);
-      weakSecret("--jwt-previous-secret", g.auth.previousSecret);
+      weakSecret('--jwt-secret', g.auth.secret);
+      weakSecret('--jwt-previous-secret', g.auth.previousSecret);
     }
     g.o.auth = g.auth;
   }
@@ -1667,36 +1686,36 @@ function assemble(g) {
   if (Object.keys(g.rate).length > 0) g.o.rateLimit = g.rate;
   const { url, prefix, presenceTtlSec } = g.redis;
   if ((prefix !== void 0 || presenceTtlSec !== void 0) && url === void 0)
-    throw new ConfigError("--redis-prefix and --redis-presence-ttl need --redis <url>");
-  if (url !== void 0) g.o.engine = { type: "redis", url, prefix, presenceTtlSec };
+    throw new ConfigError('--redis-prefix and --redis-presence-ttl need --redis <url>');
+  if (url !== void 0) g.o.engine = { type: 'redis', url, prefix, presenceTtlSec };
 }
 function weakSecret(flag, secret) {
   if (secret === void 0) return;
-  const bytes = Buffer.byteLength(secret, "utf8");
+  const bytes = Buffer.byteLength(secret, 'utf8');
   if (bytes < MIN_SECRET_BYTES)
     throw new ConfigError(
-      `${flag} is ${bytes} bytes: an HS256 secret must be at least ${MIN_SECRET_BYTES} bytes outside --dev (make one with: openssl rand -base64 32)`
+      `${flag} is ${bytes} bytes: an HS256 secret must be at least ${MIN_SECRET_BYTES} bytes outside --dev (make one with: openssl rand -base64 32)`,
     );
 }
 function helpText() {
   const rows = CLI_OPTIONS.map((s) => {
-    const arg = s.kind === "bool" ? "" : s.kind === "int" || s.kind === "number" ? " <n>" : " <value>";
+    const arg = s.kind === 'bool' ? '' : s.kind === 'int' || s.kind === 'number' ? ' <n>' : ' <value>';
     return [`--${s.flag}${arg}`, envName(s.flag), `${s.help} [default: ${s.def}]`];
   });
-  rows.push(["--config <file.json>", "WSE_CONFIG", "flat JSON file of the options above (camelCase keys)"]);
-  rows.push(["--help, -h", "", "show this help"]);
+  rows.push(['--config <file.json>', 'WSE_CONFIG', 'flat JSON file of the options above (camelCase keys)']);
+  rows.push(['--help, -h', '', 'show this help']);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const lines = rows.map((r) => `  ${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
   return [
-    "Usage: wse-server [options]",
-    "",
-    "Every option is also an env var and a config-file key. Precedence: flags > env > file > defaults.",
-    "Booleans: --flag, --no-flag, --flag=false; env 1/0, true/false.",
-    "",
+    'Usage: wse-server [options]',
+    '',
+    'Every option is also an env var and a config-file key. Precedence: flags > env > file > defaults.',
+    'Booleans: --flag, --no-flag, --flag=false; env 1/0, true/false.',
+    '',
     ...lines,
-    ""
-  ].join("\n");
+    '',
+  ].join('\n');
 }
 
 // packages/ref-server/src/run-cli.ts
@@ -1718,10 +1737,10 @@ async function runCli(argv, env, deps) {
   }
   try {
     const started = await server.start();
-    const port = typeof started === "number" ? started : server.port ?? options.port ?? 5007;
-    const host = options.host ?? "0.0.0.0";
+    const port = typeof started === 'number' ? started : (server.port ?? options.port ?? 5007);
+    const host = options.host ?? '0.0.0.0';
     deps.out(
-      `WSE server listening on http://${host}:${port} (ws://${host}:${port}${options.path ?? "/wse"})`
+      `WSE server listening on http://${host}:${port} (ws://${host}:${port}${options.path ?? '/wse'})`,
     );
   } catch (err) {
     deps.err(`wse-server: could not start: ${err.message}`);
@@ -1730,41 +1749,48 @@ async function runCli(argv, env, deps) {
   let stopping = false;
   const onSignal = () => {
     if (stopping) {
-      deps.err("wse-server: second signal, stopping now");
-      server.stop().catch(() => {
-      });
+      deps.err('wse-server: second signal, stopping now');
+      server.stop().catch(() => {});
       return deps.exit(130);
     }
     stopping = true;
-    deps.err("wse-server: draining connections (press Ctrl-C again to force)");
+    deps.err('wse-server: draining connections (press Ctrl-C again to force)');
     const timeoutMs = deps.drainTimeoutMs ?? 1e4;
-    server.drain({ timeoutMs }).then(() => server.stop()).then(
-      () => deps.exit(0),
-      (err) => {
-        deps.err(`wse-server: shutdown failed: ${err.message}`);
-        deps.exit(1);
-      }
-    );
+    server
+      .drain({ timeoutMs })
+      .then(() => server.stop())
+      .then(
+        () => deps.exit(0),
+        (err) => {
+          deps.err(`wse-server: shutdown failed: ${err.message}`);
+          deps.exit(1);
+        },
+      );
   };
-  deps.onSignal("SIGINT", onSignal);
-  deps.onSignal("SIGTERM", onSignal);
+  deps.onSignal('SIGINT', onSignal);
+  deps.onSignal('SIGTERM', onSignal);
 }
 function isOptionError(err) {
-  return typeof err === "object" && err !== null && err.code === "INVALID_OPTION";
+  return typeof err === 'object' && err !== null && err.code === 'INVALID_OPTION';
 }
 
 // packages/ref-server/src/server.ts
-import { randomUUID as randomUUID2 } from "node:crypto";
+import { randomUUID as randomUUID2 } from 'node:crypto';
 
 // packages/ref-server/src/auth/dev-token.ts
-import { SignJWT } from "jose";
+import { SignJWT } from 'jose';
+
 async function mintDevToken(secret, sub, ttlSec = 3600, claims = {}) {
-  if (typeof secret !== "string" || secret.length === 0) throw new TypeError("secret must be non-empty");
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > 256)
-    throw new TypeError("sub must be a string of 1..256 characters");
-  if (!Number.isSafeInteger(ttlSec) || ttlSec <= 0) throw new TypeError("ttlSec must be a positive integer");
+  if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('secret must be non-empty');
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256)
+    throw new TypeError('sub must be a string of 1..256 characters');
+  if (!Number.isSafeInteger(ttlSec) || ttlSec <= 0) throw new TypeError('ttlSec must be a positive integer');
   const iat = Math.floor((claims.now ?? Date.now()) / 1e3);
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + ttlSec);
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSec);
   if (claims.issuer !== void 0) jwt = jwt.setIssuer(claims.issuer);
   if (claims.audience !== void 0) jwt = jwt.setAudience(claims.audience);
   return jwt.sign(new TextEncoder().encode(secret));
@@ -1772,9 +1798,9 @@ async function mintDevToken(secret, sub, ttlSec = 3600, claims = {}) {
 
 // packages/ref-server/src/engine/engine.ts
 var EngineUnavailableError = class extends ServerError {
-  name = "EngineUnavailableError";
+  name = 'EngineUnavailableError';
   constructor(message, details = {}, options) {
-    super("ENGINE_UNAVAILABLE", message, details, options);
+    super('ENGINE_UNAVAILABLE', message, details, options);
   }
 };
 var MemoryEngine = class {
@@ -1782,26 +1808,24 @@ var MemoryEngine = class {
     this.host = host;
   }
   host;
-  name = "memory";
+  name = 'memory';
   publish(topic, envelope) {
     return this.host.deliver(topic, this.host.stamp(topic, envelope));
   }
-  interest() {
-  }
+  interest() {}
   health() {
-    return { status: "ok", figures: {} };
+    return { status: 'ok', figures: {} };
   }
-  async start() {
-  }
-  async stop() {
-  }
+  async start() {}
+  async stop() {}
 };
 
 // packages/ref-server/src/engine/redis/redis-link.ts
-import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+
 function luaScript(source) {
-  return { source, sha: createHash("sha1").update(source).digest("hex") };
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 function reconnectDelay(attempt, random = Math.random) {
   const base = Math.min(5e3, 100 * 2 ** Math.min(attempt - 1, 6));
@@ -1816,31 +1840,30 @@ function createRedisLink(url, events) {
     connectTimeout: 2e3,
     // A Redis that accepts but does not answer must not hold a subscribe (and what it buffers) forever.
     commandTimeout: 5e3,
-    retryStrategy: (times) => reconnectDelay(times)
+    retryStrategy: (times) => reconnectDelay(times),
   };
-  const cmd = new Redis(url, { ...options, connectionName: "wse-cmd" });
-  const sub = new Redis(url, { ...options, connectionName: "wse-sub" });
+  const cmd = new Redis(url, { ...options, connectionName: 'wse-cmd' });
+  const sub = new Redis(url, { ...options, connectionName: 'wse-sub' });
   let up = false;
   let closing = false;
   const refresh = (reason) => {
-    const now = !closing && cmd.status === "ready" && sub.status === "ready";
+    const now = !closing && cmd.status === 'ready' && sub.status === 'ready';
     if (now === up) return;
     up = now;
     events.onStatus(up, reason);
   };
   for (const c of [cmd, sub]) {
-    c.on("ready", () => refresh());
-    c.on("close", () => refresh("connection closed"));
-    c.on("end", () => refresh("connection ended"));
-    c.on("error", () => {
-    });
+    c.on('ready', () => refresh());
+    c.on('close', () => refresh('connection closed'));
+    c.on('end', () => refresh('connection ended'));
+    c.on('error', () => {});
   }
-  sub.on("message", (channel, message) => events.onMessage(channel, message));
+  sub.on('message', (channel, message) => events.onMessage(channel, message));
   const runScript = async (s, keys, args) => {
     try {
       return await cmd.evalsha(s.sha, keys.length, ...keys, ...args);
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       return cmd.eval(s.source, keys.length, ...keys, ...args);
     }
   };
@@ -1849,7 +1872,7 @@ function createRedisLink(url, events) {
       return up;
     },
     get commandsUp() {
-      return !closing && cmd.status === "ready";
+      return !closing && cmd.status === 'ready';
     },
     async connect(timeoutMs = 5e3) {
       closing = false;
@@ -1873,7 +1896,7 @@ function createRedisLink(url, events) {
     command: (name, args) => cmd.call(name, ...args),
     async multi(commands) {
       const res = await cmd.multi(commands.map((c) => [...c])).exec();
-      if (!res) throw new Error("Redis MULTI aborted");
+      if (!res) throw new Error('Redis MULTI aborted');
       return res.map(([err, value]) => {
         if (err) throw err;
         return value;
@@ -1890,19 +1913,19 @@ function createRedisLink(url, events) {
     },
     async close() {
       closing = true;
-      refresh("closed");
+      refresh('closed');
       await Promise.allSettled([cmd.quit(), sub.quit()]);
       cmd.disconnect();
       sub.disconnect();
       await Promise.all([ended(cmd), ended(sub)]);
-    }
+    },
   };
 }
 function ended(client) {
-  if (client.status === "end") return Promise.resolve();
+  if (client.status === 'end') return Promise.resolve();
   return new Promise((resolve2) => {
     const timer = setTimeout(resolve2, 1e3);
-    client.once("end", () => {
+    client.once('end', () => {
       clearTimeout(timer);
       resolve2();
     });
@@ -1911,10 +1934,10 @@ function ended(client) {
 function redactUrl(url) {
   try {
     const u = new URL(url);
-    if (u.password) u.password = "***";
+    if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return "redis://(invalid url)";
+    return 'redis://(invalid url)';
   }
 }
 
@@ -1926,21 +1949,21 @@ function stampedFromJson(json2) {
   } catch {
     return void 0;
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return void 0;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return void 0;
   const envelope = parsed;
   const { tp, e, o } = envelope;
-  if (typeof tp !== "string" || typeof e !== "string" || typeof o !== "number") return void 0;
-  return { topic: tp, epoch: e, offset: o, envelope, json: json2, bytes: Buffer.byteLength(json2, "utf8") };
+  if (typeof tp !== 'string' || typeof e !== 'string' || typeof o !== 'number') return void 0;
+  return { topic: tp, epoch: e, offset: o, envelope, json: json2, bytes: Buffer.byteLength(json2, 'utf8') };
 }
 function parseRead(reply) {
-  if (!Array.isArray(reply) || typeof reply[0] !== "string" || typeof reply[1] !== "number") {
-    throw new TypeError("unexpected READ reply from Redis");
+  if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'number') {
+    throw new TypeError('unexpected READ reply from Redis');
   }
   const entries = [];
   for (const entry of reply[2] ?? []) {
     const fields = Array.isArray(entry) ? entry[1] : void 0;
     const json2 = Array.isArray(fields) ? fields[1] : void 0;
-    const pub = typeof json2 === "string" ? stampedFromJson(json2) : void 0;
+    const pub = typeof json2 === 'string' ? stampedFromJson(json2) : void 0;
     if (pub) entries.push(pub);
   }
   return { epoch: reply[0], last: reply[1], entries };
@@ -2009,13 +2032,13 @@ var RedisEngine = class {
     this.hooks = hooks;
     this.link = linkFactory(options.url, {
       onMessage: (channel, message) => this.onMessage(channel, message),
-      onStatus: (up, reason) => this.onStatus(up, reason)
+      onStatus: (up, reason) => this.onStatus(up, reason),
     });
   }
   options;
   host;
   hooks;
-  name = "redis";
+  name = 'redis';
   link;
   topics = /* @__PURE__ */ new Map();
   byChannel = /* @__PURE__ */ new Map();
@@ -2061,7 +2084,7 @@ var RedisEngine = class {
   }
   /** {@link publish} answering the stamp Redis gave: `{epoch, offset}`. */
   async append(topic, envelope) {
-    if (!this.link.commandsUp) throw this.unavailable("publish", topic);
+    if (!this.link.commandsUp) throw this.unavailable('publish', topic);
     const canonical = parseEnvelope(envelope);
     delete canonical.tp;
     delete canonical.e;
@@ -2073,11 +2096,11 @@ var RedisEngine = class {
       const r = await this.link.script(
         PUBLISH_SCRIPT,
         [k.meta, k.stream],
-        [head2, bufferSize, ttlSec, randomEpoch(), k.channel]
+        [head2, bufferSize, ttlSec, randomEpoch(), k.channel],
       );
       return { epoch: r[0], offset: r[1] };
     } catch (err) {
-      throw this.failed("publish", topic, err);
+      throw this.failed('publish', topic, err);
     }
   }
   /** Holds `topic` (SUBSCRIBE on the first hold). */
@@ -2092,8 +2115,7 @@ var RedisEngine = class {
       this.topics.set(topic, s);
       this.byChannel.set(channel, topic);
       s.subscribed = this.subscribeChannel(channel);
-      s.subscribed.catch(() => {
-      });
+      s.subscribed.catch(() => {});
     }
     s.holds += 1;
     return s;
@@ -2105,7 +2127,7 @@ var RedisEngine = class {
     this.topics.delete(topic);
     this.byChannel.delete(s.channel);
     if (this.link.up)
-      this.link.unsubscribe(s.channel).catch((err) => this.hooks.onFailure?.("unsubscribe", err));
+      this.link.unsubscribe(s.channel).catch((err) => this.hooks.onFailure?.('unsubscribe', err));
   }
   /** True while the node is subscribed (or subscribing) to `topic`'s channel. */
   holds(topic) {
@@ -2132,7 +2154,7 @@ var RedisEngine = class {
       taps.clear();
     };
     try {
-      if (!this.link.up) throw this.unavailable("subscribe", topics[0]);
+      if (!this.link.up) throw this.unavailable('subscribe', topics[0]);
       await Promise.all(topics.map((t) => this.topics.get(t)?.subscribed));
       const results = /* @__PURE__ */ new Map();
       await Promise.all(
@@ -2142,9 +2164,11 @@ var RedisEngine = class {
           const head2 = { epoch: read.epoch, offset: read.last };
           results.set(
             topic,
-            positions === void 0 ? { recovered: true, count: 0, positions: [head2], publications: [] } : decideRecovery(read, positions, this.options.maxMessages)
+            positions === void 0
+              ? { recovered: true, count: 0, positions: [head2], publications: [] }
+              : decideRecovery(read, positions, this.options.maxMessages),
           );
-        })
+        }),
       );
       await this.link.syncSubscriber();
       for (const [topic, r] of results) {
@@ -2155,7 +2179,7 @@ var RedisEngine = class {
       return { results, tapped: (topic) => taps.get(topic) ?? [], release };
     } catch (err) {
       release();
-      throw err instanceof EngineUnavailableError ? err : this.failed("subscribe", topics[0], err);
+      throw err instanceof EngineUnavailableError ? err : this.failed('subscribe', topics[0], err);
     }
   }
   /** Reads the topic's epoch and last offset, plus the entries after `pos` when it is in that epoch. */
@@ -2165,7 +2189,7 @@ var RedisEngine = class {
     const reply = await this.link.script(
       READ_SCRIPT,
       [k.meta, k.stream],
-      [pos?.epoch ?? "", pos?.offset ?? -2, maxMessages, randomEpoch(), ttlSec]
+      [pos?.epoch ?? '', pos?.offset ?? -2, maxMessages, randomEpoch(), ttlSec],
     );
     return parseRead(reply);
   }
@@ -2173,22 +2197,22 @@ var RedisEngine = class {
   health() {
     const up = this.link.up;
     return {
-      status: up ? "ok" : "degraded",
+      status: up ? 'ok' : 'degraded',
       figures: { redis_up: up ? 1 : 0, channels: this.topics.size, failures: this.failures },
       details: {
         url: redactUrl(this.options.url),
         prefix: this.options.prefix,
-        down_since: this.downSince === null ? null : new Date(this.downSince).toISOString()
-      }
+        down_since: this.downSince === null ? null : new Date(this.downSince).toISOString(),
+      },
     };
   }
   // ── internals ─────────────────────────────────────────────────────────────────────────────
   async subscribeChannel(channel) {
-    if (!this.link.up) throw this.unavailable("subscribe", this.byChannel.get(channel));
+    if (!this.link.up) throw this.unavailable('subscribe', this.byChannel.get(channel));
     try {
       await this.link.subscribe(channel);
     } catch (err) {
-      throw this.failed("subscribe", this.byChannel.get(channel), err);
+      throw this.failed('subscribe', this.byChannel.get(channel), err);
     }
   }
   /** Presence events on a topic's channel (`P{...}`, see redis-presence-scripts.ts). */
@@ -2243,7 +2267,7 @@ var RedisEngine = class {
         for (const pub of read.entries) this.forward(s, pub);
       }
     } catch (err) {
-      this.hooks.onFailure?.("catch-up", err);
+      this.hooks.onFailure?.('catch-up', err);
     } finally {
       if (this.topics.get(topic) === s) this.endCatchUp(s);
     }
@@ -2274,14 +2298,13 @@ var RedisEngine = class {
       await Promise.all(
         all.map(([, s]) => {
           s.subscribed = this.subscribeChannel(s.channel);
-          s.subscribed.catch(() => {
-          });
+          s.subscribed.catch(() => {});
           return s.subscribed;
-        })
+        }),
       );
       await this.link.syncSubscriber();
     } catch (err) {
-      this.hooks.onFailure?.("restore", err);
+      this.hooks.onFailure?.('restore', err);
       return;
     }
     this.downSince = null;
@@ -2303,13 +2326,13 @@ var RedisEngine = class {
 };
 function randomEpoch() {
   const n = globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
-  return (n >>> 0).toString(16).padStart(8, "0");
+  return (n >>> 0).toString(16).padStart(8, '0');
 }
 
 // packages/ref-server/src/engine/create-engine.ts
 function createEngine(host, options, hooks = {}) {
   const e = options.engine;
-  if (e.type === "redis") {
+  if (e.type === 'redis') {
     const { bufferSize, ttlSec, maxMessages } = options.recovery;
     return new RedisEngine({ url: e.url, prefix: e.prefix, bufferSize, ttlSec, maxMessages }, host, hooks);
   }
@@ -2332,10 +2355,10 @@ var RingBuffer = class {
    * @throws RangeError when either argument is invalid
    */
   constructor(capacity, startOffset = 0) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1 || (capacity & capacity - 1) !== 0) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1 || (capacity & (capacity - 1)) !== 0) {
       throw new RangeError(`RingBuffer capacity must be a power of two \u2265 1, got ${capacity}`);
     }
-    assertOffset(startOffset, "startOffset");
+    assertOffset(startOffset, 'startOffset');
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.first = startOffset;
@@ -2365,7 +2388,7 @@ var RingBuffer = class {
   append(item) {
     let evicted;
     if (this.next - this.first === this.capacity) evicted = this.shift();
-    const index = this.head + (this.next - this.first) & this.mask;
+    const index = (this.head + (this.next - this.first)) & this.mask;
     if (index === this.slots.length) this.slots.push(item);
     else this.slots[index] = item;
     this.next += 1;
@@ -2380,14 +2403,14 @@ var RingBuffer = class {
     if (this.next === this.first) return void 0;
     const item = this.slots[this.head];
     this.slots[this.head] = void 0;
-    this.head = this.head + 1 & this.mask;
+    this.head = (this.head + 1) & this.mask;
     this.first += 1;
     return item;
   }
   /** The item at `offset`, or `undefined` when it is not retained. */
   at(offset) {
     if (!Number.isInteger(offset) || offset < this.first || offset >= this.next) return void 0;
-    return this.slots[this.head + (offset - this.first) & this.mask];
+    return this.slots[(this.head + (offset - this.first)) & this.mask];
   }
   /**
    * Reads the inclusive range `[from, to]` in offset order, all or nothing. `from > to` is an empty
@@ -2400,20 +2423,20 @@ var RingBuffer = class {
       throw new RangeError(`RingBuffer.read range must be integers, got [${from}, ${to}]`);
     }
     if (from > to) return { ok: true, items: [] };
-    if (from < this.first) return { ok: false, reason: "evicted" };
-    if (to >= this.next) return { ok: false, reason: "ahead" };
+    if (from < this.first) return { ok: false, reason: 'evicted' };
+    if (to >= this.next) return { ok: false, reason: 'ahead' };
     const items = new Array(to - from + 1);
-    let index = this.head + (from - this.first) & this.mask;
+    let index = (this.head + (from - this.first)) & this.mask;
     for (let i = 0; i < items.length; i++) {
       items[i] = this.slots[index];
-      index = index + 1 & this.mask;
+      index = (index + 1) & this.mask;
     }
     return { ok: true, items };
   }
   /** Iterates retained items oldest first. */
   *[Symbol.iterator]() {
     for (let offset = this.first; offset < this.next; offset++) {
-      yield this.slots[this.head + (offset - this.first) & this.mask];
+      yield this.slots[(this.head + (offset - this.first)) & this.mask];
     }
   }
   /**
@@ -2421,7 +2444,7 @@ var RingBuffer = class {
    * Used when a stream observed from elsewhere skips ahead.
    */
   reset(nextOffset) {
-    assertOffset(nextOffset, "nextOffset");
+    assertOffset(nextOffset, 'nextOffset');
     this.slots.length = 0;
     this.head = 0;
     this.first = nextOffset;
@@ -2495,7 +2518,7 @@ var RecoveryStore = class {
    * ```
    */
   ingest(origin, envelope, json2) {
-    if (typeof origin !== "string" || origin === "") throw new RangeError("ingest origin must be a node id");
+    if (typeof origin !== 'string' || origin === '') throw new RangeError('ingest origin must be a node id');
     const canonical = parseEnvelope(envelope);
     const { tp: topic, e: epoch2, o: offset } = canonical;
     if (topic === void 0 || epoch2 === void 0 || offset === void 0) {
@@ -2623,7 +2646,7 @@ var RecoveryStore = class {
         offset: ring.lastOffset,
         messages: ring.size,
         bytes,
-        lastWriteAt: lastWrite
+        lastWriteAt: lastWrite,
       };
       if (origin === null) out.unshift(info);
       else out.push(info);
@@ -2668,7 +2691,7 @@ var RecoveryStore = class {
       budget: this.options.memoryBudget,
       evictedBuffers: this.evictedBuffers,
       expiredBuffers: this.expiredBuffers,
-      trimmedMessages: this.trimmedMessages
+      trimmedMessages: this.trimmedMessages,
     };
   }
   /** Reads (offset, last] of a live stream, or `undefined` when that is impossible or too long. */
@@ -2687,7 +2710,7 @@ var RecoveryStore = class {
     return { recovered: false, epoch: stream.epoch, offset: stream.ring.lastOffset, publications: [] };
   }
   store(stream, envelope, json2, now) {
-    const bytes = Buffer.byteLength(json2, "utf8");
+    const bytes = Buffer.byteLength(json2, 'utf8');
     const { topic, epoch: epoch2 } = stream;
     const offset = stream.ring.nextOffset;
     const pub = Object.freeze({
@@ -2696,7 +2719,7 @@ var RecoveryStore = class {
       offset,
       envelope: Object.freeze(envelope),
       bytes,
-      json: json2
+      json: json2,
     });
     const evicted = stream.ring.append(pub);
     if (evicted) this.account(stream, -evicted.bytes, -1);
@@ -2757,7 +2780,7 @@ var RecoveryStore = class {
       origin,
       ring,
       bytes: 0,
-      lastWrite: now
+      lastWrite: now,
     };
     entry.byEpoch.set(stream.epoch, stream);
     if (origin === null) entry.local = stream;
@@ -2768,7 +2791,7 @@ var RecoveryStore = class {
   freshEpoch(entry) {
     for (let attempt = 0; attempt < EPOCH_ATTEMPTS; attempt++) {
       const epoch2 = this.drawEpoch();
-      if (typeof epoch2 !== "string" || !EPOCH_RE2.test(epoch2)) {
+      if (typeof epoch2 !== 'string' || !EPOCH_RE2.test(epoch2)) {
         throw new TypeError(`randomEpoch must return 8 lower-case hex chars, got ${String(epoch2)}`);
       }
       if (!entry.byEpoch.has(epoch2)) return epoch2;
@@ -2797,14 +2820,14 @@ function withStamp(canonical, topic, epoch2, offset) {
   return canonical;
 }
 function assertTopic(topic) {
-  if (typeof topic !== "string" || topic === "") throw new TypeError("topic must be a non-empty string");
+  if (typeof topic !== 'string' || topic === '') throw new TypeError('topic must be a non-empty string');
 }
 function epochFromRandom(random) {
   if (random) return () => toHex8(Math.floor(random() * 4294967296));
   return () => toHex8(globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0);
 }
 function toHex8(n) {
-  return (n >>> 0).toString(16).padStart(8, "0");
+  return (n >>> 0).toString(16).padStart(8, '0');
 }
 
 // packages/ref-server/src/engine/engine-host.ts
@@ -2824,20 +2847,20 @@ function createEngineHost(deps) {
       try {
         raw = JSON.parse(json2);
       } catch {
-        return refuse(origin, topic, "payload is not JSON");
+        return refuse(origin, topic, 'payload is not JSON');
       }
-      if (typeof raw !== "object" || raw === null || raw.tp !== topic) {
-        return refuse(origin, topic, "envelope is not stamped for this topic");
+      if (typeof raw !== 'object' || raw === null || raw.tp !== topic) {
+        return refuse(origin, topic, 'envelope is not stamped for this topic');
       }
       try {
         if (log instanceof RecoveryStore) {
           const stored = log.ingest(origin, raw, json2);
-          if (!stored) return refuse(origin, topic, "duplicate or foreign stream offset");
+          if (!stored) return refuse(origin, topic, 'duplicate or foreign stream offset');
           return topics.deliverStamped(topic, stored);
         }
         const envelope = parseEnvelope(raw);
         if (envelope.e === void 0 || envelope.o === void 0) {
-          return refuse(origin, topic, "envelope has no stamp");
+          return refuse(origin, topic, 'envelope has no stamp');
         }
         return topics.deliverStamped(topic, { envelope, json: json2 });
       } catch (err) {
@@ -2845,27 +2868,28 @@ function createEngineHost(deps) {
       }
     },
     subscriberCount: (topic) => topics.subscriberCount(topic),
-    localTopics: () => topics.topics()
+    localTopics: () => topics.topics(),
   };
 }
 
 // packages/ref-server/src/engine/engine-metrics.ts
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge } from 'prom-client';
+
 var EngineMetrics = class {
   up;
   failures;
-  constructor(registry, prefix = "wse_") {
+  constructor(registry, prefix = 'wse_') {
     const registers = [registry];
     this.up = new Gauge({
       name: `${prefix}engine_up`,
-      help: "Engine store reachable (1) or not (0)",
-      registers
+      help: 'Engine store reachable (1) or not (0)',
+      registers,
     });
     this.failures = new Counter({
       name: `${prefix}engine_failures_total`,
-      help: "Engine operations that failed (store unreachable or erroring), by operation",
-      labelNames: ["op"],
-      registers
+      help: 'Engine operations that failed (store unreachable or erroring), by operation',
+      labelNames: ['op'],
+      registers,
     });
     this.up.set(1);
   }
@@ -2878,14 +2902,14 @@ var EngineMetrics = class {
 };
 
 // packages/ref-server/src/http/http-api.ts
-import { createHash as createHash2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
-import { Registry } from "prom-client";
+import { createHash as createHash2, timingSafeEqual as timingSafeEqual2 } from 'node:crypto';
+import { Registry } from 'prom-client';
 
 // packages/ref-server/src/auth/topic-acl.ts
 var MAX_TOPIC_BYTES = 256;
 function matchGlob(glob, value) {
-  if (glob === "*") return true;
-  if (!glob.includes("*") && !glob.includes("?")) return glob === value;
+  if (glob === '*') return true;
+  if (!glob.includes('*') && !glob.includes('?')) return glob === value;
   const g = Array.from(glob);
   const v = Array.from(value);
   let gi = 0;
@@ -2894,10 +2918,10 @@ function matchGlob(glob, value) {
   let starV = 0;
   while (vi < v.length) {
     const c = g[gi];
-    if (c === "*") {
+    if (c === '*') {
       starG = ++gi;
       starV = vi;
-    } else if (c !== void 0 && (c === "?" || c === v[vi])) {
+    } else if (c !== void 0 && (c === '?' || c === v[vi])) {
       gi++;
       vi++;
     } else if (starG !== -1) {
@@ -2907,7 +2931,7 @@ function matchGlob(glob, value) {
       return false;
     }
   }
-  while (g[gi] === "*") gi++;
+  while (g[gi] === '*') gi++;
   return gi === g.length;
 }
 function topicAllowed(acl, topic) {
@@ -2916,21 +2940,21 @@ function topicAllowed(acl, topic) {
   return acl.allow.some((g) => matchGlob(g, topic));
 }
 function validateTopicName(topic) {
-  if (typeof topic !== "string") return "topic must be a string";
-  if (topic.length === 0) return "topic must not be empty";
+  if (typeof topic !== 'string') return 'topic must be a string';
+  if (topic.length === 0) return 'topic must not be empty';
   if (topic.length > MAX_TOPIC_BYTES) return `topic is longer than ${MAX_TOPIC_BYTES} bytes`;
   let bytes = 0;
   for (let i = 0; i < topic.length; i++) {
     const c = topic.charCodeAt(i);
-    if (c <= 31 || c === 127) return "topic contains a control character";
+    if (c <= 31 || c === 127) return 'topic contains a control character';
     if (c < 128) bytes += 1;
     else if (c < 2048) bytes += 2;
     else if (c >= 55296 && c <= 56319) {
       const d = topic.charCodeAt(i + 1);
-      if (!(d >= 56320 && d <= 57343)) return "topic is not well-formed Unicode";
+      if (!(d >= 56320 && d <= 57343)) return 'topic is not well-formed Unicode';
       bytes += 4;
       i++;
-    } else if (c >= 56320 && c <= 57343) return "topic is not well-formed Unicode";
+    } else if (c >= 56320 && c <= 57343) return 'topic is not well-formed Unicode';
     else bytes += 3;
   }
   return bytes > MAX_TOPIC_BYTES ? `topic is longer than ${MAX_TOPIC_BYTES} bytes` : null;
@@ -2938,73 +2962,73 @@ function validateTopicName(topic) {
 
 // packages/ref-server/src/http/http-api.ts
 var DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-var JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+var JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 var ROUTES = {
-  "/health": "GET",
-  "/metrics": "GET",
-  "/api/publish": "POST",
-  "/api/broadcast": "POST",
-  "/dev/token": "POST"
+  '/health': 'GET',
+  '/metrics': 'GET',
+  '/api/publish': 'POST',
+  '/api/broadcast': 'POST',
+  '/dev/token': 'POST',
 };
 async function handleHttp(method, url, headers, body, facade, o) {
-  const q = url.indexOf("?");
+  const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const allowed = ROUTES[path];
   if (allowed === void 0) return null;
-  if (path === "/dev/token" && !(o.dev && facade.mintDevToken)) return null;
+  if (path === '/dev/token' && !(o.dev && facade.mintDevToken)) return null;
   const m = method.toUpperCase();
-  if (m !== allowed && !(allowed === "GET" && m === "HEAD"))
+  if (m !== allowed && !(allowed === 'GET' && m === 'HEAD'))
     return json(405, { error: `use ${allowed} ${path}` }, { allow: allowed });
   try {
     return await route(path, headers, body, facade, o);
   } catch (err) {
     o.onError?.(err);
-    return json(500, { error: "internal error" });
+    return json(500, { error: 'internal error' });
   }
 }
 async function route(path, headers, body, facade, o) {
-  if (path === "/health") return json(200, facade.healthSnapshot());
-  if (path === "/metrics") {
+  if (path === '/health') return json(200, facade.healthSnapshot());
+  if (path === '/metrics') {
     const type = facade.metricsContentType ?? Registry.PROMETHEUS_CONTENT_TYPE;
     return {
       status: 200,
-      headers: { "content-type": type, "cache-control": "no-store" },
-      body: await facade.metricsText()
+      headers: { 'content-type': type, 'cache-control': 'no-store' },
+      body: await facade.metricsText(),
     };
   }
-  if (path === "/dev/token") return devToken(headers, body, facade, o);
+  if (path === '/dev/token') return devToken(headers, body, facade, o);
   const denied = checkApiKey(headers.authorization, o.apiKey);
   if (denied) return denied;
   const parsed = readJson(body, o);
-  if ("status" in parsed) return parsed;
+  if ('status' in parsed) return parsed;
   const input = parsed.value;
-  if (!("data" in input)) return json(400, { error: 'body needs a "data" field' });
+  if (!('data' in input)) return json(400, { error: 'body needs a "data" field' });
   try {
-    if (path === "/api/broadcast") return json(200, { ok: true, delivered: facade.broadcastAll(input.data) });
+    if (path === '/api/broadcast') return json(200, { ok: true, delivered: facade.broadcastAll(input.data) });
     const problem = validateTopicName(input.topic);
     if (problem) return json(400, { error: problem });
     return json(200, { ok: true, delivered: await facade.publish(input.topic, input.data) });
   } catch (err) {
     if (err instanceof ProtocolError)
       return json(400, { error: `invalid data: ${err.message}`, code: err.code });
-    if (err instanceof ServerError && err.code === "ENGINE_UNAVAILABLE")
-      return json(503, { error: err.message, code: err.code }, { "retry-after": "1" });
+    if (err instanceof ServerError && err.code === 'ENGINE_UNAVAILABLE')
+      return json(503, { error: err.message, code: err.code }, { 'retry-after': '1' });
     throw err;
   }
 }
 function earlyHttpAnswer(method, url, headers, o) {
-  const q = url.indexOf("?");
+  const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  if (path !== "/api/publish" && path !== "/api/broadcast") return null;
-  if (method.toUpperCase() !== "POST") return json(405, { error: `use POST ${path}` }, { allow: "POST" });
+  if (path !== '/api/publish' && path !== '/api/broadcast') return null;
+  if (method.toUpperCase() !== 'POST') return json(405, { error: `use POST ${path}` }, { allow: 'POST' });
   return checkApiKey(headers.authorization, o.apiKey) ?? null;
 }
 async function devToken(headers, body, facade, o) {
-  const type = headers["content-type"] ?? "";
+  const type = headers['content-type'] ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type))
-    return json(415, { error: "send Content-Type: application/json" });
+    return json(415, { error: 'send Content-Type: application/json' });
   const parsed = readJson(body, o);
-  if ("status" in parsed) return parsed;
+  if ('status' in parsed) return parsed;
   const problem = validateSub(parsed.value.sub);
   if (problem) return json(400, { error: problem });
   const minted = await facade.mintDevToken(parsed.value.sub);
@@ -3012,17 +3036,17 @@ async function devToken(headers, body, facade, o) {
 }
 function checkApiKey(header, apiKey) {
   if (!apiKey)
-    return json(403, { error: "HTTP publish API is disabled: configure apiKey (--api-key / WSE_API_KEY)" });
+    return json(403, { error: 'HTTP publish API is disabled: configure apiKey (--api-key / WSE_API_KEY)' });
   const unauthorized = json(
     401,
-    { error: "send Authorization: apikey <key>" },
-    { "www-authenticate": "apikey" }
+    { error: 'send Authorization: apikey <key>' },
+    { 'www-authenticate': 'apikey' },
   );
-  if (typeof header !== "string" || header.length > 4096) return unauthorized;
+  if (typeof header !== 'string' || header.length > 4096) return unauthorized;
   const match = /^apikey\s+(.+)$/i.exec(header.trim());
   if (!match?.[1]) return unauthorized;
-  const a = createHash2("sha256").update(match[1]).digest();
-  const b = createHash2("sha256").update(apiKey).digest();
+  const a = createHash2('sha256').update(match[1]).digest();
+  const b = createHash2('sha256').update(apiKey).digest();
   return timingSafeEqual2(a, b) ? void 0 : unauthorized;
 }
 function readJson(body, o) {
@@ -3030,15 +3054,15 @@ function readJson(body, o) {
   if (body.byteLength > max) return json(413, { error: `body is larger than ${max} bytes` });
   let value;
   try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     if (tooDeep(text, MAX_BODY_DEPTH))
       return json(400, { error: `body nests deeper than ${MAX_BODY_DEPTH} levels` });
     value = JSON.parse(text);
   } catch {
-    return json(400, { error: "body is not valid JSON" });
+    return json(400, { error: 'body is not valid JSON' });
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    return json(400, { error: "body must be a JSON object" });
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return json(400, { error: 'body must be a JSON object' });
   return { value };
 }
 var MAX_BODY_DEPTH = MAX_DEPTH - 1;
@@ -3058,7 +3082,7 @@ function tooDeep(text, max) {
   return false;
 }
 function validateSub(sub) {
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > 256)
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256)
     return '"sub" must be a string of 1..256 characters';
   for (let i = 0; i < sub.length; i++) {
     const c = sub.charCodeAt(i);
@@ -3071,7 +3095,14 @@ function json(status, value, extra = {}) {
 }
 
 // packages/ref-server/src/http/server-metrics.ts
-import { Counter as Counter2, collectDefaultMetrics, Gauge as Gauge2, Histogram, Registry as Registry2 } from "prom-client";
+import {
+  Counter as Counter2,
+  collectDefaultMetrics,
+  Gauge as Gauge2,
+  Histogram,
+  Registry as Registry2,
+} from 'prom-client';
+
 var ServerMetrics = class {
   /** The registry all of this server's metrics live in. */
   registry;
@@ -3086,24 +3117,24 @@ var ServerMetrics = class {
   slowConsumers;
   publishDuration;
   constructor(o = {}) {
-    const p = o.prefix ?? "wse_";
+    const p = o.prefix ?? 'wse_';
     this.registry = new Registry2();
     const registers = [this.registry];
     const counter = (name, help) => new Counter2({ name: p + name, help, registers });
-    this.connections = new Gauge2({ name: `${p}connections`, help: "Open WebSocket connections", registers });
-    this.connectionsTotal = counter("connections_total", "WebSocket connections accepted");
-    this.messagesIn = counter("messages_received_total", "Messages received from clients");
-    this.messagesOut = counter("messages_sent_total", "Messages sent to clients (one per delivery)");
-    this.bytesIn = counter("bytes_received_total", "Bytes received from clients");
-    this.bytesOut = counter("bytes_sent_total", "Bytes sent to clients");
-    this.authFailures = counter("auth_failures_total", "Rejected authentication attempts");
-    this.rateLimitedTotal = counter("rate_limited_total", "Inbound messages dropped by the rate limit");
-    this.slowConsumers = counter("slow_consumers_total", "Connections that passed max backpressure");
+    this.connections = new Gauge2({ name: `${p}connections`, help: 'Open WebSocket connections', registers });
+    this.connectionsTotal = counter('connections_total', 'WebSocket connections accepted');
+    this.messagesIn = counter('messages_received_total', 'Messages received from clients');
+    this.messagesOut = counter('messages_sent_total', 'Messages sent to clients (one per delivery)');
+    this.bytesIn = counter('bytes_received_total', 'Bytes received from clients');
+    this.bytesOut = counter('bytes_sent_total', 'Bytes sent to clients');
+    this.authFailures = counter('auth_failures_total', 'Rejected authentication attempts');
+    this.rateLimitedTotal = counter('rate_limited_total', 'Inbound messages dropped by the rate limit');
+    this.slowConsumers = counter('slow_consumers_total', 'Connections that passed max backpressure');
     this.publishDuration = new Histogram({
       name: `${p}publish_duration_seconds`,
-      help: "Time to fan one publication out to local subscribers",
+      help: 'Time to fan one publication out to local subscribers',
       buckets: [5e-5, 1e-4, 25e-5, 5e-4, 1e-3, 25e-4, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.5],
-      registers
+      registers,
     });
     if (o.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
@@ -3153,18 +3184,19 @@ var ServerMetrics = class {
 };
 
 // packages/ref-server/src/logger.ts
-import { pino } from "pino";
-var LOG_LEVELS2 = ["silent", "error", "warn", "info", "debug"];
+import { pino } from 'pino';
+
+var LOG_LEVELS2 = ['silent', 'error', 'warn', 'info', 'debug'];
 function createLogger(level, destination) {
-  const resolved = level ?? (typeof process !== "undefined" && process.env.VITEST ? "silent" : "info");
-  if (!LOG_LEVELS2.includes(resolved)) throw new Error(`logLevel must be one of ${LOG_LEVELS2.join(", ")}`);
-  const options = { name: "wse-server", level: resolved };
+  const resolved = level ?? (typeof process !== 'undefined' && process.env.VITEST ? 'silent' : 'info');
+  if (!LOG_LEVELS2.includes(resolved)) throw new Error(`logLevel must be one of ${LOG_LEVELS2.join(', ')}`);
+  const options = { name: 'wse-server', level: resolved };
   return destination ? pino(options, destination) : pino(options);
 }
 
 // packages/ref-server/src/presence/presence-error.ts
 var PresenceError = class extends ServerError {
-  name = "PresenceError";
+  name = 'PresenceError';
   constructor(code, message, details = {}) {
     super(code, message, details);
   }
@@ -3287,7 +3319,7 @@ var RedisPresence = class {
     const out = /* @__PURE__ */ Object.create(null);
     const data = pairs(datas);
     for (const [user, n] of pairs(counts)) {
-      out[user] = { data: parseJson(data.get(user) ?? "null"), connections: Number(n) };
+      out[user] = { data: parseJson(data.get(user) ?? 'null'), connections: Number(n) };
     }
     return out;
   }
@@ -3318,11 +3350,11 @@ var RedisPresence = class {
       return;
     }
     const { a: action, u: userId, d: data } = msg;
-    if (action !== "join" && action !== "leave" && action !== "update" || typeof userId !== "string")
+    if ((action !== 'join' && action !== 'leave' && action !== 'update') || typeof userId !== 'string')
       return;
     const env = buildEnvelope(`presence_${action}`, { topic, user_id: userId, data }, this.deps.ids());
     this.deps.toSubscribers(topic, env);
-    this.deps.emit({ type: "presence", action, topic, userId, data, connId: "" });
+    this.deps.emit({ type: 'presence', action, topic, userId, data, connId: '' });
   }
   // ── internals ─────────────────────────────────────────────────────────────────────────────
   entry(connId) {
@@ -3339,44 +3371,45 @@ var RedisPresence = class {
       now + this.ttlMs,
       maxMembers,
       topicKeys(prefix, topic).channel,
-      Math.ceil(this.ttlMs * 4 / 1e3),
-      now
+      Math.ceil((this.ttlMs * 4) / 1e3),
+      now,
     ];
     this.deps.link.script(PRESENCE_SET, presenceKeys(prefix, topic), args).then(
       (r) => {
-        if (r !== "FULL") return;
+        if (r !== 'FULL') return;
         this.local.get(connId)?.delete(topic);
-        const err = new PresenceError("PRESENCE_FULL", `topic ${topic} is full (max ${maxMembers})`, {
+        const err = new PresenceError('PRESENCE_FULL', `topic ${topic} is full (max ${maxMembers})`, {
           topic,
-          limit: maxMembers
+          limit: maxMembers,
         });
         this.deps.onError(connId, topic, err);
       },
       (cause) => {
         const err = new EngineUnavailableError(
-          "Redis is unreachable: presence not written",
+          'Redis is unreachable: presence not written',
           { topic },
-          { cause }
+          { cause },
         );
         this.deps.onError(connId, topic, err);
-      }
+      },
     );
   }
   drop(topic, entries) {
     const channel = topicKeys(this.options.prefix, topic).channel;
-    this.deps.link.script(PRESENCE_DROP, presenceKeys(this.options.prefix, topic), [channel, ...entries]).catch(() => {
-    });
+    this.deps.link
+      .script(PRESENCE_DROP, presenceKeys(this.options.prefix, topic), [channel, ...entries])
+      .catch(() => {});
   }
   async read(topic) {
     const channel = topicKeys(this.options.prefix, topic).channel;
     try {
       const r = await this.deps.link.script(PRESENCE_READ, presenceKeys(this.options.prefix, topic), [
         this.now(),
-        channel
+        channel,
       ]);
       return r;
     } catch (cause) {
-      throw new EngineUnavailableError("Redis is unreachable: presence not read", { topic }, { cause });
+      throw new EngineUnavailableError('Redis is unreachable: presence not read', { topic }, { cause });
     }
   }
   /** Pushes every local entry's expiry forward (and re-adds one a sweep removed while we were cut off). */
@@ -3388,17 +3421,16 @@ var RedisPresence = class {
   }
   sweep() {
     if (!this.deps.link.commandsUp) return;
-    for (const topic of this.deps.localTopics()) this.read(topic).catch(() => {
-    });
+    for (const topic of this.deps.localTopics()) this.read(topic).catch(() => {});
   }
   encode(data) {
-    const json2 = JSON.stringify(data ?? null) ?? "null";
+    const json2 = JSON.stringify(data ?? null) ?? 'null';
     const limit = this.options.maxDataSize;
-    const size = json2.length * 3 <= limit ? json2.length : Buffer.byteLength(json2, "utf8");
+    const size = json2.length * 3 <= limit ? json2.length : Buffer.byteLength(json2, 'utf8');
     if (size > limit) {
-      throw new PresenceError("PRESENCE_DATA_TOO_LARGE", `presence data is ${size} bytes (max ${limit})`, {
+      throw new PresenceError('PRESENCE_DATA_TOO_LARGE', `presence data is ${size} bytes (max ${limit})`, {
         size,
-        limit
+        limit,
       });
     }
     return json2;
@@ -3455,14 +3487,14 @@ var PresenceService = class {
     const { action, topic, userId, data } = change;
     const env = buildEnvelope(`presence_${action}`, { topic, user_id: userId, data }, this.deps.ids());
     this.deps.toSubscribers(topic, env);
-    this.deps.emit({ type: "presence", action, topic, userId, data, connId });
+    this.deps.emit({ type: 'presence', action, topic, userId, data, connId });
   }
 };
 
 // packages/ref-server/src/presence/presence-types.ts
 var DEFAULT_PRESENCE_OPTIONS = Object.freeze({
   maxDataSize: 4096,
-  maxMembers: 0
+  maxMembers: 0,
 });
 
 // packages/ref-server/src/presence/presence-store.ts
@@ -3479,7 +3511,7 @@ var PresenceStore = class {
   /**
    * @throws RangeError naming the invalid option (`presence.maxDataSize`, `presence.maxMembers`) or nodeId
    */
-  constructor(options = {}, nodeId = "local", env = {}) {
+  constructor(options = {}, nodeId = 'local', env = {}) {
     const o = { ...DEFAULT_PRESENCE_OPTIONS };
     if (options.maxDataSize !== void 0) o.maxDataSize = options.maxDataSize;
     if (options.maxMembers !== void 0) o.maxMembers = options.maxMembers;
@@ -3487,10 +3519,12 @@ var PresenceStore = class {
       throw new RangeError(`presence.maxDataSize must be an integer \u2265 4 (bytes), got ${o.maxDataSize}`);
     }
     if (!Number.isSafeInteger(o.maxMembers) || o.maxMembers < 0) {
-      throw new RangeError(`presence.maxMembers must be an integer \u2265 0 (0 = unlimited), got ${o.maxMembers}`);
+      throw new RangeError(
+        `presence.maxMembers must be an integer \u2265 0 (0 = unlimited), got ${o.maxMembers}`,
+      );
     }
-    if (typeof nodeId !== "string" || nodeId === "")
-      throw new RangeError("presence nodeId must be non-empty");
+    if (typeof nodeId !== 'string' || nodeId === '')
+      throw new RangeError('presence nodeId must be non-empty');
     this.options = Object.freeze(o);
     this.nodeId = nodeId;
     this.now = env.now ?? Date.now;
@@ -3515,13 +3549,13 @@ var PresenceStore = class {
     const { maxMembers } = this.options;
     if (maxMembers > 0 && state && state.members >= maxMembers && !merged(state, userId)) {
       throw new PresenceError(
-        "PRESENCE_FULL",
+        'PRESENCE_FULL',
         `topic ${topic} has ${state.members} members (max ${maxMembers})`,
         {
           topic,
           members: state.members,
-          limit: maxMembers
-        }
+          limit: maxMembers,
+        },
       );
     }
     return this.writeLocal(topic, userId, connId, data, json2);
@@ -3541,7 +3575,7 @@ var PresenceStore = class {
       if (entry.conns.size > 0) return;
       state.local.delete(userId);
       const updated_at = this.stampFor(state, userId);
-      local = { action: "leave", topic, userId, data: entry.data, updated_at, connections: 0 };
+      local = { action: 'leave', topic, userId, data: entry.data, updated_at, connections: 0 };
     });
     if (local) this.onLocalChange?.(local);
     return change;
@@ -3632,9 +3666,9 @@ var PresenceStore = class {
     if (origin === this.nodeId) return null;
     const current = this.topics.get(topic)?.remote.get(userId)?.get(origin);
     if (current && updated_at < current.updatedAt) return null;
-    const deleted = action === "leave";
-    const data = deleted ? null : change.data ?? null;
-    const json2 = JSON.stringify(data) ?? "null";
+    const deleted = action === 'leave';
+    const data = deleted ? null : (change.data ?? null);
+    const json2 = JSON.stringify(data) ?? 'null';
     const n = change.connections;
     const connections = deleted ? 0 : Number.isSafeInteger(n) && n > 0 ? n : 1;
     return this.mutate(topic, userId, (state) => {
@@ -3659,7 +3693,7 @@ var PresenceStore = class {
     const changes = [];
     for (const [topic, users] of Object.entries(snapshot)) {
       for (const [userId, m] of Object.entries(users)) {
-        const change = this.applyRemote(origin, { action: "join", topic, userId, ...m });
+        const change = this.applyRemote(origin, { action: 'join', topic, userId, ...m });
         if (change) changes.push(change);
       }
     }
@@ -3805,14 +3839,20 @@ var PresenceStore = class {
       const stored = data ?? null;
       if (!entry) {
         const updatedAt = this.stampFor(state, userId);
-        entry = { origin: this.nodeId, data: stored, json: json2, updatedAt, conns: /* @__PURE__ */ new Set() };
+        entry = {
+          origin: this.nodeId,
+          data: stored,
+          json: json2,
+          updatedAt,
+          conns: /* @__PURE__ */ new Set(),
+        };
         state.local.set(userId, entry);
-        local = { action: "join", topic, userId, data: stored, updated_at: updatedAt };
+        local = { action: 'join', topic, userId, data: stored, updated_at: updatedAt };
       } else if (entry.json !== json2) {
         entry.updatedAt = this.stampFor(state, userId);
         entry.data = stored;
         entry.json = json2;
-        local = { action: "update", topic, userId, data: stored, updated_at: entry.updatedAt };
+        local = { action: 'update', topic, userId, data: stored, updated_at: entry.updatedAt };
       }
       entry.conns.add(connId);
       this.index(connId, topic, userId);
@@ -3834,14 +3874,14 @@ var PresenceStore = class {
     this.dropIfEmpty(topic, state);
     if (!before && after) {
       state.members += 1;
-      return { action: "join", topic, userId, data: after.data };
+      return { action: 'join', topic, userId, data: after.data };
     }
     if (before && !after) {
       state.members -= 1;
-      return { action: "leave", topic, userId, data: before.data };
+      return { action: 'leave', topic, userId, data: before.data };
     }
     if (before && after && before.json !== after.json)
-      return { action: "update", topic, userId, data: after.data };
+      return { action: 'update', topic, userId, data: after.data };
     return null;
   }
   /** A timestamp newer than every known entry of the user, so a local write always wins LWW. */
@@ -3851,13 +3891,14 @@ var PresenceStore = class {
     return Math.max(this.now(), newest + 1);
   }
   encode(data) {
-    const json2 = JSON.stringify(data ?? null) ?? "null";
-    const size = json2.length * 3 <= this.options.maxDataSize ? json2.length : Buffer.byteLength(json2, "utf8");
+    const json2 = JSON.stringify(data ?? null) ?? 'null';
+    const size =
+      json2.length * 3 <= this.options.maxDataSize ? json2.length : Buffer.byteLength(json2, 'utf8');
     if (size > this.options.maxDataSize) {
       const limit = this.options.maxDataSize;
-      throw new PresenceError("PRESENCE_DATA_TOO_LARGE", `presence data is ${size} bytes (max ${limit})`, {
+      throw new PresenceError('PRESENCE_DATA_TOO_LARGE', `presence data is ${size} bytes (max ${limit})`, {
         size,
-        limit
+        limit,
       });
     }
     return json2;
@@ -3890,7 +3931,7 @@ function merged(state, userId) {
   for (const e of state.remote.get(userId)?.values() ?? []) {
     if (e.deleted) continue;
     connections += e.connections;
-    if (!best || e.updatedAt > best.updatedAt || e.updatedAt === best.updatedAt && e.origin > best.origin) {
+    if (!best || e.updatedAt > best.updatedAt || (e.updatedAt === best.updatedAt && e.origin > best.origin)) {
       best = e;
     }
   }
@@ -3898,11 +3939,11 @@ function merged(state, userId) {
 }
 function assertIds(topic, userId, connId) {
   for (const [name, v] of [
-    ["topic", topic],
-    ["userId", userId],
-    ["connId/origin", connId]
+    ['topic', topic],
+    ['userId', userId],
+    ['connId/origin', connId],
   ]) {
-    if (typeof v !== "string" || v === "") throw new TypeError(`presence ${name} must be a non-empty string`);
+    if (typeof v !== 'string' || v === '') throw new TypeError(`presence ${name} must be a non-empty string`);
   }
 }
 function dict() {
@@ -3912,23 +3953,23 @@ function dict() {
 // packages/ref-server/src/presence/create-presence.ts
 function createPresence(o, engine, w) {
   const deps = { toSubscribers: w.toSubscribers, emit: w.emit, ids: w.ids };
-  if (engine instanceof RedisEngine && o.engine.type === "redis") {
+  if (engine instanceof RedisEngine && o.engine.type === 'redis') {
     const redis = new RedisPresence(
       {
         prefix: o.engine.prefix,
         nodeId: w.nodeId,
         maxDataSize: o.presence.maxDataSize,
         maxMembers: o.presence.maxMembers,
-        ttlMs: o.engine.presenceTtlSec * 1e3
+        ttlMs: o.engine.presenceTtlSec * 1e3,
       },
-      { ...deps, link: engine.redisLink, localTopics: w.localTopics, onError: w.sendError }
+      { ...deps, link: engine.redisLink, localTopics: w.localTopics, onError: w.sendError },
     );
     engine.onPresence = (topic, json2) => redis.onChannel(topic, json2);
     return { presence: redis, redis };
   }
   const store = new PresenceStore(
     { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
-    w.nodeId
+    w.nodeId,
   );
   return { presence: new PresenceService(store, deps) };
 }
@@ -3985,7 +4026,7 @@ var TopicSequencer = class {
       budget: 0,
       evictedBuffers: 0,
       expiredBuffers: 0,
-      trimmedMessages: 0
+      trimmedMessages: 0,
     };
   }
   counter(topic, now, write = true) {
@@ -4001,7 +4042,7 @@ var TopicSequencer = class {
 };
 function randomEpoch2() {
   const n = globalThis.crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
-  return (n >>> 0).toString(16).padStart(8, "0");
+  return (n >>> 0).toString(16).padStart(8, '0');
 }
 
 // packages/ref-server/src/session/inbound-queue.ts
@@ -4036,7 +4077,7 @@ var InboundQueue = class {
   }
   /** Async iteration that ends when the queue is closed and empty. */
   async *iterate() {
-    for (; ; ) {
+    for (;;) {
       if (this.size === 0) {
         if (this.closed) return;
         await this.waitForItem(Infinity);
@@ -4095,7 +4136,7 @@ var EventHub = class {
     message: /* @__PURE__ */ new Set(),
     disconnect: /* @__PURE__ */ new Set(),
     error: /* @__PURE__ */ new Set(),
-    presence: /* @__PURE__ */ new Set()
+    presence: /* @__PURE__ */ new Set(),
   };
   queue;
   recording = false;
@@ -4155,34 +4196,34 @@ var MAX_KEY_CHARS = 128;
 var MAX_TOKEN_CHARS = 8192;
 function parseClientHello(p) {
   const version = p.protocol_version ?? 1;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
-    return { ok: false, message: "client_hello.protocol_version must be an integer >= 1" };
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, message: 'client_hello.protocol_version must be an integer >= 1' };
   }
   const f = p.features ?? {};
-  if (typeof f !== "object" || f === null || Array.isArray(f)) {
-    return { ok: false, message: "client_hello.features must be an object" };
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) {
+    return { ok: false, message: 'client_hello.features must be an object' };
   }
   const features = f;
   const key = p.encryption_public_key;
-  if (key !== void 0 && key !== null && (typeof key !== "string" || key.length > MAX_KEY_CHARS)) {
-    return { ok: false, message: "client_hello.encryption_public_key must be a base64 P-256 point" };
+  if (key !== void 0 && key !== null && (typeof key !== 'string' || key.length > MAX_KEY_CHARS)) {
+    return { ok: false, message: 'client_hello.encryption_public_key must be a base64 P-256 point' };
   }
   const token = p.token;
-  if (token !== void 0 && (typeof token !== "string" || token.length > MAX_TOKEN_CHARS)) {
-    return { ok: false, message: "client_hello.token must be a string" };
+  if (token !== void 0 && (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS)) {
+    return { ok: false, message: 'client_hello.token must be a string' };
   }
   const hello = {
     protocolVersion: version,
     features: {
       compression: features.compression !== false,
-      encryption: features.encryption === true || typeof key === "string",
+      encryption: features.encryption === true || typeof key === 'string',
       msgpack: features.msgpack === true,
-      batching: features.batching !== false
-    }
+      batching: features.batching !== false,
+    },
   };
-  if (typeof p.client_version === "string") hello.clientVersion = p.client_version.slice(0, 64);
-  if (typeof key === "string" && key.length > 0) hello.encryptionPublicKey = key;
-  if (typeof token === "string") hello.token = token;
+  if (typeof p.client_version === 'string') hello.clientVersion = p.client_version.slice(0, 64);
+  if (typeof key === 'string' && key.length > 0) hello.encryptionPublicKey = key;
+  if (typeof token === 'string') hello.token = token;
   return { ok: true, hello };
 }
 function serverFeatures(o) {
@@ -4193,7 +4234,7 @@ function serverFeatures(o) {
     presence: o.presence,
     msgpack: true,
     batching: true,
-    cluster: o.cluster ?? false
+    cluster: o.cluster ?? false,
   };
 }
 function negotiateFeatures(server, hello, state) {
@@ -4202,7 +4243,7 @@ function negotiateFeatures(server, hello, state) {
     compression: server.compression && hello.features.compression,
     encryption: state.encrypted,
     msgpack: state.msgpack,
-    batching: server.batching && hello.features.batching
+    batching: server.batching && hello.features.batching,
   };
 }
 function buildServerHello(a) {
@@ -4214,11 +4255,11 @@ function buildServerHello(a) {
       max_message_size: a.limits.maxMessageSize,
       rate_limit_capacity: a.limits.rateLimit.capacity,
       rate_limit_refill: a.limits.rateLimit.refillPerSec,
-      max_subscriptions: a.limits.maxSubscriptions
+      max_subscriptions: a.limits.maxSubscriptions,
     },
     ping_interval: a.pingInterval,
     connection_id: a.connectionId,
-    server_time: a.now
+    server_time: a.now,
   };
   if (a.publicKey) payload.encryption_public_key = a.publicKey;
   if (a.signature) payload.encryption_signature = a.signature;
@@ -4229,60 +4270,60 @@ function buildServerReady(a) {
     version: 1,
     connection_id: a.connectionId,
     server_time: a.now,
-    features: a.features
+    features: a.features,
   };
   if (a.userId) details.user_id = a.userId;
   if (a.tokenExpiresAt !== void 0) {
     details.token_expires_in = Math.max(0, Math.floor((a.tokenExpiresAt - a.now) / 1e3));
   }
-  return { message: "Connected", details };
+  return { message: 'Connected', details };
 }
 
 // packages/ref-server/src/session/session-manager.ts
-import { randomUUID } from "node:crypto";
+import { randomUUID } from 'node:crypto';
 
 // packages/ref-server/src/auth/token-source.ts
 var MAX_SCANNED_LENGTH = 16 * 1024;
-var DEFAULT_COOKIE = "access_token";
+var DEFAULT_COOKIE = 'access_token';
 function extractToken(h, o) {
   const fromHeader = bearer(h.authorization);
   if (fromHeader) return fromHeader;
-  const fromCookie = findPair(h.cookie, ";", o.cookieName ?? DEFAULT_COOKIE, "cookie");
+  const fromCookie = findPair(h.cookie, ';', o.cookieName ?? DEFAULT_COOKIE, 'cookie');
   if (fromCookie) return fromCookie;
   if (o.allowQueryToken !== false) {
-    const q = h.query?.startsWith("?") ? h.query.slice(1) : h.query;
-    const fromQuery = findPair(q, "&", "token", "query");
+    const q = h.query?.startsWith('?') ? h.query.slice(1) : h.query;
+    const fromQuery = findPair(q, '&', 'token', 'query');
     if (fromQuery) return fromQuery;
   }
-  return { source: "none" };
+  return { source: 'none' };
 }
 function bearer(header) {
-  if (typeof header !== "string" || header.length < 7) return void 0;
-  if (header.slice(0, 7).toLowerCase() !== "bearer ") return void 0;
+  if (typeof header !== 'string' || header.length < 7) return void 0;
+  if (header.slice(0, 7).toLowerCase() !== 'bearer ') return void 0;
   let start = 7;
   while (start < header.length && header.charCodeAt(start) === 32) start++;
   let end = header.length;
   while (end > start && header.charCodeAt(end - 1) === 32) end--;
   if (end === start) return void 0;
-  if (end - start > MAX_TOKEN_LENGTH) return { source: "header", rejected: "too-large" };
-  return { token: header.slice(start, end), source: "header" };
+  if (end - start > MAX_TOKEN_LENGTH) return { source: 'header', rejected: 'too-large' };
+  return { token: header.slice(start, end), source: 'header' };
 }
 function findPair(list, sep2, name, source) {
-  if (typeof list !== "string" || list.length === 0) return void 0;
-  if (list.length > MAX_SCANNED_LENGTH) return { source, rejected: "too-large" };
+  if (typeof list !== 'string' || list.length === 0) return void 0;
+  if (list.length > MAX_SCANNED_LENGTH) return { source, rejected: 'too-large' };
   let pos = 0;
   let eq = -1;
   while (pos <= list.length) {
     let next = list.indexOf(sep2, pos);
     if (next === -1) next = list.length;
-    if (eq !== Number.POSITIVE_INFINITY && eq < pos) eq = list.indexOf("=", pos);
+    if (eq !== Number.POSITIVE_INFINITY && eq < pos) eq = list.indexOf('=', pos);
     if (eq === -1) eq = Number.POSITIVE_INFINITY;
     if (eq !== -1 && eq < next && keyAt(list, pos, eq, source) === name) {
       const raw = list.slice(eq + 1, next).trim();
       if (raw.length === 0) return void 0;
       const value = decode(raw, source);
-      if (value === void 0) return { source, rejected: "malformed" };
-      if (value.length > MAX_TOKEN_LENGTH) return { source, rejected: "too-large" };
+      if (value === void 0) return { source, rejected: 'malformed' };
+      if (value.length > MAX_TOKEN_LENGTH) return { source, rejected: 'too-large' };
       return { token: unquote(value), source };
     }
     pos = next + 1;
@@ -4291,11 +4332,11 @@ function findPair(list, sep2, name, source) {
 }
 function keyAt(list, from, to, source) {
   const key = list.slice(from, to).trim();
-  return source === "query" ? decode(key, source) : key;
+  return source === 'query' ? decode(key, source) : key;
 }
 function decode(raw, source) {
-  const s = source === "query" ? raw.replace(/\+/g, " ") : raw;
-  if (!s.includes("%")) return s;
+  const s = source === 'query' ? raw.replace(/\+/g, ' ') : raw;
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -4307,7 +4348,7 @@ function unquote(v) {
 }
 
 // packages/ref-server/src/topics/fanout.ts
-var ALL_TOPIC = "\0all";
+var ALL_TOPIC = '\0all';
 var utf8 = new TextEncoder();
 var PREFIX_C2 = new Uint8Array([67, 58]);
 function jsonFrame(json2, threshold, bytes) {
@@ -4392,14 +4433,15 @@ var Fanout = class {
   deliver(pub) {
     const { registry } = this.deps;
     const threshold = this.deps.compressionThreshold;
-    const plain = pub.json === void 0 ? this.encode(pub.envelope, "json") : jsonFrame(pub.json, threshold, pub.bytes);
+    const plain =
+      pub.json === void 0 ? this.encode(pub.envelope, 'json') : jsonFrame(pub.json, threshold, pub.bytes);
     this.lastFrameLength = plain.length;
     if (pub.topic === ALL_TOPIC) {
       this.deliverDirect(pub.envelope, this.deps.allConnections(), plain);
       return 0;
     }
     const direct = registry.directSubscribers(pub.topic);
-    this.deps.transport.publish(pub.topic, plain, typeof plain !== "string");
+    this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
     if (direct) this.deliverDirect(pub.envelope, direct, plain);
     return registry.subscriberCount(pub.topic) - (direct?.size ?? 0);
   }
@@ -4414,8 +4456,8 @@ var Fanout = class {
         this.deps.onSkipped(id);
         continue;
       }
-      if (target.format === "msgpack" && frames.msgpack === void 0) {
-        frames.msgpack = this.encode(envelope, "msgpack");
+      if (target.format === 'msgpack' && frames.msgpack === void 0) {
+        frames.msgpack = this.encode(envelope, 'msgpack');
       }
       const frame = frames[target.format];
       if (target.key) {
@@ -4436,7 +4478,8 @@ var Fanout = class {
 };
 
 // packages/ref-server/src/topics/publication.ts
-import { randomFillSync } from "node:crypto";
+import { randomFillSync } from 'node:crypto';
+
 var pool = new Uint8Array(4096);
 var poolAt = pool.length;
 function pooledRandom(bytes) {
@@ -4448,7 +4491,7 @@ function pooledRandom(bytes) {
   poolAt += bytes.length;
 }
 var isoMs = -1;
-var isoText = "";
+var isoText = '';
 function envelopeIds(now = Date.now()) {
   if (now !== isoMs) {
     isoMs = now;
@@ -4461,25 +4504,23 @@ function toPublication(topic, data) {
   if (isEvent(data)) {
     const type = data.t ?? data.type;
     const payload = data.p ?? data.payload ?? {};
-    if (typeof data.pri === "number") ids.pri = data.pri;
+    if (typeof data.pri === 'number') ids.pri = data.pri;
     return buildEnvelope(type, payload, ids);
   }
-  if (topic === void 0) return buildEnvelope("broadcast", { data: data ?? null }, ids);
-  return buildEnvelope("publication", { topic, data: data ?? null }, ids);
+  if (topic === void 0) return buildEnvelope('broadcast', { data: data ?? null }, ids);
+  return buildEnvelope('publication', { topic, data: data ?? null }, ids);
 }
-var SERVER_TYPES = ["publication", "broadcast", "publish_ack", "response", "recovery_failed"];
-var RESERVED_TYPES = new Set(
-  [...PROTOCOL_TYPES, ...SERVER_TYPES].map((t) => t.toLowerCase())
-);
+var SERVER_TYPES = ['publication', 'broadcast', 'publish_ack', 'response', 'recovery_failed'];
+var RESERVED_TYPES = new Set([...PROTOCOL_TYPES, ...SERVER_TYPES].map((t) => t.toLowerCase()));
 function reservedEventType(data) {
   if (!isEvent(data)) return void 0;
   const type = data.t ?? data.type;
-  return typeof type === "string" && RESERVED_TYPES.has(type.toLowerCase()) ? type : void 0;
+  return typeof type === 'string' && RESERVED_TYPES.has(type.toLowerCase()) ? type : void 0;
 }
 function isEvent(data) {
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return false;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
   const d = data;
-  return typeof d.t === "string" || typeof d.type === "string";
+  return typeof d.t === 'string' || typeof d.type === 'string';
 }
 
 // packages/ref-server/src/session/token-bucket.ts
@@ -4515,7 +4556,7 @@ var TokenBucket = class {
     this.refill();
     if (this.tokens >= 1) return 0;
     const missing = 1 - this.tokens;
-    return Math.ceil(missing / this.options.refillPerSec * 1e3) / 1e3;
+    return Math.ceil((missing / this.options.refillPerSec) * 1e3) / 1e3;
   }
   get capacity() {
     return this.options.capacity;
@@ -4525,7 +4566,7 @@ var TokenBucket = class {
     const elapsed = now - this.last;
     if (elapsed <= 0) return;
     this.last = now;
-    this.tokens = Math.min(this.options.capacity, this.tokens + elapsed / 1e3 * this.options.refillPerSec);
+    this.tokens = Math.min(this.options.capacity, this.tokens + (elapsed / 1e3) * this.options.refillPerSec);
   }
 };
 
@@ -4535,8 +4576,8 @@ var Connection = class {
     this.id = id;
     this.remoteAddress = remoteAddress;
     this.env = env;
-    this.identity = identity ?? { userId: "", anonymous: false, claims: {} };
-    this.phase = identity ? "open" : "auth";
+    this.identity = identity ?? { userId: '', anonymous: false, claims: {} };
+    this.phase = identity ? 'open' : 'auth';
     this.format = format;
     this.connectedAt = env.now();
     this.lastActivity = this.connectedAt;
@@ -4577,10 +4618,10 @@ var Connection = class {
   chain;
   /** Needs its own frame for publications (cannot ride on uWS's shared frame). */
   get direct() {
-    return this.format === "msgpack" || this.key !== void 0;
+    return this.format === 'msgpack' || this.key !== void 0;
   }
   get closed() {
-    return this.phase === "closed" || !this.handle || this.handle.closed || this.closing !== void 0;
+    return this.phase === 'closed' || !this.handle || this.handle.closed || this.closing !== void 0;
   }
   /** Unsent bytes, including frames still being encrypted. */
   bufferedAmount() {
@@ -4597,14 +4638,14 @@ var Connection = class {
     this.sendEnvelope(env);
   }
   sendError(code, message, extra = {}, cid) {
-    this.sendEvent("error", { code, message, ...extra }, { cid });
+    this.sendEvent('error', { code, message, ...extra }, { cid });
   }
   /** Sends a complete envelope (the caller filled it) in this connection's format. */
   sendEnvelope(env) {
     if (this.closed) return;
     const frame = encodeFrame(env, {
       format: this.format,
-      compressionThreshold: this.env.compressionThreshold
+      compressionThreshold: this.env.compressionThreshold,
     });
     this.sendFrame(frame);
   }
@@ -4615,7 +4656,7 @@ var Connection = class {
    */
   sendPublication(pub) {
     if (this.closed) return;
-    if (this.format === "json") this.sendFrame(jsonFrame(pub.json, this.env.compressionThreshold, pub.bytes));
+    if (this.format === 'json') this.sendFrame(jsonFrame(pub.json, this.env.compressionThreshold, pub.bytes));
     else this.sendEnvelope(pub.envelope);
   }
   /** Sends an already encoded frame; encrypts it first when E2E is on. */
@@ -4625,7 +4666,7 @@ var Connection = class {
       this.sendEncrypted(toBytes(frame));
       return;
     }
-    this.handle?.send(frame, typeof frame !== "string");
+    this.handle?.send(frame, typeof frame !== 'string');
     this.env.onSent(frame.length);
   }
   /** Encrypts `inner` (a JSON/C:/M: frame) with the session key and sends it, in call order. */
@@ -4658,8 +4699,8 @@ var Connection = class {
    * Closes with a code. Encrypted frames still being encrypted go out first (so an `error` before a
    * close actually reaches the client).
    */
-  close(code, reason = "") {
-    if (this.phase === "closed") return;
+  close(code, reason = '') {
+    if (this.phase === 'closed') return;
     const handle = this.handle;
     const end = () => handle?.end(code, reason.slice(0, 120));
     if (this.pendingEncrypted > 0 && this.chain) void this.chain.then(end);
@@ -4671,7 +4712,7 @@ var Connection = class {
 var PRESENCE_PAGE = Object.freeze({ defaultLimit: 100, maxLimit: 1e3, maxBytes: 256 * 1024 });
 function presencePage(source, topic, cursor, limit, maxBytes = PRESENCE_PAGE.maxBytes) {
   const ids = source.userIds(topic).filter((id) => cursor === void 0 || id > cursor);
-  ids.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const members = /* @__PURE__ */ Object.create(null);
   let bytes = 2;
   let count = 0;
@@ -4681,7 +4722,7 @@ function presencePage(source, topic, cursor, limit, maxBytes = PRESENCE_PAGE.max
     const m = source.member(topic, id);
     if (!m) continue;
     const size = id.length + m.bytes + 40;
-    if (count >= limit || count > 0 && bytes + size > maxBytes) return { members, next: last, bytes };
+    if (count >= limit || (count > 0 && bytes + size > maxBytes)) return { members, next: last, bytes };
     members[id] = { data: m.data, connections: m.connections };
     bytes += size;
     count++;
@@ -4691,19 +4732,19 @@ function presencePage(source, topic, cursor, limit, maxBytes = PRESENCE_PAGE.max
 }
 
 // packages/ref-server/src/topics/subscription-check.ts
-function parseSubscriptionRequest(p, maxTopics, defaultAction = "subscribe") {
+function parseSubscriptionRequest(p, maxTopics, defaultAction = 'subscribe') {
   const action = p.action ?? defaultAction;
-  if (action !== "subscribe" && action !== "unsubscribe") {
-    return { ok: false, code: "INVALID_ACTION", message: 'action must be "subscribe" or "unsubscribe"' };
+  if (action !== 'subscribe' && action !== 'unsubscribe') {
+    return { ok: false, code: 'INVALID_ACTION', message: 'action must be "subscribe" or "unsubscribe"' };
   }
-  const raw = p.topics ?? (typeof p.topic === "string" ? [p.topic] : void 0);
+  const raw = p.topics ?? (typeof p.topic === 'string' ? [p.topic] : void 0);
   if (!Array.isArray(raw))
-    return { ok: false, code: "INVALID_SUBSCRIPTION", message: "topics must be an array of strings" };
+    return { ok: false, code: 'INVALID_SUBSCRIPTION', message: 'topics must be an array of strings' };
   if (raw.length > maxTopics) {
     return {
       ok: false,
-      code: "TOO_MANY_SUBSCRIPTIONS",
-      message: `at most ${maxTopics} topics per connection (request names ${raw.length})`
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: `at most ${maxTopics} topics per connection (request names ${raw.length})`,
     };
   }
   const presence = p.presence;
@@ -4724,7 +4765,8 @@ function positionsFor(recovery, topic) {
   for (const p of list) {
     if (!isObject(p)) return null;
     const { epoch: epoch2, offset } = p;
-    if (typeof epoch2 !== "string" || typeof offset !== "number" || !Number.isSafeInteger(offset)) return null;
+    if (typeof epoch2 !== 'string' || typeof offset !== 'number' || !Number.isSafeInteger(offset))
+      return null;
     out.push({ epoch: epoch2, offset });
   }
   return out;
@@ -4737,19 +4779,19 @@ function checkSubscribe(topics, checks) {
   for (const topic of topics) {
     const problem = checks.validateName(topic);
     if (problem !== null) {
-      failed.push({ topic: printable(topic), code: "INVALID_SUBSCRIPTION", message: problem });
+      failed.push({ topic: printable(topic), code: 'INVALID_SUBSCRIPTION', message: problem });
       continue;
     }
     const name = topic;
     if (seen.has(name)) continue;
     seen.add(name);
     if (!checks.aclAllows(name)) {
-      failed.push({ topic: name, code: "FORBIDDEN", message: "topic not allowed by the token (wse_topics)" });
+      failed.push({ topic: name, code: 'FORBIDDEN', message: 'topic not allowed by the token (wse_topics)' });
     } else if (!checks.isSubscribed(name) && count >= checks.maxSubscriptions) {
       failed.push({
         topic: name,
-        code: "TOO_MANY_SUBSCRIPTIONS",
-        message: `limit is ${checks.maxSubscriptions}`
+        code: 'TOO_MANY_SUBSCRIPTIONS',
+        message: `limit is ${checks.maxSubscriptions}`,
       });
     } else {
       if (!checks.isSubscribed(name)) count++;
@@ -4763,16 +4805,16 @@ async function authorizeAll(candidates, failed, authorize) {
   const verdicts = await Promise.all(
     candidates.map(async (topic) => {
       try {
-        return await authorize(topic) === true;
+        return (await authorize(topic)) === true;
       } catch {
         return false;
       }
-    })
+    }),
   );
   const accepted = [];
   candidates.forEach((topic, i) => {
     if (verdicts[i]) accepted.push(topic);
-    else failed.push({ topic, code: "FORBIDDEN", message: "not authorized for this topic" });
+    else failed.push({ topic, code: 'FORBIDDEN', message: 'not authorized for this topic' });
   });
   return { accepted, failed };
 }
@@ -4782,16 +4824,16 @@ function checkUnsubscribe(topics, validateName) {
   for (const topic of topics) {
     const problem = validateName(topic);
     if (problem === null) accepted.add(topic);
-    else failed.push({ topic: printable(topic), code: "INVALID_SUBSCRIPTION", message: problem });
+    else failed.push({ topic: printable(topic), code: 'INVALID_SUBSCRIPTION', message: problem });
   }
   return { accepted: [...accepted], failed };
 }
 function printable(topic) {
-  if (typeof topic === "string") return topic.slice(0, 256);
-  return `<${topic === null ? "null" : typeof topic}>`;
+  if (typeof topic === 'string') return topic.slice(0, 256);
+  return `<${topic === null ? 'null' : typeof topic}>`;
 }
 function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 // packages/ref-server/src/session/handshake.ts
@@ -4806,30 +4848,31 @@ async function agreeKey(clientKey, connectionId, identity) {
 }
 
 // packages/ref-server/src/session/server-codecs.ts
-import { inflateSync } from "node:zlib";
+import { inflateSync } from 'node:zlib';
+
 function inflateNode(body, maxBytes) {
-  if (body.length === 0) throw new ProtocolError("TRUNCATED_FRAME", "C: frame without a body");
+  if (body.length === 0) throw new ProtocolError('TRUNCATED_FRAME', 'C: frame without a body');
   let out;
   try {
     out = inflateSync(body, { maxOutputLength: Math.max(1, maxBytes) });
   } catch (cause) {
     const code = cause.code;
-    if (code === "ERR_BUFFER_TOO_LARGE")
-      throw new ProtocolError("FRAME_TOO_LARGE", `C: body inflates past ${maxBytes} bytes`);
-    if (code === "Z_BUF_ERROR")
-      throw new ProtocolError("TRUNCATED_FRAME", "C: body ends before the zlib stream does");
-    throw new ProtocolError("INFLATE_FAILED", "C: body is not valid zlib", { cause });
+    if (code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ProtocolError('FRAME_TOO_LARGE', `C: body inflates past ${maxBytes} bytes`);
+    if (code === 'Z_BUF_ERROR')
+      throw new ProtocolError('TRUNCATED_FRAME', 'C: body ends before the zlib stream does');
+    throw new ProtocolError('INFLATE_FAILED', 'C: body is not valid zlib', { cause });
   }
   if (out.length > maxBytes)
-    throw new ProtocolError("FRAME_TOO_LARGE", `C: body inflates past ${maxBytes} bytes`);
+    throw new ProtocolError('FRAME_TOO_LARGE', `C: body inflates past ${maxBytes} bytes`);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 var nodeZlibCodec = Object.freeze({ inflate: inflateNode, deflate: deflateZlib });
 var serverCodecs = Object.freeze({ ...staticCodecs, zlib: nodeZlibCodec });
 
 // packages/ref-server/src/session/message-router.ts
-var SUBSCRIPTION_TYPES = /* @__PURE__ */ new Set(["subscription_update", "subscription", "subscribe"]);
-var PRESENCE_TYPES = /* @__PURE__ */ new Set(["presence", "presence_stats", "presence_update"]);
+var SUBSCRIPTION_TYPES = /* @__PURE__ */ new Set(['subscription_update', 'subscription', 'subscribe']);
+var PRESENCE_TYPES = /* @__PURE__ */ new Set(['presence', 'presence_stats', 'presence_update']);
 var MAX_HELLO_BYTES = 16 * 1024;
 function frameCost(bytes) {
   return 1 + (bytes >>> 10);
@@ -4855,17 +4898,17 @@ var MessageRouter = class {
   decodeAndRoute(conn, data) {
     if (conn.closed) return;
     conn.lastActivity = this.host.now();
-    this.host.metrics.messageIn(typeof data === "string" ? data.length : data.byteLength);
+    this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
     const max = this.host.options.maxMessageSize;
-    const maxMessageSize = conn.phase === "auth" ? Math.min(max, MAX_HELLO_BYTES) : max;
+    const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
     if (conn.key) {
       return decodeAnyFrameWith(serverCodecs, data, {
         key: conn.key,
         maxMessageSize,
-        requireEncryption: true
+        requireEncryption: true,
       }).then(
         (env2) => this.route(conn, env2, true, true),
-        (err) => this.frameError(conn, err)
+        (err) => this.frameError(conn, err),
       );
     }
     let env;
@@ -4880,9 +4923,9 @@ var MessageRouter = class {
   /** Answers a failure behind a frame; `cid` when it belongs to a request that had one. */
   frameError(conn, err, cid) {
     if (conn.closed && err instanceof ProtocolError) return;
-    if (conn.phase === "auth" && err instanceof ProtocolError) {
-      this.host.rejectAuth(conn, "AUTH_REQUIRED", "the first frame must be a client_hello with a token", {
-        reason: err.code
+    if (conn.phase === 'auth' && err instanceof ProtocolError) {
+      this.host.rejectAuth(conn, 'AUTH_REQUIRED', 'the first frame must be a client_hello with a token', {
+        reason: err.code,
       });
       return;
     }
@@ -4890,9 +4933,9 @@ var MessageRouter = class {
       conn.sendError(wireCodeOf(err), err.message, { reason: err.code }, cid);
       return;
     }
-    this.host.logger.error({ err, connId: conn.id }, "frame handling failed");
-    this.host.events.emit({ type: "error", error: err, connId: conn.id });
-    conn.sendError("SERVER_ERROR", "internal error", {}, cid);
+    this.host.logger.error({ err, connId: conn.id }, 'frame handling failed');
+    this.host.events.emit({ type: 'error', error: err, connId: conn.id });
+    conn.sendError('SERVER_ERROR', 'internal error', {}, cid);
   }
   /**
    * Charges a frame to the rate limit BEFORE it is queued or decoded (so undecodable, `C:` and
@@ -4903,37 +4946,37 @@ var MessageRouter = class {
   }
   /** One envelope: rate limit (unless the frame was charged already), auth gate, the type switch. */
   route(conn, env, encrypted, charged = false) {
-    if (conn.closed || !charged && !this.admit(conn)) return;
-    if (conn.phase === "auth") return this.inBandAuth(conn, env);
+    if (conn.closed || (!charged && !this.admit(conn))) return;
+    if (conn.phase === 'auth') return this.inBandAuth(conn, env);
     switch (env.t) {
-      case "client_hello":
+      case 'client_hello':
         return this.hello(conn, env);
-      case "ping":
+      case 'ping':
         return this.ping(conn, env);
-      case "PONG":
-      case "pong":
+      case 'PONG':
+      case 'pong':
         return;
       // activity is already recorded
-      case "auth_refresh":
+      case 'auth_refresh':
         return this.refresh(conn, env);
-      case "batch":
+      case 'batch':
         return this.batch(conn, env, encrypted);
     }
     if (this.host.options.requireEncryption && !conn.key) {
-      conn.sendError("ENCRYPTION_REQUIRED", "this server requires end-to-end encryption", {}, env.cid);
+      conn.sendError('ENCRYPTION_REQUIRED', 'this server requires end-to-end encryption', {}, env.cid);
       return;
     }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
-    if (env.t === "publish") return this.publish(conn, env);
+    if (env.t === 'publish') return this.publish(conn, env);
     if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
     this.host.events.emit({
-      type: "message",
+      type: 'message',
       connId: conn.id,
       userId: conn.identity.userId,
       t: env.t,
       p: env.p,
       cid: env.cid,
-      envelope: env
+      envelope: env,
     });
   }
   /**
@@ -4952,9 +4995,9 @@ var MessageRouter = class {
         conn.lastLimitedAt = now;
         const dropped = conn.droppedFrames;
         conn.droppedFrames = 0;
-        conn.sendError("RATE_LIMITED", "rate limit exceeded", {
+        conn.sendError('RATE_LIMITED', 'rate limit exceeded', {
           retry_after: bucket.retryAfterSec(),
-          dropped
+          dropped,
         });
       }
       return false;
@@ -4962,23 +5005,23 @@ var MessageRouter = class {
     if (bucket.isLow() && now - conn.lastWarningAt >= 1e3) {
       conn.lastWarningAt = now;
       const { capacity, refillPerSec } = this.host.options.rateLimit;
-      conn.sendEvent("rate_limit_warning", {
+      conn.sendEvent('rate_limit_warning', {
         limit: capacity,
         remaining: Math.floor(bucket.remaining()),
-        retry_after: refillPerSec > 0 ? Math.ceil(capacity * 0.2 / refillPerSec) : null
+        retry_after: refillPerSec > 0 ? Math.ceil((capacity * 0.2) / refillPerSec) : null,
       });
     }
     return true;
   }
   /** In-band auth (PROTOCOL §3.1): the first frame must be a client_hello carrying the token. */
   inBandAuth(conn, env) {
-    const parsed = env.t === "client_hello" ? parseClientHello(env.p) : void 0;
+    const parsed = env.t === 'client_hello' ? parseClientHello(env.p) : void 0;
     const verify = this.host.verify;
     if (!parsed?.ok || !parsed.hello.token || !verify) {
       this.host.rejectAuth(
         conn,
-        "AUTH_REQUIRED",
-        "send a token (header, cookie, query or client_hello.p.token)"
+        'AUTH_REQUIRED',
+        'send a token (header, cookie, query or client_hello.p.token)',
       );
       return;
     }
@@ -4992,28 +5035,28 @@ var MessageRouter = class {
         this.host.ready(conn);
         return this.completeHello(conn, hello, env.cid);
       },
-      (err) => this.authFailed(conn, err)
+      (err) => this.authFailed(conn, err),
     );
   }
   authFailed(conn, err) {
-    const code = err instanceof AuthError ? err.code : "AUTH_FAILED";
-    this.host.rejectAuth(conn, code, err instanceof Error ? err.message : "token rejected");
+    const code = err instanceof AuthError ? err.code : 'AUTH_FAILED';
+    this.host.rejectAuth(conn, code, err instanceof Error ? err.message : 'token rejected');
   }
   hello(conn, env) {
-    if (conn.phase === "ready") {
-      conn.sendError("INVALID_MESSAGE", "client_hello was already received", {}, env.cid);
+    if (conn.phase === 'ready') {
+      conn.sendError('INVALID_MESSAGE', 'client_hello was already received', {}, env.cid);
       return;
     }
     const parsed = parseClientHello(env.p);
     if (!parsed.ok) {
-      conn.sendError("INVALID_MESSAGE", parsed.message, {}, env.cid);
+      conn.sendError('INVALID_MESSAGE', parsed.message, {}, env.cid);
       return;
     }
     return this.completeHello(conn, parsed.hello, env.cid);
   }
   /** Key agreement (if asked), then `server_hello`; E2E and msgpack take effect right after it. */
   completeHello(conn, hello, cid) {
-    conn.phase = "ready";
+    conn.phase = 'ready';
     if (!hello.encryptionPublicKey) {
       this.sendServerHello(conn, hello, cid);
       return;
@@ -5025,18 +5068,18 @@ var MessageRouter = class {
       },
       (err) => {
         conn.sendError(
-          "KEY_EXCHANGE_FAILED",
-          err instanceof Error ? err.message : "key agreement failed",
+          'KEY_EXCHANGE_FAILED',
+          err instanceof Error ? err.message : 'key agreement failed',
           {},
-          cid
+          cid,
         );
         this.sendServerHello(conn, hello, cid);
-      }
+      },
     );
   }
   sendServerHello(conn, hello, cid, agreed) {
     const o = this.host.options;
-    const msgpack = conn.format === "msgpack" || hello.features.msgpack;
+    const msgpack = conn.format === 'msgpack' || hello.features.msgpack;
     const features = negotiateFeatures(this.host.features, hello, { encrypted: !!agreed, msgpack });
     const payload = buildServerHello({
       serverVersion: this.host.serverVersion,
@@ -5045,67 +5088,68 @@ var MessageRouter = class {
       limits: {
         maxMessageSize: o.maxMessageSize,
         rateLimit: o.rateLimit,
-        maxSubscriptions: o.maxSubscriptionsPerConnection
+        maxSubscriptions: o.maxSubscriptionsPerConnection,
       },
       pingInterval: o.pingInterval,
       connectionId: conn.id,
       now: this.host.now(),
       publicKey: agreed?.publicKey,
-      signature: agreed?.signature
+      signature: agreed?.signature,
     });
-    conn.sendEvent("server_hello", payload, { cid });
+    conn.sendEvent('server_hello', payload, { cid });
     const wasDirect = conn.direct;
     if (agreed) conn.key = agreed.key;
-    if (msgpack) conn.format = "msgpack";
+    if (msgpack) conn.format = 'msgpack';
     if (conn.direct && !wasDirect) this.host.topics.makeDirect(conn);
   }
   ping(conn, env) {
     const now = this.host.now();
     const sent = env.p.timestamp ?? env.p.client_timestamp;
     const payload = { client_timestamp: sent ?? null, server_timestamp: now };
-    if (typeof sent === "number" && Number.isFinite(sent)) payload.latency = Math.max(0, now - sent);
-    conn.sendEvent("PONG", payload, { cid: env.cid });
+    if (typeof sent === 'number' && Number.isFinite(sent)) payload.latency = Math.max(0, now - sent);
+    conn.sendEvent('PONG', payload, { cid: env.cid });
   }
   /** Token refresh (PROTOCOL §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
   refresh(conn, env) {
     const verify = this.host.verify;
     if (!verify) {
-      conn.sendEvent("auth_refreshed", {}, { cid: env.cid });
+      conn.sendEvent('auth_refreshed', {}, { cid: env.cid });
       return;
     }
     const token = env.p.token;
-    if (typeof token !== "string" || token === "") {
-      this.host.rejectAuth(conn, "AUTH_FAILED", "auth_refresh needs p.token");
+    if (typeof token !== 'string' || token === '') {
+      this.host.rejectAuth(conn, 'AUTH_FAILED', 'auth_refresh needs p.token');
       return;
     }
     return verify(token).then(
       (verified) => {
         if (conn.closed) return;
         if (verified.userId !== conn.identity.userId) {
-          this.host.rejectAuth(conn, "AUTH_FAILED", "refreshed token is for another user");
+          this.host.rejectAuth(conn, 'AUTH_FAILED', 'refreshed token is for another user');
           return;
         }
         this.host.authenticate(conn, verified);
         const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !topicAllowed(verified.topics, t));
         this.host.topics.unsubscribe(conn, revoked);
-        const expiresIn = verified.expiresAt === void 0 ? void 0 : Math.floor((verified.expiresAt - this.host.now()) / 1e3);
+        const expiresIn =
+          verified.expiresAt === void 0 ? void 0 : Math.floor((verified.expiresAt - this.host.now()) / 1e3);
         conn.sendEvent(
-          "auth_refreshed",
+          'auth_refreshed',
           { token_expires_in: expiresIn, revoked_topics: revoked },
-          { cid: env.cid }
+          { cid: env.cid },
         );
       },
-      (err) => this.authFailed(conn, err)
+      (err) => this.authFailed(conn, err),
     );
   }
   batch(conn, env, encrypted) {
     const list = env.p.messages;
     if (!Array.isArray(list) || list.length > MAX_BATCH) {
       conn.sendError(
-        "INVALID_MESSAGE",
+        'INVALID_MESSAGE',
         `batch.messages must be an array of at most ${MAX_BATCH} envelopes`,
         {},
-        env.cid
+        env.cid,
       );
       return;
     }
@@ -5116,11 +5160,11 @@ var MessageRouter = class {
           inner = parseEnvelope(list[i]);
         } catch (err) {
           const raw = list[i];
-          this.frameError(conn, err, typeof raw?.cid === "string" ? raw.cid : void 0);
+          this.frameError(conn, err, typeof raw?.cid === 'string' ? raw.cid : void 0);
           continue;
         }
-        if (inner.t === "batch") {
-          conn.sendError("INVALID_MESSAGE", "a batch cannot contain a batch", {}, inner.cid);
+        if (inner.t === 'batch') {
+          conn.sendError('INVALID_MESSAGE', 'a batch cannot contain a batch', {}, inner.cid);
           continue;
         }
         const r = this.route(conn, inner, encrypted);
@@ -5136,9 +5180,9 @@ var MessageRouter = class {
       return;
     }
     const req = parsed.request;
-    if (req.action === "unsubscribe") {
+    if (req.action === 'unsubscribe') {
       const outcome2 = this.host.topics.handleRequest(conn, req);
-      conn.sendEvent("subscription_update", outcome2, { cid: env.cid });
+      conn.sendEvent('subscription_update', outcome2, { cid: env.cid });
       return;
     }
     const checked = this.host.topics.checkSubscribe(conn, req.topics);
@@ -5150,7 +5194,7 @@ var MessageRouter = class {
         recover: req.recover,
         recovery: req.recovery,
         presence: req.presence,
-        cid: env.cid
+        cid: env.cid,
       });
       if (done instanceof Promise) return done.then(() => void 0);
     };
@@ -5168,19 +5212,19 @@ var MessageRouter = class {
     const presence = this.host.presence;
     if (!presence) return;
     const topic = env.p.topic;
-    if (typeof topic !== "string" || validateTopicName(topic) !== null) {
-      conn.sendError("INVALID_MESSAGE", `${env.t}: p.topic must be a topic name`, {}, env.cid);
+    if (typeof topic !== 'string' || validateTopicName(topic) !== null) {
+      conn.sendError('INVALID_MESSAGE', `${env.t}: p.topic must be a topic name`, {}, env.cid);
       return;
     }
     if (!this.host.topics.isSubscribed(conn.id, topic)) {
-      conn.sendError("FORBIDDEN", `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
+      conn.sendError('FORBIDDEN', `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
       return;
     }
-    if (env.t === "presence") {
+    if (env.t === 'presence') {
       this.presenceQuery(conn, env, topic);
-    } else if (env.t === "presence_stats") {
+    } else if (env.t === 'presence_stats') {
       const stats = presence.stats(topic);
-      const reply = (value) => conn.sendEvent("presence_stats", { topic, ...value }, { cid: env.cid });
+      const reply = (value) => conn.sendEvent('presence_stats', { topic, ...value }, { cid: env.cid });
       if (!(stats instanceof Promise)) reply(stats);
       else stats.then(reply, (err) => this.presenceFailed(conn, err, topic, env.cid));
     } else {
@@ -5205,32 +5249,30 @@ var MessageRouter = class {
     const presence = this.host.presence;
     const limit = env.p.limit;
     const cursor = env.p.cursor ?? void 0;
-    if (cursor !== void 0 && (typeof cursor !== "string" || cursor.length > 1024)) {
-      conn.sendError("INVALID_MESSAGE", "presence: p.cursor must be the next_cursor of a reply", {}, env.cid);
+    if (cursor !== void 0 && (typeof cursor !== 'string' || cursor.length > 1024)) {
+      conn.sendError('INVALID_MESSAGE', 'presence: p.cursor must be the next_cursor of a reply', {}, env.cid);
       return;
     }
-    if (limit !== void 0 && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > PRESENCE_PAGE.maxLimit)) {
+    if (
+      limit !== void 0 &&
+      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PRESENCE_PAGE.maxLimit)
+    ) {
       conn.sendError(
-        "INVALID_MESSAGE",
+        'INVALID_MESSAGE',
         `presence: p.limit must be 1..${PRESENCE_PAGE.maxLimit}`,
         {},
-        env.cid
+        env.cid,
       );
       return;
     }
     if (conn.bufferedAmount() > this.host.options.maxBackpressure) return;
     const answer = (source) => {
-      const page = presencePage(
-        source,
-        topic,
-        cursor,
-        limit ?? PRESENCE_PAGE.defaultLimit
-      );
+      const page = presencePage(source, topic, cursor, limit ?? PRESENCE_PAGE.defaultLimit);
       conn.inbox?.charge(page.bytes >>> 10);
       if (!this.admit(conn, page.bytes >>> 10)) return;
       const reply = { topic, members: page.members };
       if (page.next !== void 0) reply.next_cursor = page.next;
-      conn.sendEvent("presence", reply, { cid: env.cid });
+      conn.sendEvent('presence', reply, { cid: env.cid });
     };
     if (presence instanceof PresenceService) {
       answer(presence.store);
@@ -5238,7 +5280,7 @@ var MessageRouter = class {
     }
     Promise.resolve(presence.members(topic)).then(
       (members) => answer(recordSource(members)),
-      (err) => this.presenceFailed(conn, err, topic, env.cid)
+      (err) => this.presenceFailed(conn, err, topic, env.cid),
     );
   }
   /** A presence read from the engine's store failed: ENGINE_UNAVAILABLE (or a framed error). */
@@ -5251,22 +5293,22 @@ var MessageRouter = class {
     const topic = env.p.topic;
     const problem = validateTopicName(topic);
     if (problem !== null) {
-      conn.sendError("INVALID_MESSAGE", `publish: ${problem}`, {}, env.cid);
+      conn.sendError('INVALID_MESSAGE', `publish: ${problem}`, {}, env.cid);
       return;
     }
     const name = topic;
     const policy = this.host.options.publishPolicy;
     if (!topicAllowed(conn.identity.acl, name) || !publishAllowed(policy, name, matchGlob)) {
-      conn.sendError("FORBIDDEN", `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
+      conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
     }
     const reserved = reservedEventType(env.p.data);
     if (reserved !== void 0) {
       conn.sendError(
-        "FORBIDDEN",
+        'FORBIDDEN',
         `publish: type "${reserved}" is reserved for the server`,
         { topic: name },
-        env.cid
+        env.cid,
       );
       return;
     }
@@ -5279,18 +5321,18 @@ var MessageRouter = class {
     }
     const delivered = this.host.publish(name, publication);
     if (!(delivered instanceof Promise)) {
-      if (env.cid) conn.sendEvent("publish_ack", { topic: name, delivered }, { cid: env.cid });
+      if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
       return;
     }
     delivered.then(
       (n) => {
-        if (env.cid) conn.sendEvent("publish_ack", { topic: name, delivered: n }, { cid: env.cid });
+        if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered: n }, { cid: env.cid });
       },
       (err) => {
         if (err instanceof EngineUnavailableError)
           conn.sendError(err.code, err.message, { topic: name }, env.cid);
         else this.frameError(conn, err, env.cid);
-      }
+      },
     );
   }
 };
@@ -5299,8 +5341,8 @@ function recordSource(members) {
     userIds: () => Object.keys(members),
     member: (_topic, userId) => {
       const m = Object.hasOwn(members, userId) ? members[userId] : void 0;
-      return m ? { ...m, bytes: (JSON.stringify(m.data) ?? "null").length } : void 0;
-    }
+      return m ? { ...m, bytes: (JSON.stringify(m.data) ?? 'null').length } : void 0;
+    },
   };
 }
 
@@ -5351,7 +5393,7 @@ var SerialInbox = class {
     if (this.pending === null) this.pending = [];
     const pending = this.pending;
     const cost = this.costOf(item);
-    if (this.queued >= this.limit || this.budget && this.queuedCost + cost > this.budget.maxQueued) {
+    if (this.queued >= this.limit || (this.budget && this.queuedCost + cost > this.budget.maxQueued)) {
       this.handler.overflow(this.owner);
       return;
     }
@@ -5409,7 +5451,7 @@ var SerialInbox = class {
       this.busy = true;
       result.then(
         () => this.next(),
-        () => this.next()
+        () => this.next(),
       );
     }
   }
@@ -5439,10 +5481,10 @@ var textDecoder = new TextDecoder();
 function toIdentity(v) {
   return { userId: v.userId, anonymous: false, claims: v.claims, acl: v.topics, expiresAt: v.expiresAt };
 }
-var copyFrame = (frame) => typeof frame === "string" ? frame : frame.slice(0);
+var copyFrame = (frame) => (typeof frame === 'string' ? frame : frame.slice(0));
 var MAX_PENDING_FRAMES = 4096;
 var TURN_BUDGET = { perTurn: 64, maxQueued: 8192, turn: loopTurn, defer: setImmediate };
-var frameBytes = (frame) => typeof frame === "string" ? frame.length : frame.byteLength;
+var frameBytes = (frame) => (typeof frame === 'string' ? frame.length : frame.byteLength);
 var SessionManager = class {
   constructor(deps) {
     this.deps = deps;
@@ -5464,13 +5506,13 @@ var SessionManager = class {
       rateLimit: this.options.rateLimit,
       now: this.now,
       onSent: (bytes) => metrics.messageOut(1, bytes),
-      onSendError: (err, connId) => logger.warn({ err, connId }, "send failed")
+      onSendError: (err, connId) => logger.warn({ err, connId }, 'send failed'),
     };
     const router = this.router;
     this.inboxHandler = {
       run: (conn, data) => router.handleFrame(conn, data),
-      overflow: (conn) => conn.close(4429, "too many frames in flight"),
-      cost: (frame) => frameCost(frameBytes(frame))
+      overflow: (conn) => conn.close(4429, 'too many frames in flight'),
+      cost: (frame) => frameCost(frameBytes(frame)),
     };
   }
   deps;
@@ -5500,18 +5542,18 @@ var SessionManager = class {
   upgrade(info) {
     const ctx = {
       connId: randomUUID(),
-      format: /(?:^|&)format=msgpack(?:&|$)/.test(info.query) ? "msgpack" : "json",
+      format: /(?:^|&)format=msgpack(?:&|$)/.test(info.query) ? 'msgpack' : 'json',
       remoteAddress: info.remoteAddress,
       // Every field up front: one object shape, no out-of-object property store per connection.
       identity: void 0,
       authError: void 0,
       reject: void 0,
-      conn: void 0
+      conn: void 0,
     };
     this.pending++;
     if (this.closing) ctx.reject = this.closing;
     else if (this.connections.size + this.pending > this.options.maxConnections) {
-      ctx.reject = { code: 4503, reason: "server full" };
+      ctx.reject = { code: 4503, reason: 'server full' };
     }
     if (ctx.reject) return ctx;
     const auth = this.options.auth;
@@ -5521,7 +5563,7 @@ var SessionManager = class {
     }
     const found = extractToken(
       { authorization: info.headers.authorization, cookie: info.headers.cookie, query: info.query },
-      auth
+      auth,
     );
     if (found.token && !found.rejected) {
       const v = this.options.verifier?.verifyNow(found.token);
@@ -5557,15 +5599,15 @@ var SessionManager = class {
     if (data.byteLength > this.options.maxMessageSize) {
       conn.close(
         1009,
-        `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`
+        `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
       );
       return;
     }
-    if (conn.phase === "auth" && conn.inbox?.idle && data.byteLength > MAX_HELLO_BYTES) {
+    if (conn.phase === 'auth' && conn.inbox?.idle && data.byteLength > MAX_HELLO_BYTES) {
       this.rejectAuth(
         conn,
-        "AUTH_REQUIRED",
-        `the first frame must be a client_hello of at most ${MAX_HELLO_BYTES} bytes`
+        'AUTH_REQUIRED',
+        `the first frame must be a client_hello of at most ${MAX_HELLO_BYTES} bytes`,
       );
       return;
     }
@@ -5580,17 +5622,17 @@ var SessionManager = class {
   }
   close(ctx, code, reason) {
     const conn = ctx.conn;
-    if (!conn || conn.phase === "closed") return;
-    const wasConnected = conn.phase !== "auth";
+    if (!conn || conn.phase === 'closed') return;
+    const wasConnected = conn.phase !== 'auth';
     if (conn.closing && code === 1006) ({ code, reason } = conn.closing);
-    conn.phase = "closed";
+    conn.phase = 'closed';
     conn.inbox?.clear();
     if (conn.authTimer) clearTimeout(conn.authTimer);
     this.topics.detach(conn.id);
     this.connections.delete(conn.id);
     this.metrics.connectionClosed();
     if (wasConnected) {
-      this.events.emit({ type: "disconnect", connId: conn.id, userId: conn.identity.userId, code, reason });
+      this.events.emit({ type: 'disconnect', connId: conn.id, userId: conn.identity.userId, code, reason });
     }
   }
   http(request) {
@@ -5604,34 +5646,34 @@ var SessionManager = class {
     conn.identity = toIdentity(v);
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = void 0;
-    if (conn.phase === "auth") conn.phase = "open";
+    if (conn.phase === 'auth') conn.phase = 'open';
   }
   ready(conn) {
     const now = this.now();
     conn.lastPingAt = now;
     conn.sendEvent(
-      "server_ready",
+      'server_ready',
       buildServerReady({
         connectionId: conn.id,
         userId: conn.identity.userId,
         now,
         tokenExpiresAt: conn.identity.expiresAt,
-        features: this.features
-      })
+        features: this.features,
+      }),
     );
-    if (!this.events.wants("connect")) return;
+    if (!this.events.wants('connect')) return;
     this.events.emit({
-      type: "connect",
+      type: 'connect',
       connId: conn.id,
       userId: conn.identity.userId,
-      info: this.info(conn)
+      info: this.info(conn),
     });
   }
   rejectAuth(conn, code, message, extra) {
     this.metrics.authFailure();
     this.stats.authFailures++;
     conn.sendError(code, message, extra);
-    conn.close(code === "AUTH_EXPIRED" ? 4403 : 4401, code);
+    conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
   }
   publish(topic, envelope) {
     return this.deps.publish(topic, envelope);
@@ -5647,7 +5689,7 @@ var SessionManager = class {
       encrypted: conn.key !== void 0,
       connectedAt: conn.connectedAt,
       claims: conn.identity.claims,
-      remoteAddress: conn.remoteAddress
+      remoteAddress: conn.remoteAddress,
     };
     if (conn.identity.expiresAt !== void 0) info.tokenExpiresAt = conn.identity.expiresAt;
     return info;
@@ -5677,22 +5719,22 @@ var SessionManager = class {
   sweep() {
     const now = this.now();
     const o = this.options;
-    const leewayMs = (o.auth ? o.auth.leewaySec ?? 30 : 0) * 1e3;
+    const leewayMs = (o.auth ? (o.auth.leewaySec ?? 30) : 0) * 1e3;
     for (const conn of this.connections.values()) {
-      if (conn.phase === "auth") continue;
+      if (conn.phase === 'auth') continue;
       if (conn.closing) {
         this.closeSlowConsumer(conn, now);
         continue;
       }
       if (now - conn.lastActivity >= o.idleTimeout) {
-        conn.close(1e3, "idle timeout");
+        conn.close(1e3, 'idle timeout');
       } else if (conn.identity.expiresAt !== void 0 && now >= conn.identity.expiresAt + leewayMs) {
-        conn.sendError("AUTH_EXPIRED", "token expired: refresh it and reconnect");
-        conn.close(4403, "token expired");
+        conn.sendError('AUTH_EXPIRED', 'token expired: refresh it and reconnect');
+        conn.close(4403, 'token expired');
       } else {
         if (now - conn.lastPingAt >= o.pingInterval) {
           conn.lastPingAt = now;
-          conn.sendEvent("ping", { server_time: now });
+          conn.sendEvent('ping', { server_time: now });
         }
         this.checkBackpressure(conn, now);
       }
@@ -5728,10 +5770,10 @@ var SessionManager = class {
       return;
     }
     if (conn.bufferedAmount() <= this.options.maxBackpressure) {
-      conn.close(4008, "slow consumer");
+      conn.close(4008, 'slow consumer');
       return;
     }
-    conn.closing = { code: 4008, reason: "slow consumer", since: now };
+    conn.closing = { code: 4008, reason: 'slow consumer', since: now };
     for (const topic of this.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
   }
   // ── internals ──────────────────────────────────────────────────────────────────────────────
@@ -5739,15 +5781,15 @@ var SessionManager = class {
     const verify = this.verify;
     if (found.rejected) {
       ctx.authError = {
-        code: "AUTH_FAILED",
-        message: `token from ${found.source} rejected: ${found.rejected}`
+        code: 'AUTH_FAILED',
+        message: `token from ${found.source} rejected: ${found.rejected}`,
       };
     } else if (found.token) {
       try {
         ctx.identity = toIdentity(await verify(found.token));
       } catch (err) {
-        const code = err instanceof AuthError && err.code === "AUTH_EXPIRED" ? "AUTH_EXPIRED" : "AUTH_FAILED";
-        ctx.authError = { code, message: err instanceof Error ? err.message : "token rejected" };
+        const code = err instanceof AuthError && err.code === 'AUTH_EXPIRED' ? 'AUTH_EXPIRED' : 'AUTH_FAILED';
+        ctx.authError = { code, message: err instanceof Error ? err.message : 'token rejected' };
       }
     }
     return ctx;
@@ -5762,7 +5804,7 @@ var SessionManager = class {
   awaitInBand(conn) {
     const timeout = (this.options.auth || void 0)?.inBandTimeoutMs ?? 5e3;
     conn.authTimer = setTimeout(() => {
-      if (conn.phase === "auth") this.rejectAuth(conn, "AUTH_REQUIRED", "no token received in time");
+      if (conn.phase === 'auth') this.rejectAuth(conn, 'AUTH_REQUIRED', 'no token received in time');
     }, timeout);
     conn.authTimer.unref?.();
   }
@@ -5788,10 +5830,10 @@ var SubscribeFlow = class {
     topics.flush();
     topics.subscribe(conn, plan.accepted);
     const reply = {
-      action: "subscribe",
+      action: 'subscribe',
       success: plan.failed.length === 0,
       success_topics: plan.accepted,
-      failed_topics: plan.failed
+      failed_topics: plan.failed,
     };
     const replay = [];
     if (plan.recover) {
@@ -5826,7 +5868,7 @@ var SubscribeFlow = class {
       for (const { err, topic } of presenceErrors) {
         conn.sendError(err.code, err.message, { ...err.details, topic }, plan.cid);
       }
-      conn.sendEvent("subscription_update", reply, { cid: plan.cid });
+      conn.sendEvent('subscription_update', reply, { cid: plan.cid });
     });
     return reply;
   }
@@ -5844,7 +5886,7 @@ var SubscribeFlow = class {
     if (plan.recover) {
       for (const topic of plan.accepted) {
         const positions = positionsFor(plan.recovery, topic);
-        wanted.set(topic, positions === void 0 ? void 0 : positions ?? []);
+        wanted.set(topic, positions === void 0 ? void 0 : (positions ?? []));
       }
     }
     let prepared;
@@ -5854,12 +5896,12 @@ var SubscribeFlow = class {
       if (!(err instanceof ServerError)) throw err;
       const refused = plan.accepted.map((topic) => ({ topic, code: err.code, message: err.message }));
       const reply = {
-        action: "subscribe",
+        action: 'subscribe',
         success: false,
         success_topics: [],
-        failed_topics: [...plan.failed, ...refused]
+        failed_topics: [...plan.failed, ...refused],
       };
-      if (!conn.closed) conn.sendEvent("subscription_update", reply, { cid: plan.cid });
+      if (!conn.closed) conn.sendEvent('subscription_update', reply, { cid: plan.cid });
       return reply;
     }
     try {
@@ -5870,10 +5912,10 @@ var SubscribeFlow = class {
   }
   finishShared(conn, plan, prepared) {
     const reply = {
-      action: "subscribe",
+      action: 'subscribe',
       success: plan.failed.length === 0,
       success_topics: plan.accepted,
-      failed_topics: plan.failed
+      failed_topics: plan.failed,
     };
     if (conn.closed) return reply;
     this.deps.topics.flush();
@@ -5908,7 +5950,7 @@ var SubscribeFlow = class {
       for (const { err, topic } of presenceErrors) {
         conn.sendError(err.code, err.message, { ...err.details, topic }, plan.cid);
       }
-      conn.sendEvent("subscription_update", reply, { cid: plan.cid });
+      conn.sendEvent('subscription_update', reply, { cid: plan.cid });
     });
     return reply;
   }
@@ -5943,7 +5985,7 @@ var TopicRegistry = class {
   add(connId, topic, direct) {
     const topics = this.byConn.get(connId);
     if (topics === void 0) this.byConn.set(connId, topic);
-    else if (typeof topics === "string") {
+    else if (typeof topics === 'string') {
       if (topics === topic) return false;
       this.byConn.set(connId, /* @__PURE__ */ new Set([topics, topic]));
     } else {
@@ -5966,7 +6008,7 @@ var TopicRegistry = class {
   remove(connId, topic) {
     const topics = this.byConn.get(connId);
     if (topics === void 0) return false;
-    if (typeof topics === "string") {
+    if (typeof topics === 'string') {
       if (topics !== topic) return false;
       this.byConn.delete(connId);
     } else {
@@ -6002,15 +6044,15 @@ var TopicRegistry = class {
   topicsOf(connId) {
     const topics = this.byConn.get(connId);
     if (topics === void 0) return [];
-    return typeof topics === "string" ? [topics] : [...topics];
+    return typeof topics === 'string' ? [topics] : [...topics];
   }
   has(connId, topic) {
     const topics = this.byConn.get(connId);
-    return typeof topics === "string" ? topics === topic : topics?.has(topic) ?? false;
+    return typeof topics === 'string' ? topics === topic : (topics?.has(topic) ?? false);
   }
   count(connId) {
     const topics = this.byConn.get(connId);
-    return typeof topics === "string" ? 1 : topics?.size ?? 0;
+    return typeof topics === 'string' ? 1 : (topics?.size ?? 0);
   }
   subscriberCount(topic) {
     return this.byTopic.get(topic)?.all.size ?? 0;
@@ -6117,7 +6159,7 @@ var TopicService = class {
       authorize: authorize ? (topic) => authorize(sub, topic) : void 0,
       isSubscribed: (topic) => this.registry.has(sub.id, topic),
       currentCount: this.registry.count(sub.id),
-      maxSubscriptions: this.limits.maxSubscriptions
+      maxSubscriptions: this.limits.maxSubscriptions,
     });
   }
   /** Sends every queued publication now (before a subscribe that replays: no duplicates). */
@@ -6132,15 +6174,15 @@ var TopicService = class {
    * The caller checks `sub.closed` is still false after an await before trusting the outcome.
    */
   handleRequest(sub, req) {
-    if (req.action === "unsubscribe") {
+    if (req.action === 'unsubscribe') {
       const { accepted, failed } = checkUnsubscribe(req.topics, validateTopicName);
       this.unsubscribe(sub, accepted);
-      return outcome("unsubscribe", accepted, failed);
+      return outcome('unsubscribe', accepted, failed);
     }
     const checked = this.checkSubscribe(sub, req.topics);
     const apply = (r) => {
       if (!sub.closed) this.subscribe(sub, r.accepted);
-      return outcome("subscribe", r.accepted, r.failed);
+      return outcome('subscribe', r.accepted, r.failed);
     };
     return checked instanceof Promise ? checked.then(apply) : apply(checked);
   }
@@ -6179,55 +6221,56 @@ function frameCeiling(maxMessageSize) {
 }
 
 // packages/ref-server/src/http/static-files.ts
-import { readFile, realpath, stat } from "node:fs/promises";
-import { extname, join, resolve, sep } from "node:path";
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+
 var CONTENT_TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".htm": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".cjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".md": "text/markdown; charset=utf-8",
-  ".xml": "application/xml; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".ico": "image/x-icon",
-  ".wasm": "application/wasm",
-  ".woff": "font/woff",
-  ".woff2": "font/woff2",
-  ".webmanifest": "application/manifest+json"
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.webmanifest': 'application/manifest+json',
 };
 async function serveStatic(dir, urlPath) {
-  const raw = urlPath.split(/[?#]/, 1)[0] ?? "";
-  if (!raw.startsWith("/")) return null;
+  const raw = urlPath.split(/[?#]/, 1)[0] ?? '';
+  if (!raw.startsWith('/')) return null;
   let decoded;
   try {
     decoded = decodeURIComponent(raw);
   } catch {
     return null;
   }
-  if (decoded.includes("\0") || decoded.includes("\\")) return null;
-  const segments = decoded.split("/").filter((s) => s.length > 0);
-  if (segments.some((s) => s.startsWith("."))) return null;
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  const segments = decoded.split('/').filter((s) => s.length > 0);
+  if (segments.some((s) => s.startsWith('.'))) return null;
   try {
     const root = await realpath(resolve(dir));
     let file = join(root, ...segments);
     let info = await stat(file);
     if (info.isDirectory()) {
-      if (!raw.endsWith("/")) {
-        const location = `/${segments.map(encodeURIComponent).join("/")}/`;
-        return { status: 301, headers: { location, "content-type": "text/plain; charset=utf-8" }, body: "" };
+      if (!raw.endsWith('/')) {
+        const location = `/${segments.map(encodeURIComponent).join('/')}/`;
+        return { status: 301, headers: { location, 'content-type': 'text/plain; charset=utf-8' }, body: '' };
       }
-      file = join(file, "index.html");
+      file = join(file, 'index.html');
       info = await stat(file);
     }
     if (!info.isFile()) return null;
@@ -6237,11 +6280,11 @@ async function serveStatic(dir, urlPath) {
     return {
       status: 200,
       headers: {
-        "content-type": CONTENT_TYPES[extname(real).toLowerCase()] ?? "application/octet-stream",
-        "x-content-type-options": "nosniff",
-        "cache-control": "no-cache"
+        'content-type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
       },
-      body
+      body,
     };
   } catch {
     return null;
@@ -6251,15 +6294,15 @@ async function serveStatic(dir, urlPath) {
 // packages/ref-server/src/transport/http-bridge.ts
 var NOT_FOUND = {
   status: 404,
-  headers: { "content-type": "text/plain; charset=utf-8" },
-  body: "Not Found"
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: 'Not Found',
 };
 function createHttpHandler(facade, o) {
   const api = { apiKey: o.apiKey, dev: o.dev, maxBodyBytes: o.maxBodyBytes, onError: o.onError };
   return async (req) => {
     const res = await handleHttp(req.method, req.url, req.headers, req.body, facade, api);
     if (res) return res;
-    if (o.staticDir && (req.method === "GET" || req.method === "HEAD")) {
+    if (o.staticDir && (req.method === 'GET' || req.method === 'HEAD')) {
       const file = await serveStatic(o.staticDir, req.url);
       if (file) return file;
     }
@@ -6268,7 +6311,8 @@ function createHttpHandler(facade, o) {
 }
 
 // packages/ref-server/src/transport/uws-transport.ts
-import uWS from "uWebSockets.js";
+import uWS from 'uWebSockets.js';
+
 var decoder = new TextDecoder();
 var UwsHandle = class {
   constructor(ws) {
@@ -6308,11 +6352,11 @@ var UwsTransport = class {
     this.handlers = handlers;
     this.app = uWS.App();
     this.app.ws(config.path, this.behavior());
-    this.app.any("/*", (res, req) => this.onHttp(res, req));
+    this.app.any('/*', (res, req) => this.onHttp(res, req));
   }
   config;
   handlers;
-  native = typeof uWS.getParts === "function";
+  native = typeof uWS.getParts === 'function';
   app;
   listenSocket = null;
   /** Requests whose body is being read (bounded by `maxConcurrentBodies`). */
@@ -6324,8 +6368,8 @@ var UwsTransport = class {
           const where = `${this.config.host}:${this.config.port}`;
           reject(
             new Error(
-              `cannot listen on ${where}: the port is in use, or held in TIME_WAIT for up to 60 s after a previous server on it closed live connections (uWebSockets.js does not set SO_REUSEADDR)`
-            )
+              `cannot listen on ${where}: the port is in use, or held in TIME_WAIT for up to 60 s after a previous server on it closed live connections (uWebSockets.js does not set SO_REUSEADDR)`,
+            ),
           );
           return;
         }
@@ -6365,36 +6409,34 @@ var UwsTransport = class {
         const data = ws.getUserData();
         if (data.handle) data.handle.closed = true;
         h.close(data.context, code, decoder.decode(message));
-      }
+      },
     };
   }
   /** Copies what the session needs before the async decision: `req` dies when this returns. */
   onUpgrade(res, req, ctx) {
     const info = {
       url: req.getUrl(),
-      query: req.getQuery() ?? "",
+      query: req.getQuery() ?? '',
       headers: {
-        authorization: req.getHeader("authorization"),
-        cookie: req.getHeader("cookie"),
-        origin: req.getHeader("origin"),
-        userAgent: req.getHeader("user-agent")
+        authorization: req.getHeader('authorization'),
+        cookie: req.getHeader('cookie'),
+        origin: req.getHeader('origin'),
+        userAgent: req.getHeader('user-agent'),
       },
-      remoteAddress: decoder.decode(res.getRemoteAddressAsText())
+      remoteAddress: decoder.decode(res.getRemoteAddressAsText()),
     };
-    const key = req.getHeader("sec-websocket-key");
-    const protocol = req.getHeader("sec-websocket-protocol");
-    const extensions = req.getHeader("sec-websocket-extensions");
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
     let decided;
     try {
       decided = this.handlers.upgrade(info);
     } catch {
-      res.cork(() => res.writeStatus("500 Internal Server Error").end());
+      res.cork(() => res.writeStatus('500 Internal Server Error').end());
       return;
     }
     if (!(decided instanceof Promise)) {
-      res.cork(
-        () => res.upgrade({ context: decided, handle: void 0 }, key, protocol, extensions, ctx)
-      );
+      res.cork(() => res.upgrade({ context: decided, handle: void 0 }, key, protocol, extensions, ctx));
       return;
     }
     let aborted = false;
@@ -6407,13 +6449,11 @@ var UwsTransport = class {
           this.handlers.upgradeAborted(context);
           return;
         }
-        res.cork(
-          () => res.upgrade({ context, handle: void 0 }, key, protocol, extensions, ctx)
-        );
+        res.cork(() => res.upgrade({ context, handle: void 0 }, key, protocol, extensions, ctx));
       },
       () => {
-        if (!aborted) res.cork(() => res.writeStatus("500 Internal Server Error").end());
-      }
+        if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
+      },
     );
   }
   onHttp(res, req) {
@@ -6436,14 +6476,14 @@ var UwsTransport = class {
       this.reply(res, method, early);
       return;
     }
-    const hasBody = method !== "GET" && method !== "HEAD";
-    if (hasBody && Number(headers["content-length"] ?? 0) > cfg.maxBodyBytes) {
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    if (hasBody && Number(headers['content-length'] ?? 0) > cfg.maxBodyBytes) {
       this.reply(res, method, textResult(413, `body over ${cfg.maxBodyBytes} bytes`));
       return;
     }
     if (hasBody && this.bodiesInFlight >= cfg.maxConcurrentBodies) {
-      const busy = textResult(503, "too many request bodies in flight; retry");
-      busy.headers["retry-after"] = "1";
+      const busy = textResult(503, 'too many request bodies in flight; retry');
+      busy.headers['retry-after'] = '1';
       this.reply(res, method, busy);
       return;
     }
@@ -6461,7 +6501,7 @@ var UwsTransport = class {
     this.readBody(res, (body) => {
       release();
       if (body === null) {
-        if (!aborted) res.cork(() => res.writeStatus("413 Payload Too Large").end("", true));
+        if (!aborted) res.cork(() => res.writeStatus('413 Payload Too Large').end('', true));
         return;
       }
       const request = { method, url, headers, body };
@@ -6470,8 +6510,8 @@ var UwsTransport = class {
           if (!aborted) this.reply(res, method, result);
         },
         () => {
-          if (!aborted) res.cork(() => res.writeStatus("500 Internal Server Error").end());
-        }
+          if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
+        },
       );
     });
   }
@@ -6481,16 +6521,15 @@ var UwsTransport = class {
    * does not count as an answer (hence the abort handler), so the length is a plain header.
    */
   reply(res, method, result) {
-    if (method === "HEAD") res.onAborted(() => {
-    });
+    if (method === 'HEAD') res.onAborted(() => {});
     res.cork(() => {
       res.writeStatus(statusLine(result.status));
       for (const [k, v] of Object.entries(result.headers)) res.writeHeader(k, v);
-      if (method === "HEAD") {
+      if (method === 'HEAD') {
         const body = result.body;
         res.writeHeader(
-          "content-length",
-          String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength)
+          'content-length',
+          String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
         );
         res.endWithoutBody();
       } else res.end(result.body);
@@ -6515,29 +6554,29 @@ var UwsTransport = class {
   }
 };
 function textResult(status, message) {
-  return { status, headers: { "content-type": "text/plain; charset=utf-8" }, body: message };
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
 }
 var REASONS = {
-  200: "OK",
-  204: "No Content",
-  304: "Not Modified",
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  413: "Payload Too Large",
-  415: "Unsupported Media Type",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  503: "Service Unavailable"
+  200: 'OK',
+  204: 'No Content',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 function statusLine(status) {
-  return `${status} ${REASONS[status] ?? "Status"}`;
+  return `${status} ${REASONS[status] ?? 'Status'}`;
 }
 
 // packages/ref-server/src/server.ts
-var SERVER_VERSION = "0.1.0";
+var SERVER_VERSION = '0.1.0';
 var MAX_CONCURRENT_BODIES = 64;
 var MAX_HEADER_BYTES = 16 * 1024;
 var WSEServer = class {
@@ -6565,7 +6604,7 @@ var WSEServer = class {
   boundPort;
   constructor(options = {}) {
     this.options = resolveOptions(options, {
-      vitest: typeof process !== "undefined" && !!process.env.VITEST
+      vitest: typeof process !== 'undefined' && !!process.env.VITEST,
     });
     this.logger = this.options.logger ?? createLogger(this.options.logLevel);
     this.metrics = new ServerMetrics({ defaultMetrics: true });
@@ -6584,19 +6623,18 @@ var WSEServer = class {
       onDelivered: (count, bytes, seconds) => {
         this.metrics.messageOut(count, bytes);
         this.metrics.observePublish(seconds);
-      }
+      },
     });
     this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
     this.topics = new TopicService(this.registry, this.fanout, {
       maxSubscriptions: o.maxSubscriptionsPerConnection,
-      authorize: o.authorizeSubscribe ? (sub, topic) => {
-        const conn = this.sessions.connections.get(sub.id);
-        return conn ? o.authorizeSubscribe(
-          this.sessions.info(conn),
-          topic
-        ) : false;
-      } : void 0
+      authorize: o.authorizeSubscribe
+        ? (sub, topic) => {
+            const conn = this.sessions.connections.get(sub.id);
+            return conn ? o.authorizeSubscribe(this.sessions.info(conn), topic) : false;
+          }
+        : void 0,
     });
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
     this.engineMetrics = new EngineMetrics(this.metrics.registry);
@@ -6605,24 +6643,26 @@ var WSEServer = class {
         nodeId: this.nodeId,
         log: this.log,
         topics: this.topics,
-        onRefused: (origin, topic, reason) => this.logger.warn({ origin, topic, reason }, "remote publication refused")
+        onRefused: (origin, topic, reason) =>
+          this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
       }),
       o,
-      this.engineHooks()
+      this.engineHooks(),
     );
     this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
     this.presenceService = o.presence.enabled ? this.createPresence() : null;
     const presence = this.presenceService;
     if (presence) {
-      this.topics.onLeft = (connId, topics, closed) => closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
+      this.topics.onLeft = (connId, topics, closed) =>
+        closed ? presence.leaveAll(connId) : presence.leave(connId, topics);
     }
     this.flow = new SubscribeFlow({
       topics: this.topics,
       log: this.log,
       presence,
       maxBackpressure: o.maxBackpressure,
-      onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, "presence join failed"),
-      shared: this.engine.shared
+      onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
+      shared: this.engine.shared,
     });
     this.sessions = new SessionManager({
       options: o,
@@ -6642,15 +6682,15 @@ var WSEServer = class {
         dev: o.dev,
         staticDir: o.staticDir,
         maxBodyBytes: o.maxMessageSize,
-        onError: (err) => this.logger.error({ err }, "http handler failed")
+        onError: (err) => this.logger.error({ err }, 'http handler failed'),
       }),
-      httpEarly: (head2) => earlyHttpAnswer(head2.method, head2.url, head2.headers, { apiKey: o.apiKey })
+      httpEarly: (head2) => earlyHttpAnswer(head2.method, head2.url, head2.headers, { apiKey: o.apiKey }),
     });
   }
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────
   /** Listens; resolves with the bound port (useful with `port: 0`). */
   async start() {
-    if (this.running) throw new Error("WSEServer is already running");
+    if (this.running) throw new Error('WSEServer is already running');
     const o = this.options;
     this.transport = new UwsTransport(
       {
@@ -6663,24 +6703,24 @@ var WSEServer = class {
         maxBackpressure: o.maxBackpressure,
         maxBodyBytes: o.maxMessageSize,
         maxConcurrentBodies: MAX_CONCURRENT_BODIES,
-        maxHeaderBytes: MAX_HEADER_BYTES
+        maxHeaderBytes: MAX_HEADER_BYTES,
       },
-      this.sessions
+      this.sessions,
     );
     if (!this.transport.native) {
       this.logger.warn(
-        "uWebSockets.js has no native build for this Node version: using its slow JS fallback (use Node 20)"
+        'uWebSockets.js has no native build for this Node version: using its slow JS fallback (use Node 20)',
       );
     }
     if (o.auth === void 0) {
       this.logger.warn(
-        "NO AUTH CONFIGURED: every client connects anonymously. Set `auth: { secret }` (or --jwt-secret), or `auth: false` to silence this."
+        'NO AUTH CONFIGURED: every client connects anonymously. Set `auth: { secret }` (or --jwt-secret), or `auth: false` to silence this.',
       );
     }
     const secret = o.auth ? o.auth.secret : void 0;
-    if (!o.dev && typeof secret === "string" && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    if (!o.dev && typeof secret === 'string' && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
       this.logger.error(
-        `WEAK JWT SECRET: ${Buffer.byteLength(secret)} bytes; HS256 needs at least ${MIN_SECRET_BYTES} outside dev mode (anyone can brute-force it)`
+        `WEAK JWT SECRET: ${Buffer.byteLength(secret)} bytes; HS256 needs at least ${MIN_SECRET_BYTES} outside dev mode (anyone can brute-force it)`,
       );
     }
     this.sessions.reopen();
@@ -6694,12 +6734,12 @@ var WSEServer = class {
     }
     this.redisPresence?.start();
     this.sessions.startSweep();
-    const period = Math.max(1e3, Math.min(6e4, o.recovery.ttlSec * 1e3 / 4));
+    const period = Math.max(1e3, Math.min(6e4, (o.recovery.ttlSec * 1e3) / 4));
     this.recoverySweep = setInterval(() => this.log.sweep(), period);
     this.recoverySweep.unref?.();
     this.running = true;
     this.startedAt = Date.now();
-    this.logger.info({ host: o.host, port: this.boundPort, path: o.path }, "WSE server listening");
+    this.logger.info({ host: o.host, port: this.boundPort, path: o.path }, 'WSE server listening');
     return this.boundPort;
   }
   /** Closes every client with 1001, stops listening, and resolves once the port is free. */
@@ -6707,7 +6747,7 @@ var WSEServer = class {
     if (!this.running) return;
     this.running = false;
     this.transport?.closeListener();
-    this.sessions.closeAll(1001, "server going away");
+    this.sessions.closeAll(1001, 'server going away');
     this.sessions.stopSweep();
     if (this.recoverySweep) clearInterval(this.recoverySweep);
     this.recoverySweep = void 0;
@@ -6716,13 +6756,13 @@ var WSEServer = class {
     await this.engine.stop();
     this.hub.close();
     await new Promise((resolve2) => setImmediate(resolve2));
-    this.logger.info("WSE server stopped");
+    this.logger.info('WSE server stopped');
   }
   /** Stops accepting, closes clients with 4300 (reconnect elsewhere), resolves when none are left. */
   async drain(o = {}) {
     if (!this.running) return;
     this.transport?.closeListener();
-    this.sessions.closeAll(4300, "node draining");
+    this.sessions.closeAll(4300, 'node draining');
     const deadline = Date.now() + (o.timeoutMs ?? 1e4);
     while (this.sessions.connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve2) => setTimeout(resolve2, 10));
@@ -6763,20 +6803,20 @@ var WSEServer = class {
   /** Sends an event: envelope filled (c, id, ts, seq), compressed over the threshold, per-connection format. */
   sendEvent(connId, event) {
     const type = event.t ?? event.type;
-    if (typeof type !== "string") throw new TypeError("sendEvent: event.t must be a string");
+    if (typeof type !== 'string') throw new TypeError('sendEvent: event.t must be a string');
     return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event));
   }
   /** Several events in one `batch` frame. */
   sendBatch(connId, events) {
-    const messages = events.map((e) => buildEnvelope(e.t ?? e.type ?? "", e.p ?? e.payload ?? {}, e));
-    return this.withConn(connId, (c) => c.sendEvent("batch", { messages, count: messages.length }));
+    const messages = events.map((e) => buildEnvelope(e.t ?? e.type ?? '', e.p ?? e.payload ?? {}, e));
+    return this.withConn(connId, (c) => c.sendEvent('batch', { messages, count: messages.length }));
   }
   /** Answers a request: same `cid`, type `response` unless given. */
-  reply(connId, cid, payload, type = "response") {
+  reply(connId, cid, payload, type = 'response') {
     return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }));
   }
   /** Closes one connection. */
-  disconnect(connId, code = 1e3, reason = "") {
+  disconnect(connId, code = 1e3, reason = '') {
     return this.withConn(connId, (c) => c.close(code, reason));
   }
   // ── publishing ─────────────────────────────────────────────────────────────────────────────
@@ -6810,10 +6850,10 @@ var WSEServer = class {
   }
   publishEnvelope(topic, envelope) {
     const result = this.engine.publish(topic, envelope);
-    if (typeof result === "number") return result;
+    if (typeof result === 'number') return result;
     result.catch((error) => {
-      this.logger.error({ err: error, topic }, "engine publish failed");
-      this.hub.emit({ type: "error", error });
+      this.logger.error({ err: error, topic }, 'engine publish failed');
+      this.hub.emit({ type: 'error', error });
     });
     return this.topics.subscriberCount(topic);
   }
@@ -6848,9 +6888,8 @@ var WSEServer = class {
   subscribeWithRecovery(connId, topics, positions = {}) {
     const reply = this.runRecovery(connId, topics, positions);
     if (reply instanceof Promise) {
-      void reply.catch(() => {
-      });
-      throw new TypeError("the Redis engine reads history asynchronously: use subscribeWithRecoveryAsync");
+      void reply.catch(() => {});
+      throw new TypeError('the Redis engine reads history asynchronously: use subscribeWithRecoveryAsync');
     }
     return reply;
   }
@@ -6872,7 +6911,7 @@ var WSEServer = class {
       accepted: [...new Set(topics)],
       failed: [],
       recover: true,
-      recovery: positions
+      recovery: positions,
     });
     const pick = (r) => r.recovery ?? {};
     return reply instanceof Promise ? reply.then(pick) : pick(reply);
@@ -6894,13 +6933,13 @@ var WSEServer = class {
    * Redis engine presence lives in Redis: use {@link WSEServer.presenceAsync} (this throws a TypeError).
    */
   presence(topic) {
-    return syncOnly(this.presenceService?.members(topic) ?? {}, "presenceAsync");
+    return syncOnly(this.presenceService?.members(topic) ?? {}, 'presenceAsync');
   }
   /** `{num_users, num_connections}` of `topic` (Redis engine: {@link WSEServer.presenceStatsAsync}). */
   presenceStats(topic) {
     return syncOnly(
       this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 },
-      "presenceStatsAsync"
+      'presenceStatsAsync',
     );
   }
   /**
@@ -6911,11 +6950,11 @@ var WSEServer = class {
    * const members = await server.presenceAsync('room');
    */
   async presenceAsync(topic) {
-    return await this.presenceService?.members(topic) ?? {};
+    return (await this.presenceService?.members(topic)) ?? {};
   }
   /** {@link WSEServer.presenceStats} for every engine. @example await server.presenceStatsAsync('room'); */
   async presenceStatsAsync(topic) {
-    return await this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 };
+    return (await this.presenceService?.stats(topic)) ?? { num_users: 0, num_connections: 0 };
   }
   /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */
   recoveryStats() {
@@ -6941,7 +6980,7 @@ var WSEServer = class {
   healthSnapshot() {
     const mem = process.memoryUsage();
     const engine = this.engine.health();
-    const status = !this.running ? "stopped" : engine.status === "degraded" ? "degraded" : "ok";
+    const status = !this.running ? 'stopped' : engine.status === 'degraded' ? 'degraded' : 'ok';
     return {
       status,
       uptime_s: this.running ? Math.round((Date.now() - this.startedAt) / 1e3) : 0,
@@ -6958,7 +6997,7 @@ var WSEServer = class {
       engine_health: engine,
       recovery: this.recoveryStats(),
       presence: { enabled: this.presenceService !== null, ...this.presenceService?.totals() },
-      native_transport: this.transport?.native ?? null
+      native_transport: this.transport?.native ?? null,
     };
   }
   // ── internals ──────────────────────────────────────────────────────────────────────────────
@@ -6970,18 +7009,18 @@ var WSEServer = class {
   }
   /** A throwing/rejecting listener: the connection hears HANDLER_ERROR, the server logs and goes on. */
   onListenerError(err, event) {
-    this.logger.error({ err, event: event.type }, "event listener failed");
-    if (event.type === "message") {
+    this.logger.error({ err, event: event.type }, 'event listener failed');
+    if (event.type === 'message') {
       const conn = this.sessions.connections.get(event.connId);
       conn?.sendError(
-        "HANDLER_ERROR",
-        "the application failed to handle this message",
+        'HANDLER_ERROR',
+        'the application failed to handle this message',
         { type: event.t },
-        event.cid
+        event.cid,
       );
     }
-    if (event.type !== "error")
-      this.hub.emit({ type: "error", error: err, connId: "connId" in event ? event.connId : void 0 });
+    if (event.type !== 'error')
+      this.hub.emit({ type: 'error', error: err, connId: 'connId' in event ? event.connId : void 0 });
   }
   /** In memory (memory/mesh engines) or in Redis (redis engine): same runtime, same events. */
   createPresence() {
@@ -6991,7 +7030,8 @@ var WSEServer = class {
       emit: (ev) => this.hub.emit(ev),
       ids: () => envelopeIds(),
       localTopics: () => this.topics.topics(),
-      sendError: (connId, topic, err) => this.sessions.connections.get(connId)?.sendError(err.code, err.message, { ...err.details, topic })
+      sendError: (connId, topic, err) =>
+        this.sessions.connections.get(connId)?.sendError(err.code, err.message, { ...err.details, topic }),
     });
     this.redisPresence = redis;
     return presence;
@@ -7001,13 +7041,13 @@ var WSEServer = class {
     return {
       onStatus: (up, reason) => {
         this.engineMetrics.setUp(up);
-        if (up) this.logger.info({ engine: this.engine.name }, "engine store reachable again");
-        else this.logger.warn({ reason }, "engine store unreachable: publishes fail until it is back");
+        if (up) this.logger.info({ engine: this.engine.name }, 'engine store reachable again');
+        else this.logger.warn({ reason }, 'engine store unreachable: publishes fail until it is back');
       },
       onFailure: (op, err) => {
         this.engineMetrics.failure(op);
-        this.logger.debug({ err, op }, "engine operation failed");
-      }
+        this.logger.debug({ err, op }, 'engine operation failed');
+      },
     };
   }
   httpFacade() {
@@ -7017,14 +7057,14 @@ var WSEServer = class {
       publish: (topic, data) => this.publish(topic, data),
       broadcastAll: (data) => this.broadcastAll(data),
       metricsText: () => this.metrics.render(),
-      metricsContentType: this.metrics.contentType
+      metricsContentType: this.metrics.contentType,
     };
     if (this.options.dev && auth?.secret) {
       const secret = auth.secret;
       const ttl = 3600;
       facade.mintDevToken = async (sub) => ({
         token: await mintDevToken(secret, sub, ttl, { issuer: auth.issuer, audience: auth.audience }),
-        expires_in: ttl
+        expires_in: ttl,
       });
     }
     return facade;
@@ -7032,18 +7072,19 @@ var WSEServer = class {
 };
 function syncOnly(value, asyncName) {
   if (!(value instanceof Promise)) return value;
-  void value.catch(() => {
-  });
+  void value.catch(() => {});
   throw new TypeError(`the Redis engine keeps presence in Redis: use ${asyncName}`);
 }
 
 // packages/ref-server/src/cli.ts
 void runCli(process.argv.slice(2), process.env, {
   createServer: (options) => new WSEServer(options),
-  out: (line) => process.stdout.write(`${line}
+  out: (line) =>
+    process.stdout.write(`${line}
 `),
-  err: (line) => process.stderr.write(`${line}
+  err: (line) =>
+    process.stderr.write(`${line}
 `),
   onSignal: (signal, handler) => process.on(signal, handler),
-  exit: (code) => process.exit(code)
+  exit: (code) => process.exit(code),
 });

@@ -164,6 +164,16 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
     int(1),
   ),
   spec(
+    'max-topics',
+    'int',
+    '100000',
+    'topics with subscribers on this node (client subscribes past it: TOO_MANY_SUBSCRIPTIONS)',
+    (g, v) => {
+      g.o.maxTopics = v as number;
+    },
+    int(1),
+  ),
+  spec(
     'compression-threshold',
     'int',
     '1024',

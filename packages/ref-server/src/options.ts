@@ -74,6 +74,8 @@ export interface WSEServerOptions {
   slowConsumerGraceMs?: number;
   /** [128] */
   maxSubscriptionsPerConnection?: number;
+  /** [100 000] topics with subscribers on this node; a client subscribe past it → TOO_MANY_SUBSCRIPTIONS */
+  maxTopics?: number;
   /** bytes [1024] JSON larger than this goes out as `C:` */
   compressionThreshold?: number;
   /** [131 072] bound of the queue behind `events()` / `drainInbound()` */
@@ -117,6 +119,7 @@ export interface ResolvedOptions {
   maxBackpressure: number;
   slowConsumerGraceMs: number;
   maxSubscriptionsPerConnection: number;
+  maxTopics: number;
   compressionThreshold: number;
   maxInboundQueueSize: number;
   publishPolicy: PublishPolicy;
@@ -290,6 +293,7 @@ export function resolveOptions(
         integer: true,
       },
     ),
+    maxTopics: num('maxTopics', o.maxTopics, 100_000, { min: 1, integer: true }),
     compressionThreshold: num('compressionThreshold', o.compressionThreshold, 1024, {
       min: 0,
       allowInfinity: true,

@@ -112,10 +112,13 @@ export class WSEServer {
       },
     });
     // Decided (README "Recovery"): publications ALWAYS carry tp/e/o. Recovery off = numbered, not kept.
-    this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
+    this.log = o.recovery.enabled
+      ? new RecoveryStore(o.recovery)
+      : new TopicSequencer({ ttlSec: o.recovery.ttlSec, maxTopics: o.maxTopics });
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
     this.topics = new TopicService(this.registry, this.fanout, {
       maxSubscriptions: o.maxSubscriptionsPerConnection,
+      maxTopics: o.maxTopics,
       authorize: o.authorizeSubscribe
         ? (sub, topic) => {
             const conn = this.sessions.connections.get(sub.id);
@@ -128,6 +131,8 @@ export class WSEServer {
           }
         : undefined,
     });
+    // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
+    this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
     this.engineMetrics = new EngineMetrics(this.metrics.registry);
     this.engine = createEngine(
@@ -304,7 +309,10 @@ export class WSEServer {
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────
 
-  /** Sends raw text (encrypted for E2E connections). False when the connection is unknown. */
+  /**
+   * Sends raw text (encrypted for E2E connections). False when the connection is unknown, or the
+   * send gate refuses it data (not authenticated yet; `requireEncryption` without E2E).
+   */
   send(connId: string, text: string): boolean {
     return this.withConn(connId, (c) => c.sendFrame(text));
   }
@@ -318,13 +326,15 @@ export class WSEServer {
   sendEvent(connId: string, event: OutgoingEvent): boolean {
     const type = event.t ?? event.type;
     if (typeof type !== 'string') throw new TypeError('sendEvent: event.t must be a string');
-    return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event));
+    return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event, 'data'));
   }
 
   /** Several events in one `batch` frame. */
   sendBatch(connId: string, events: OutgoingEvent[]): boolean {
     const messages = events.map((e) => buildEnvelope(e.t ?? e.type ?? '', e.p ?? e.payload ?? {}, e));
-    return this.withConn(connId, (c) => c.sendEvent('batch', { messages, count: messages.length }));
+    return this.withConn(connId, (c) =>
+      c.sendEvent('batch', { messages, count: messages.length }, {}, 'data'),
+    );
   }
 
   /** Answers a request: same `cid`, type `response` unless given. */
@@ -334,19 +344,24 @@ export class WSEServer {
     payload: Record<string, unknown>,
     type = 'response',
   ): boolean {
-    return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }));
+    return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }, 'data'));
   }
 
   /** Closes one connection. */
   disconnect(connId: string, code = 1000, reason = ''): boolean {
-    return this.withConn(connId, (c) => c.close(code, reason));
+    return this.withConn(connId, (c) => c.close(code, reason), false);
   }
 
   // ── publishing ─────────────────────────────────────────────────────────────────────────────
 
-  /** To every connection on this node. Returns the number of connections it will reach. */
+  /**
+   * To every connection on this node that the send gate admits data (authenticated; encrypted under
+   * `requireEncryption`). Returns how many that is.
+   */
   broadcastAll(data: unknown): number {
-    return this.topics.publishAll(toPublication(undefined, data), this.sessions.connections.size);
+    let reach = 0;
+    for (const conn of this.sessions.connections.values()) if (conn.admits('data')) reach++;
+    return this.topics.publishAll(toPublication(undefined, data), reach);
   }
 
   /** To the topic's subscribers on this node only. Returns the local delivery count. */
@@ -565,12 +580,14 @@ export class WSEServer {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
+  /** Runs `fn` on an open connection; a send (`data`) only where the send gate admits data. */
   private withConn(
     connId: string,
     fn: (c: NonNullable<ReturnType<SessionManager['connections']['get']>>) => void,
+    data = true,
   ): boolean {
     const conn = this.sessions.connections.get(connId);
-    if (!conn || conn.closed) return false;
+    if (!conn || conn.closed || (data && !conn.admits('data'))) return false;
     fn(conn);
     return true;
   }

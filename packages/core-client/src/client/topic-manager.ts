@@ -60,7 +60,11 @@ function readFailed(v: unknown): SubscriptionResult['failed'] {
 
 function readRecovery(v: unknown): SubscriptionResult['recovery'] {
   if (typeof v !== 'object' || v === null) return undefined;
-  const out: Record<string, { epoch: string; offset: number; recovered: boolean; count: number }> = {};
+  // Keyed by topic names: no prototype (a topic may be called `__proto__`).
+  const out = Object.create(null) as Record<
+    string,
+    { epoch: string; offset: number; recovered: boolean; count: number }
+  >;
   for (const [topic, r] of Object.entries(v as Record<string, unknown>)) {
     if (typeof r !== 'object' || r === null) continue;
     const x = r as Record<string, unknown>;

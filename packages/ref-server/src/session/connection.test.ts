@@ -106,3 +106,57 @@ describe('Connection', () => {
     expect(closes).toEqual([4401]);
   });
 });
+
+describe('the send gate (Connection.admits, issue 18)', () => {
+  function gated(identity: boolean, requireEncryption: boolean) {
+    const socket = fakeSocket();
+    const conn = new Connection(
+      'c2',
+      identity ? { userId: 'u', anonymous: true, claims: {} } : undefined,
+      '127.0.0.1',
+      'json',
+      {
+        compressionThreshold: 1024,
+        requireEncryption,
+        rateLimit: { capacity: 10, refillPerSec: 1 },
+        now: () => 0,
+        onSent: () => {},
+        onSendError: () => {},
+      },
+    );
+    conn.handle = socket.handle;
+    const everyPath = () => {
+      conn.sendEvent('server_ready', {});
+      conn.sendEvent('ping', {});
+      conn.sendError('AUTH_REQUIRED', 'token please');
+      conn.sendEvent('chat', { secret: 1 });
+      conn.sendEvent('error', { code: 'X', secret: 1 }, {}, 'data'); // an app send claiming to be an error
+      conn.sendFrame('{"t":"raw"}');
+      conn.sendPublication({ envelope: { c: 'U', t: 'pub', p: {} }, json: '{"t":"pub"}' });
+      conn.sendEncrypted(new Uint8Array([1]));
+      return socket.sent.map((s) => String(s.data));
+    };
+    return { conn, everyPath };
+  }
+
+  it('before authentication: errors only', () => {
+    const { conn, everyPath } = gated(false, false);
+    expect(conn.direct).toBe(true); // kept off uWS's shared frames
+    const sent = everyPath();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('AUTH_REQUIRED');
+  });
+
+  it('requireEncryption without a key: control frames and errors, no data', () => {
+    const { conn, everyPath } = gated(true, true);
+    expect(conn.direct).toBe(true);
+    const types = everyPath().map((s) => (JSON.parse(s) as { t: string }).t);
+    expect(types).toEqual(['server_ready', 'ping', 'error']);
+  });
+
+  it('authenticated, no requireEncryption: everything', () => {
+    const { conn, everyPath } = gated(true, false);
+    expect(conn.direct).toBe(false);
+    expect(everyPath()).toHaveLength(7); // sendEncrypted without a key sends nothing
+  });
+});

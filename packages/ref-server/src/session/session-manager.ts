@@ -123,6 +123,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const { metrics, logger } = deps;
     this.connEnv = {
       compressionThreshold: this.options.compressionThreshold,
+      requireEncryption: this.options.requireEncryption,
       rateLimit: this.options.rateLimit,
       now: this.now,
       onSent: (bytes) => metrics.messageOut(1, bytes),
@@ -264,7 +265,11 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     conn.identity = toIdentity(v);
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
-    if (conn.phase === 'auth') conn.phase = 'open';
+    if (conn.phase !== 'auth') return;
+    // The send gate opens: topics the app subscribed it to before now move onto uWS's shared frames.
+    const wasDirect = conn.direct;
+    conn.phase = 'open';
+    if (wasDirect && !conn.direct) this.topics.makeShared(conn);
   }
 
   ready(conn: Connection): void {

@@ -98,6 +98,8 @@ export interface TopicChecks {
   isSubscribed(topic: string): boolean;
   currentCount: number;
   maxSubscriptions: number;
+  /** The server-wide bound (`maxTopics`): topics with at least one subscriber on this node. */
+  topics?: { exists(topic: string): boolean; count: number; max: number };
 }
 
 /**
@@ -115,6 +117,7 @@ export function checkSubscribe(
   const failed: FailedTopic[] = [];
   const seen = new Set<string>();
   let count = checks.currentCount;
+  let serverTopics = checks.topics?.count ?? 0;
   for (const topic of topics) {
     const problem = checks.validateName(topic);
     if (problem !== null) {
@@ -132,7 +135,14 @@ export function checkSubscribe(
         code: 'TOO_MANY_SUBSCRIPTIONS',
         message: `limit is ${checks.maxSubscriptions}`,
       });
+    } else if (checks.topics && !checks.topics.exists(name) && serverTopics >= checks.topics.max) {
+      failed.push({
+        topic: name,
+        code: 'TOO_MANY_SUBSCRIPTIONS',
+        message: `the server holds its limit of ${checks.topics.max} topics (maxTopics)`,
+      });
     } else {
+      if (checks.topics && !checks.topics.exists(name)) serverTopics++;
       if (!checks.isSubscribed(name)) count++;
       candidates.push(name);
     }

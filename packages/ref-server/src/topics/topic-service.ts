@@ -43,6 +43,8 @@ export class TopicService {
    * every path produces them.
    */
   onLeft?: (connId: string, topics: readonly string[], closed: boolean) => void;
+  /** A topic's last local subscriber left (recovery drops its never-written state here). */
+  onTopicEmpty?: (topic: string) => void;
 
   /**
    * Local interest changed (the engine seam's `interest`): `true` on a topic's first local
@@ -56,6 +58,8 @@ export class TopicService {
     private readonly fanout: Fanout,
     private readonly limits: {
       maxSubscriptions: number;
+      /** Topics with subscribers on this node, at most (client subscribes; the server API is exempt). */
+      maxTopics?: number;
       authorize?: (sub: Subscriber, topic: string) => boolean | Promise<boolean>;
     },
   ) {}
@@ -69,6 +73,16 @@ export class TopicService {
   makeDirect(sub: Subscriber): void {
     for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.unsubscribe(topic);
     this.registry.setDirect(sub.id, true);
+  }
+
+  /**
+   * The connection can ride on uWS's shared frames again (the send gate opened at authentication):
+   * subscribe it in uWS to the topics it already has.
+   */
+  makeShared(sub: Subscriber): void {
+    if (sub.direct) return;
+    for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.subscribe(topic);
+    this.registry.setDirect(sub.id, false);
   }
 
   /** Subscribes without checks (server-side API); returns the topics that were new. */
@@ -94,6 +108,7 @@ export class TopicService {
       this.lostInterest(topic);
     }
     if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
+    this.emptied(removed);
     return removed;
   }
 
@@ -102,6 +117,7 @@ export class TopicService {
     const topics = this.registry.removeAll(connId);
     for (const topic of topics) this.lostInterest(topic);
     this.onLeft?.(connId, topics, true);
+    this.emptied(topics);
     return topics;
   }
 
@@ -116,6 +132,11 @@ export class TopicService {
 
   subscriberCount(topic: string): number {
     return this.registry.subscriberCount(topic);
+  }
+
+  private emptied(topics: readonly string[]): void {
+    if (!this.onTopicEmpty) return;
+    for (const topic of topics) if (this.registry.subscriberCount(topic) === 0) this.onTopicEmpty(topic);
   }
 
   /**
@@ -135,6 +156,14 @@ export class TopicService {
       isSubscribed: (topic) => this.registry.has(sub.id, topic),
       currentCount: this.registry.count(sub.id),
       maxSubscriptions: this.limits.maxSubscriptions,
+      topics:
+        this.limits.maxTopics === undefined
+          ? undefined
+          : {
+              exists: (topic) => this.registry.subscriberCount(topic) > 0,
+              count: this.registry.topicCount(),
+              max: this.limits.maxTopics,
+            },
     });
   }
 
