@@ -2,6 +2,7 @@
 // connections are on, queries read Redis and agree everywhere, and a node killed with SIGKILL loses
 // its users within the stated bound (presenceTtlSec × 1.25).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Frame, TestClient, token } from './helpers';
@@ -52,7 +53,11 @@ async function childNode(p: string): Promise<{ url: string; child: ChildProcess 
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  ctx.cleanup.push(() => child.kill('SIGKILL'));
+  ctx.cleanup.push(() => {
+    child.kill('SIGKILL');
+    // run-ts.mjs removes its bundle when the script ends; a SIGKILLed one leaves it behind.
+    rmSync(resolve(root, `packages/ref-server/src/.cli.${child.pid}.mjs`), { force: true });
+  });
   const port = await new Promise<number>((ok, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`child server did not start: ${out}`)), 15_000);
