@@ -79,6 +79,11 @@ export interface ClientOptions {
   format?: FrameFormat;
   /** `true` for E2E encryption; `{ serverIdentityKey }` (base64 raw P-256 ECDSA key or a CryptoKey) to pin the server. */
   encryption?: boolean | { serverIdentityKey: string | CryptoKey };
+  /**
+   * With `encryption`: rotate the E2E keys of a live connection this often (`e2e_rekey`,
+   * PROTOCOL §6); default 3 600 000 ms (1 h), `0` = never (the server may still ask).
+   */
+  keyRotationIntervalMs?: number;
   /** Reconnect backoff; `false` disables reconnecting. Defaults: 500 ms base, 20 s max, unlimited attempts. */
   reconnect?: false | { baseMs?: number; maxMs?: number; maxAttempts?: number };
   /** Time from opening a socket to `server_hello`; default 10 000 ms. */

@@ -26,6 +26,8 @@ export interface ConnectionInfo {
   topics: string[];
   format: 'json' | 'msgpack';
   encrypted: boolean;
+  /** With E2E: the scheme version (PROTOCOL §6) and how many key rotations completed. */
+  e2e?: { version: 1 | 2; rotations: number };
   /** Epoch ms. */
   connectedAt: number;
   /** Token expiry, epoch ms. */
@@ -86,8 +88,10 @@ export interface WSEServerOptions {
   authorizeSubscribe?: (conn: ConnectionInfo, topic: string) => boolean | Promise<boolean>;
   /** refuse application frames from connections without E2E [false] */
   requireEncryption?: boolean;
-  /** long-term ECDSA P-256 key that signs the E2E handshake */
+  /** long-term ECDSA P-256 key that signs the E2E handshake (and every rotation's new key) */
   identityKey?: CryptoKeyPair;
+  /** ms [0 = off]: ask E2E clients to rotate their keys (`e2e_rekey_request`) this often */
+  keyRotationIntervalMs?: number;
   recovery?: Partial<RecoveryOptions>;
   presence?: PresenceOptions;
   /** guards POST /api/publish and /api/broadcast */
@@ -126,6 +130,7 @@ export interface ResolvedOptions {
   authorizeSubscribe?: WSEServerOptions['authorizeSubscribe'];
   requireEncryption: boolean;
   identityKey?: CryptoKeyPair;
+  keyRotationIntervalMs: number;
   recovery: RecoveryOptions;
   presence: Required<PresenceOptions>;
   apiKey?: string;
@@ -306,6 +311,7 @@ export function resolveOptions(
     authorizeSubscribe: o.authorizeSubscribe,
     requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
+    keyRotationIntervalMs: num('keyRotationIntervalMs', o.keyRotationIntervalMs, 0, { min: 0 }),
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),
     apiKey: o.apiKey === undefined ? undefined : str('apiKey', o.apiKey, ''),

@@ -23,6 +23,7 @@ import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
 import { type PublicationLog, TopicSequencer } from './recovery/topic-sequencer';
+import { requestRekey } from './session/e2e-session';
 import { EventHub, type Listener, type ServerEvent, type ServerEventMap } from './session/event-hub';
 import { serverFeatures } from './session/negotiate';
 import { SessionManager, type UpgradeContext } from './session/session-manager';
@@ -345,6 +346,18 @@ export class WSEServer {
     type = 'response',
   ): boolean {
     return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }, 'data'));
+  }
+
+  /**
+   * Asks an E2E connection to rotate its keys (`e2e_rekey_request`, PROTOCOL §6). False when the
+   * connection is unknown, has no E2E, or a rotation is under way.
+   *
+   * @example
+   * server.requestKeyRotation(connId);
+   */
+  requestKeyRotation(connId: string): boolean {
+    const conn = this.sessions.connections.get(connId);
+    return conn ? requestRekey(conn, Date.now()) : false;
   }
 
   /** Closes one connection. */

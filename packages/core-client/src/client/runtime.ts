@@ -200,6 +200,7 @@ export class ClientRuntime {
           compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
           maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
           encryption: encryption ? {} : null,
+          keyRotationIntervalMs: o.keyRotationIntervalMs,
           pingIntervalMs: o.heartbeat?.pingIntervalMs,
           deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
           tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,

@@ -5,6 +5,7 @@
 export * from './base64';
 export * from './codes';
 export * from './crypto';
+export * from './e2e-channel';
 export * from './envelope';
 export * from './errors';
 export * from './frame';

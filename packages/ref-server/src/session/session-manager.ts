@@ -16,6 +16,7 @@ import type {
   UpgradeInfo,
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
+import { requestRekey } from './e2e-session';
 import type { EventHub } from './event-hub';
 import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
@@ -315,19 +316,21 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       anonymous: conn.identity.anonymous,
       topics: this.topics.topicsOf(conn.id),
       format: conn.format,
-      encrypted: conn.key !== undefined,
+      encrypted: conn.encrypted,
       connectedAt: conn.connectedAt,
       claims: conn.identity.claims,
       remoteAddress: conn.remoteAddress,
     };
     if (conn.identity.expiresAt !== undefined) info.tokenExpiresAt = conn.identity.expiresAt;
+    if (conn.e2e) info.e2e = { version: conn.e2e.version, rotations: conn.e2e.rotations };
     return info;
   }
 
   /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
   startSweep(): void {
     const o = this.options;
-    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000);
+    const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
+    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
     const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), period);
     this.sweepTimer.unref?.();
@@ -370,6 +373,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
           conn.lastPingAt = now;
           conn.sendEvent('ping', { server_time: now });
         }
+        const rotateEvery = o.keyRotationIntervalMs;
+        if (rotateEvery > 0 && conn.e2e && now - conn.keysSince >= rotateEvery) requestRekey(conn, now);
         this.checkBackpressure(conn, now);
       }
     }

@@ -10,12 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { ALL_TOPIC, type DirectTarget, Fanout, jsonFrame } from './fanout';
 import { TopicRegistry } from './topic-registry';
 
-function target(format: 'json' | 'msgpack', o: { key?: CryptoKey; buffered?: number } = {}) {
+function target(
+  format: 'json' | 'msgpack',
+  o: { key?: CryptoKey; buffered?: number; compress?: boolean } = {},
+) {
   const frames: Array<string | Uint8Array> = [];
   const encrypted: Uint8Array[] = [];
   const t: DirectTarget = {
     format,
-    key: o.key,
+    encrypted: o.key !== undefined,
+    compress: o.compress ?? true,
     closed: false,
     bufferedAmount: () => o.buffered ?? 0,
     sendFrame: (f) => frames.push(f),
@@ -84,6 +88,22 @@ describe('Fanout', () => {
     expect(slow.encrypted).toHaveLength(0);
     expect(skipped).toEqual(['slow']);
     expect(await decodeAnyFrame(mp1.frames[0] as Uint8Array)).toMatchObject({ t: 'tick' });
+  });
+
+  it('a big publication: C: on the shared frame, plain JSON inside E: and to compression:false targets', () => {
+    const shared = target('json');
+    const enc = target('json', { key: {} as CryptoKey });
+    const noZ = target('json', { compress: false });
+    const { registry, fanout, published, run } = setup({ enc: enc.t, noZ: noZ.t, shared: shared.t });
+    registry.add('plain', 'big', false);
+    registry.add('enc', 'big', true);
+    registry.add('noZ', 'big', true);
+    fanout.enqueue('big', buildEnvelope('tick', { pad: 'x'.repeat(4096) }) as Envelope);
+    run();
+    expect((published[0] as [string, Uint8Array])[1][0]).toBe(0x43); // 'C:' for uWS subscribers
+    expect(enc.encrypted[0]?.[0]).toBe(0x7b); // '{': JSON inside E:
+    expect(typeof noZ.frames[0]).toBe('string');
+    expect(decodeFrame(noZ.frames[0] as string).p.pad).toHaveLength(4096);
   });
 
   it('broadcastAll reaches every connection without a uWS topic', () => {

@@ -10,10 +10,13 @@ import type { TopicRegistry } from './topic-registry';
  */
 export const ALL_TOPIC = '\u0000all';
 
-/** A connection that needs its own frame (msgpack and/or E2E). */
+/** A connection that needs its own frame (msgpack, E2E, or no `C:`). */
 export interface DirectTarget {
   readonly format: 'json' | 'msgpack';
-  readonly key?: CryptoKey;
+  /** E2E on: gets `E:` around JSON or `M:` (never `C:` inside, PROTOCOL §2). */
+  readonly encrypted: boolean;
+  /** False when the client said `features.compression: false`: never `C:`. */
+  readonly compress: boolean;
   readonly closed: boolean;
   bufferedAmount(): number;
   sendFrame(frame: string | Uint8Array): void;
@@ -165,19 +168,25 @@ export class Fanout {
       pub.json === undefined ? this.encode(pub.envelope, 'json') : jsonFrame(pub.json, threshold, pub.bytes);
     this.lastFrameLength = plain.length;
     if (pub.topic === ALL_TOPIC) {
-      this.deliverDirect(pub.envelope, this.deps.allConnections(), plain);
+      this.deliverDirect(pub, this.deps.allConnections(), plain);
       return 0;
     }
     const direct = registry.directSubscribers(pub.topic);
     this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
-    if (direct) this.deliverDirect(pub.envelope, direct, plain);
+    if (direct) this.deliverDirect(pub, direct, plain);
     return registry.subscriberCount(pub.topic) - (direct?.size ?? 0);
   }
 
-  /** One encoding per format, shared by every direct subscriber; encryption is per connection. */
-  private deliverDirect(envelope: Envelope, ids: Iterable<string>, plain: string | Uint8Array): void {
-    const frames: { json: string | Uint8Array; msgpack?: string | Uint8Array } = { json: plain };
-    const inner: { json?: Uint8Array; msgpack?: Uint8Array } = {};
+  /**
+   * One encoding per frame kind, shared by every direct subscriber; encryption is per connection.
+   * Kinds: the shared JSON frame (maybe `C:`), JSON never compressed (E2E and `compression: false`
+   * connections), msgpack.
+   */
+  private deliverDirect(pub: Publication, ids: Iterable<string>, plain: string | Uint8Array): void {
+    const frames: { json: string | Uint8Array; raw?: string; msgpack?: string | Uint8Array } = {
+      json: plain,
+    };
+    const inner: { raw?: Uint8Array; msgpack?: Uint8Array } = {};
     for (const id of ids) {
       const target = this.deps.target(id);
       if (!target || target.closed) continue;
@@ -185,21 +194,31 @@ export class Fanout {
         this.deps.onSkipped(id);
         continue;
       }
-      if (target.format === 'msgpack' && frames.msgpack === undefined) {
-        frames.msgpack = this.encode(envelope, 'msgpack');
-      }
-      const frame = frames[target.format] as string | Uint8Array;
-      if (target.key) {
-        let bytesIn = inner[target.format];
+      const kind =
+        target.format === 'msgpack' ? 'msgpack' : target.encrypted || !target.compress ? 'raw' : 'json';
+      if (kind === 'msgpack' && frames.msgpack === undefined)
+        frames.msgpack = this.encode(pub.envelope, 'msgpack');
+      if (kind === 'raw' && frames.raw === undefined) frames.raw = this.rawJson(pub, plain);
+      const frame = frames[kind] as string | Uint8Array;
+      if (target.encrypted) {
+        const k = kind === 'msgpack' ? 'msgpack' : 'raw';
+        let bytesIn = inner[k];
         if (!bytesIn) {
           bytesIn = toBytes(frame);
-          inner[target.format] = bytesIn;
+          inner[k] = bytesIn;
         }
         target.sendEncrypted(bytesIn);
       } else {
         target.sendFrame(frame);
       }
     }
+  }
+
+  // The JSON text of a publication, never compressed: the shared frame when it is text already.
+  private rawJson(pub: Publication, plain: string | Uint8Array): string {
+    if (typeof plain === 'string') return plain;
+    if (pub.json !== undefined) return pub.json;
+    return encodeFrame(pub.envelope, { compressionThreshold: Number.POSITIVE_INFINITY }) as string;
   }
 
   private encode(envelope: Envelope, format: 'json' | 'msgpack'): string | Uint8Array {
