@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type SignatureRequirement, signatureOptionProblem } from './auth/signature';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import {
   type EngineOptions,
@@ -90,6 +91,8 @@ export interface WSEServerOptions {
   requireEncryption?: boolean;
   /** long-term ECDSA P-256 key that signs the E2E handshake (and every rotation's new key) */
   identityKey?: CryptoKeyPair;
+  /** message signing (PROTOCOL §6): these types need a valid `sig` before the app sees them [off] */
+  requireSignatures?: SignatureRequirement;
   /** ms [0 = off]: ask E2E clients to rotate their keys (`e2e_rekey_request`) this often */
   keyRotationIntervalMs?: number;
   recovery?: Partial<RecoveryOptions>;
@@ -130,6 +133,7 @@ export interface ResolvedOptions {
   authorizeSubscribe?: WSEServerOptions['authorizeSubscribe'];
   requireEncryption: boolean;
   identityKey?: CryptoKeyPair;
+  requireSignatures?: SignatureRequirement;
   keyRotationIntervalMs: number;
   recovery: RecoveryOptions;
   presence: Required<PresenceOptions>;
@@ -274,6 +278,8 @@ export function resolveOptions(
     );
   }
   resolveFunctions(o);
+  const sigProblem = o.requireSignatures === undefined ? null : signatureOptionProblem(o.requireSignatures);
+  if (sigProblem) throw new InvalidOptionError('requireSignatures', sigProblem);
   return {
     host: dev ? '127.0.0.1' : str('host', o.host, '0.0.0.0'),
     port: num('port', o.port, 5007, { min: 0, max: 65535, integer: true }),
@@ -311,6 +317,7 @@ export function resolveOptions(
     authorizeSubscribe: o.authorizeSubscribe,
     requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
+    requireSignatures: o.requireSignatures,
     keyRotationIntervalMs: num('keyRotationIntervalMs', o.keyRotationIntervalMs, 0, { min: 0 }),
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),

@@ -154,4 +154,23 @@ describe.skipIf(!ctx.HAVE_REDIS)('Redis engine: two servers on one Redis', () =>
     await publishAll(b.server, 'again', 2);
     expect((await collect(c, 2)).map((f) => f.o)).toEqual([0, 1]);
   });
+
+  it('queue groups: a node whose only local interest is a group member still holds the channel', async () => {
+    const { a, b } = await pair();
+    const w1 = await client(b.url);
+    const w2 = await client(b.url);
+    expect((await subscribe(w1, ['jobs'], { queue_group: 'workers' })).success_topics).toEqual(['jobs']);
+    await subscribe(w2, ['jobs'], { queue_group: 'workers' });
+    await publishAll(a.server, 'jobs', 6);
+    const got = [...(await collect(w1, 3)), ...(await collect(w2, 3))]
+      .map((f) => f.o)
+      .sort((x, y) => Number(x) - Number(y));
+    expect(got).toEqual(range(0, 5)); // each job to exactly one member
+    w1.close();
+    w2.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(
+      (b.server.healthSnapshot().engine_health as { figures: { channels: number } }).figures.channels,
+    ).toBe(0);
+  });
 });

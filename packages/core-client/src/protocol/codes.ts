@@ -88,6 +88,7 @@ export const ErrorCode = {
   ENCRYPTION_REQUIRED: 'ENCRYPTION_REQUIRED',
   KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
   DECRYPTION_FAILED: 'DECRYPTION_FAILED',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
   HANDLER_ERROR: 'HANDLER_ERROR',
   SERVER_ERROR: 'SERVER_ERROR',
   ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE',
@@ -120,6 +121,9 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
   DECRYPTION_FAILED: {
     meaning:
       'an E: frame failed authentication, or was replayed, reordered or reflected (E2E v2: close 1008)',
+  },
+  INVALID_SIGNATURE: {
+    meaning: 'the message type requires a valid sig (PROTOCOL §6): missing, tampered, too old or replayed',
   },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },

@@ -10,5 +10,6 @@ export * from './envelope';
 export * from './errors';
 export * from './frame';
 export { decodeMsgpack, encodeMsgpack, MAX_DEPTH, scanMsgpack } from './msgpack';
+export * from './signature';
 export * from './vectors';
 export { concatBytes, deflateZlib, inflateBounded } from './zlib';

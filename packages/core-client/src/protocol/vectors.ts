@@ -6,6 +6,7 @@
 import { hexToBytes } from './base64';
 import { importSessionKey } from './crypto';
 import type { Envelope } from './envelope';
+import signatureRaw from './fixtures/signature.json';
 import raw from './fixtures/vectors.json';
 import type { EncodeOptions, FrameKind } from './frame';
 
@@ -78,4 +79,29 @@ export async function loadVectorSessionKey(direction?: 'c2s' | 's2c'): Promise<C
   const hex =
     direction === 'c2s' ? keys.c2sKeyHex : direction === 's2c' ? keys.s2cKeyHex : keys.sessionKeyHex;
   return importSessionKey(hexToBytes(hex));
+}
+
+/** The message-signature golden vector (`fixtures/signature.json`, PROTOCOL §6). */
+export interface GoldenSignature {
+  description: string;
+  key: string;
+  p: Record<string, unknown>;
+  signedAt: number;
+  nonce: string;
+  /** {@link canonicalJson} of `p`. */
+  canonical: string;
+  hash: string;
+  sig: string;
+}
+
+/**
+ * The signature vector, made with Python's json/hashlib/hmac: both the client's signer and the
+ * server's verifier are tested against it.
+ *
+ * @example
+ * const v = loadSignatureVector();
+ * expect(canonicalJson(v.p)).toBe(v.canonical);
+ */
+export function loadSignatureVector(): GoldenSignature {
+  return signatureRaw as GoldenSignature;
 }

@@ -69,6 +69,8 @@ export interface SessionConfig {
   readonly tokenRefreshAheadMs: number;
   /** Gets a fresh token for `auth_refresh`; `undefined` when refreshing is not possible. */
   readonly refreshToken?: () => Promise<string | undefined>;
+  /** Message signing: a promise of the signed copy, or `undefined` when `env` needs no `sig`. */
+  readonly sign?: (env: Envelope) => Promise<Envelope> | undefined;
 }
 
 /**
@@ -177,7 +179,10 @@ export class Session {
     const transport = this.#transport;
     if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
     const e2e = this.#e2e; // fixed at the call: frames sent before server_hello stay plaintext
-    const frame = this.#encode(env);
+    const encoded = this.#encode(env); // validates synchronously, signed or not
+    const signed = this.#config.sign?.(env);
+    if (signed && encoded instanceof Promise) encoded.catch(() => {});
+    const frame = signed ? signed.then((e) => this.#encode(e)) : encoded;
     if (!e2e && this.#queued === 0 && !(frame instanceof Promise)) {
       transport.send(frame);
       return;

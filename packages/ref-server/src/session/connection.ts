@@ -62,6 +62,11 @@ export interface Identity {
   anonymous: boolean;
   claims: Record<string, unknown>;
   acl?: VerifiedToken['topics'];
+  /**
+   * The app's runtime ACL (`server.setTopicAcl`): a topic must pass both this and `acl`. Survives
+   * a token refresh (the token can only narrow further, never widen past it).
+   */
+  runtimeAcl?: VerifiedToken['topics'];
   expiresAt?: number;
 }
 

@@ -7,7 +7,7 @@ import {
   parseEnvelope,
   wireCodeOf,
 } from '@wse/core-client/protocol';
-import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { identityAllows, matchGlob, validateTopicName } from '../auth/topic-acl';
 import { EngineUnavailableError } from '../engine/engine';
 import { PRESENCE_PAGE, type PresencePageSource, presencePage } from '../presence/presence-page';
 import { PresenceService } from '../presence/presence-service';
@@ -20,6 +20,7 @@ import type { Connection } from './connection';
 import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey, startE2E } from './e2e-session';
 import { type AgreedKey, agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { answerQueueGroupStats } from './queue-group-stats';
 import { serverCodecs } from './server-codecs';
 import type { SessionHost } from './session-host';
 
@@ -143,8 +144,15 @@ export class MessageRouter {
       case 'e2e_rekey':
         return rekey(conn, env, encrypted, this.host.options.identityKey, () => this.host.now());
     }
+    // PROTOCOL §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
+    const unsigned = this.host.signatures?.check(env);
+    if (unsigned) {
+      const message = `"${env.t}" needs a valid signature (${unsigned})`;
+      return conn.sendError('INVALID_SIGNATURE', message, { reason: unsigned }, env.cid);
+    }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
+    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.host, conn, env);
     if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
     this.host.events.emit({
       type: 'message',
@@ -325,7 +333,7 @@ export class MessageRouter {
           return;
         }
         this.host.authenticate(conn, verified);
-        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !topicAllowed(verified.topics, t));
+        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
         this.host.topics.unsubscribe(conn, revoked);
         const expiresIn =
           verified.expiresAt === undefined
@@ -398,6 +406,7 @@ export class MessageRouter {
         recovery: req.recovery,
         presence: req.presence,
         cid: env.cid,
+        queueGroup: req.queueGroup,
       });
       if (done instanceof Promise) return done.then(() => undefined);
     };
@@ -514,7 +523,7 @@ export class MessageRouter {
     }
     const name = topic as string;
     const policy = this.host.options.publishPolicy;
-    if (!topicAllowed(conn.identity.acl, name) || !publishAllowed(policy, name, matchGlob)) {
+    if (!identityAllows(conn.identity, name) || !publishAllowed(policy, name, matchGlob)) {
       conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
     }

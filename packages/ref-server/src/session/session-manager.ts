@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
@@ -48,6 +49,7 @@ export interface SessionDeps {
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
   presence: PresenceApi | null;
+  signatures?: SignatureGate;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number | Promise<number>;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -97,6 +99,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
   readonly presence: PresenceApi | null;
+  readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -120,6 +123,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.now = deps.now ?? Date.now;
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
+    this.signatures = deps.signatures;
     this.router = new MessageRouter(this);
     const { metrics, logger } = deps;
     this.connEnv = {
@@ -263,7 +267,9 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
+    const runtimeAcl = conn.identity.runtimeAcl;
     conn.identity = toIdentity(v);
+    if (runtimeAcl) conn.identity.runtimeAcl = runtimeAcl; // the app's narrowing outlives a refresh
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase !== 'auth') return;

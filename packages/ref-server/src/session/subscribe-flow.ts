@@ -27,6 +27,12 @@ export interface SubscribePlan {
   recovery?: Record<string, unknown>;
   presence?: Record<string, unknown>;
   cid?: string;
+  /**
+   * Subscribe as a member of this queue group (PROTOCOL §4). Group deliveries are not replayed
+   * (the group, not the member, owns the stream): `recover`/`recovery` are ignored and the reply
+   * has no `recovery` field.
+   */
+  queueGroup?: string;
 }
 
 /** Bytes a replayed frame may add over its JSON text (E: prefix, IV, tag, frame header). */
@@ -77,15 +83,16 @@ export class SubscribeFlow {
   private runLocal(conn: Connection, plan: SubscribePlan): Record<string, unknown> {
     const { topics, log } = this.deps;
     topics.flush();
-    topics.subscribe(conn, plan.accepted);
+    topics.subscribe(conn, plan.accepted, plan.queueGroup);
     const reply: Record<string, unknown> = {
       action: 'subscribe',
       success: plan.failed.length === 0,
       success_topics: plan.accepted,
       failed_topics: plan.failed,
     };
+    if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
     const replay: StampedPublication[][] = [];
-    if (plan.recover) {
+    if (plan.recover && plan.queueGroup === undefined) {
       // Keyed by client-chosen topic names: no prototype, so a topic named `__proto__` is an entry
       // like any other instead of silently replacing the object's prototype (and vanishing).
       const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;
@@ -139,7 +146,7 @@ export class SubscribeFlow {
     shared: SharedLog,
   ): Promise<Record<string, unknown>> {
     const wanted = new Map<string, readonly StreamPosition[] | undefined>();
-    if (plan.recover) {
+    if (plan.recover && plan.queueGroup === undefined) {
       for (const topic of plan.accepted) {
         const positions = positionsFor(plan.recovery, topic);
         wanted.set(topic, positions === undefined ? undefined : (positions ?? []));
@@ -176,9 +183,10 @@ export class SubscribeFlow {
     };
     if (conn.closed) return reply;
     this.deps.topics.flush();
-    this.deps.topics.subscribe(conn, plan.accepted);
+    this.deps.topics.subscribe(conn, plan.accepted, plan.queueGroup);
+    if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
     const sends: StampedPublication[] = [];
-    if (plan.recover) {
+    if (plan.recover && plan.queueGroup === undefined) {
       const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;
       let budget = this.deps.maxBackpressure - conn.bufferedAmount();
       for (const [topic, r] of prepared.results) {

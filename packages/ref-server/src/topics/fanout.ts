@@ -1,5 +1,6 @@
 import { deflateZlib, type Envelope, encodeFrame, toBytes } from '@wse/core-client/protocol';
 import type { Transport } from '../transport/transport';
+import type { QueueGroups } from './queue-groups';
 import type { TopicRegistry } from './topic-registry';
 
 /**
@@ -37,6 +38,8 @@ export interface FanoutDeps {
   onDelivered(count: number, bytes: number, seconds: number): void;
   /** Defaults to setImmediate; injected so tests can flush by hand. */
   schedule?: (fn: () => void) => void;
+  /** Queue groups (PROTOCOL §4): each stamped publication also goes to one member per group. */
+  groups?: QueueGroups;
 }
 
 interface Publication {
@@ -45,6 +48,8 @@ interface Publication {
   /** JSON text of `envelope` when the stamp produced it (sent as is: no second encoding). */
   json?: string;
   bytes?: number;
+  /** A topic publication (stamped): queue groups get it too. Presence events are not. */
+  grouped?: boolean;
 }
 
 /** What {@link Fanout.stamp} returns: the stamped envelope and its JSON text. */
@@ -96,6 +101,12 @@ export class Fanout {
    * JSON text is what plain-JSON subscribers get.
    */
   stamp?: (topic: string, envelope: Envelope) => Stamped;
+  /**
+   * Cluster hook for queue groups: whether THIS node delivers `envelope` to `group` on `topic`.
+   * Unset (single node) = always. The mesh installs it so exactly one node of the cluster delivers
+   * each publication to each group (it knows which nodes announced interest in the group).
+   */
+  groupFilter?: (topic: string, group: string, envelope: Envelope) => boolean;
 
   constructor(private readonly deps: FanoutDeps) {
     this.schedule = deps.schedule ?? ((fn) => setImmediate(fn));
@@ -107,21 +118,23 @@ export class Fanout {
 
   /** Queues a publication to `topic` (stamped now, sent this turn). */
   enqueue(topic: string, envelope: Envelope): void {
-    if (topic === ALL_TOPIC || !this.stamp) {
+    if (topic === ALL_TOPIC) {
       this.enqueueUnstamped(topic, envelope);
       return;
     }
-    this.enqueueStamped(topic, this.stamp(topic, envelope));
+    const s: Stamped = this.stamp ? this.stamp(topic, envelope) : { envelope };
+    this.enqueueStamped(topic, s);
   }
 
   /**
    * Queues a publication stamped already (by this node's log through the engine, or by another node
    * or store: the stamp is kept as is). Same queue, same one-publish-per-format-group path as
-   * {@link enqueue}; nothing is queued when the topic has no local subscriber.
+   * {@link enqueue}; nothing is queued when the topic has no local subscriber (plain or grouped).
    */
   enqueueStamped(topic: string, s: Stamped): void {
-    if (this.deps.registry.subscriberCount(topic) === 0) return;
-    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
+    const grouped = this.deps.groups?.hasTopic(topic) === true;
+    if (this.deps.registry.subscriberCount(topic) === 0 && !grouped) return;
+    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes, grouped });
   }
 
   /**
@@ -172,9 +185,36 @@ export class Fanout {
       return 0;
     }
     const direct = registry.directSubscribers(pub.topic);
-    this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
+    const count = registry.subscriberCount(pub.topic);
+    if (count > 0) this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
     if (direct) this.deliverDirect(pub, direct, plain);
-    return registry.subscriberCount(pub.topic) - (direct?.size ?? 0);
+    if (pub.grouped) this.deliverGroups(pub, plain);
+    return count - (direct?.size ?? 0);
+  }
+
+  /**
+   * One member per queue group, round-robin, skipping members that are closed or over
+   * `maxBackpressure`; the chosen members get direct sends (one shared encoding per format). Runs
+   * at flush time, so a member that closed since the publish is never chosen. When every member of
+   * a group is over its limit the publication is not delivered to that group (counted as skipped).
+   */
+  private deliverGroups(pub: Publication, plain: string | Uint8Array): void {
+    const groups = this.deps.groups;
+    if (!groups?.hasTopic(pub.topic)) return;
+    const chosen: string[] = [];
+    const eligible = (id: string) => {
+      const t = this.deps.target(id);
+      if (!t || t.closed) return false;
+      if (t.bufferedAmount() <= this.deps.maxBackpressure) return true;
+      this.deps.onSkipped(id);
+      return false;
+    };
+    for (const group of groups.groupsOn(pub.topic)) {
+      if (this.groupFilter && !this.groupFilter(pub.topic, group, pub.envelope)) continue;
+      const id = groups.pick(pub.topic, group, eligible);
+      if (id !== undefined) chosen.push(id);
+    }
+    if (chosen.length > 0) this.deliverDirect(pub, chosen, plain);
   }
 
   /**

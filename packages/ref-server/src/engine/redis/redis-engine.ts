@@ -100,7 +100,10 @@ export class RedisEngine implements Engine, SharedLog {
   }
 
   /** Local subscribers come and go: hold the channel while there is at least one. */
-  interest(topic: string, present: boolean): void {
+  interest(key: string, present: boolean): void {
+    // A queue group's key (`groupInterestKey`: topic, NUL, group) needs the topic's one channel too.
+    const nul = key.indexOf('\u0000');
+    const topic = nul === -1 ? key : key.slice(0, nul);
     if (present) this.hold(topic);
     else this.release(topic);
   }
