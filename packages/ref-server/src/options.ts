@@ -1,5 +1,10 @@
 import type { Logger } from 'pino';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
+import {
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+  resolveClusterOptions,
+} from './cluster/cluster-options';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
 
@@ -82,6 +87,15 @@ export interface WSEServerOptions {
   /** ['silent' under vitest, else 'info'] */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   logger?: Logger;
+  // ── cluster (issue 12) ──
+  /** turns on the mesh engine: node-to-node links, interest routing, gossip (see README "Cluster") */
+  cluster?: ClusterOptions;
+  /**
+   * [false] share the port with other processes (SO_REUSEPORT). Only `--workers` sets it: a single
+   * server binds its port exclusively, so a second server on a used port fails instead of silently
+   * splitting the connections.
+   */
+  reusePort?: boolean;
 }
 
 /** Options after defaults; what the runtime reads. */
@@ -113,6 +127,9 @@ export interface ResolvedOptions {
   dev: boolean;
   logLevel: NonNullable<WSEServerOptions['logLevel']>;
   logger?: Logger;
+  // ── cluster (issue 12) ──
+  cluster?: ResolvedClusterOptions;
+  reusePort: boolean;
 }
 
 /** Thrown by `new WSEServer()` for a bad option; `option` names it. */
@@ -290,5 +307,8 @@ export function resolveOptions(
     dev,
     logLevel,
     logger: o.logger,
+    // ── cluster (issue 12) ──
+    cluster: resolveClusterOptions(o.cluster, (option, problem) => new InvalidOptionError(option, problem)),
+    reusePort: bool('reusePort', o.reusePort, false),
   };
 }

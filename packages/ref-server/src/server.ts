@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
+import { type ClusterInfo, MeshEngine } from './cluster/mesh-engine';
 import { createEngine } from './engine/create-engine';
 import type { Engine } from './engine/engine';
 import { createEngineHost } from './engine/engine-host';
@@ -147,6 +148,7 @@ export class WSEServer {
           this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
       }),
       o,
+      this.logger,
     );
     this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
     this.sessions = new SessionManager({
@@ -189,6 +191,7 @@ export class WSEServer {
         maxPayloadLength: Math.min(o.maxMessageSize * 2, o.maxMessageSize + 16 * 1024 * 1024),
         maxBackpressure: o.maxBackpressure,
         maxBodyBytes: o.maxMessageSize,
+        reusePort: o.reusePort,
       },
       this.sessions,
     );
@@ -237,6 +240,7 @@ export class WSEServer {
   async drain(o: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) return;
     this.transport?.closeListener();
+    await this.engine.drain?.();
     this.sessions.closeAll(4300, 'node draining');
     const deadline = Date.now() + (o.timeoutMs ?? 10_000);
     while (this.sessions.connections.size > 0 && Date.now() < deadline) {
@@ -409,6 +413,24 @@ export class WSEServer {
   /** `{num_users, num_connections}` of `topic`. */
   presenceStats(topic: string): { num_users: number; num_connections: number } {
     return this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 };
+  }
+
+  /**
+   * The cluster as this node sees it (`undefined` without `cluster`): instance id, advertised
+   * address, peers with state and since when, frames/bytes in and out, queue drops.
+   *
+   * @example
+   * ```ts
+   * server.clusterInfo()?.peers.filter((p) => p.state === 'up').length;
+   * ```
+   */
+  clusterInfo(): ClusterInfo | undefined {
+    return this.engine instanceof MeshEngine ? this.engine.info() : undefined;
+  }
+
+  /** Re-reads the cluster TLS files now (the CLI calls it on SIGHUP). */
+  reloadClusterTls(): void {
+    if (this.engine instanceof MeshEngine) this.engine.reloadTls();
   }
 
   /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { MeshEngine } from '../cluster/mesh-engine';
 import type { ResolvedOptions } from '../options';
 import { type Engine, type EngineHost, MemoryEngine } from './engine';
 
@@ -7,9 +9,12 @@ import { type Engine, type EngineHost, MemoryEngine } from './engine';
  *
  * @example
  * ```ts
- * const engine = createEngine(host, resolvedOptions);
+ * const engine = createEngine(host, resolvedOptions, logger);
  * ```
  */
-export function createEngine(host: EngineHost, _options: ResolvedOptions): Engine {
+export function createEngine(host: EngineHost, options: ResolvedOptions, logger: Logger): Engine {
+  if (options.cluster) {
+    return new MeshEngine(host, options.cluster, (level, msg, fields) => logger[level](fields, msg));
+  }
   return new MemoryEngine(host);
 }

@@ -67,6 +67,11 @@ export interface TransportConfig {
   maxPayloadLength: number;
   maxBackpressure: number;
   maxBodyBytes: number;
+  /**
+   * Share the port with other processes (SO_REUSEPORT, `--workers`). False: bind exclusively, so a
+   * second server on a used port fails to start instead of taking half the connections.
+   */
+  reusePort?: boolean;
 }
 
 /** The transport adapter the server drives. */

@@ -1,0 +1,163 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeClusterFrame, encodeHello, FrameType } from '../../src/cluster/cluster-frame';
+import {
+  freePort,
+  fullMesh,
+  type Node,
+  routed,
+  startNode,
+  subscriber,
+  upPeers,
+  waitFor,
+} from './cluster-support';
+
+const nodes: Node[] = [];
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.server.stop()));
+});
+
+/** For every pair, the two ends agree on who dialled: the same single connection. */
+function oneLinkPerPair(list: Node[]): void {
+  for (const a of list) {
+    const info = a.server.clusterInfo();
+    const up = info?.peers.filter((p) => p.state === 'up') ?? [];
+    expect(new Set(up.map((p) => p.id)).size).toBe(up.length);
+    expect(up).toHaveLength(list.length - 1);
+    for (const p of up) {
+      const b = list.find((n) => n.server.nodeId === p.id) as Node;
+      const back = b.server.clusterInfo()?.peers.find((x) => x.id === a.server.nodeId && x.state === 'up');
+      expect(back?.direction).toBe(p.direction === 'out' ? 'in' : 'out');
+    }
+  }
+}
+
+describe('mesh: three nodes from one seed', () => {
+  let a: Node;
+  let b: Node;
+  let c: Node;
+  beforeAll(async () => {
+    a = await startNode({});
+    b = await startNode({ seeds: [a.address] });
+    c = await startNode({ seeds: [a.address] });
+    nodes.push(a, b, c);
+    await fullMesh([a, b, c]);
+  });
+
+  it('forms a full mesh with one link per pair (gossip found B ↔ C)', () => {
+    oneLinkPerPair([a, b, c]);
+    expect(a.server.healthSnapshot().engine).toBe('mesh');
+  });
+
+  it('delivers a publication on A to subscribers on B and C exactly once, in order, with A’s stamp', async () => {
+    const onB = await subscriber(b.url, ['chat']);
+    const onC = await subscriber(c.url, ['chat']);
+    await routed(a, b, 1);
+    await routed(a, c, 1);
+    for (let i = 0; i < 50; i++) a.server.broadcast('chat', { t: 'n', p: { i } });
+    for (const client of [onB, onC]) {
+      const got = [];
+      for (let i = 0; i < 50; i++) got.push(await client.next('n'));
+      expect(got.map((f) => f.p.i)).toEqual([...Array(50).keys()]);
+      expect(new Set(got.map((f) => f.e)).size).toBe(1);
+      expect(got.map((f) => f.o)).toEqual([...Array(50).keys()]);
+      expect(await client.quiet('n', 200)).toBe(true); // nothing doubled
+      client.close();
+    }
+  });
+
+  it('sends no MSG to a node without subscribers for the topic', async () => {
+    const onB = await subscriber(b.url, ['only-b']);
+    await routed(a, b, 1);
+    await routed(a, c, 0);
+    const before = c.server.clusterInfo()?.msgIn ?? -1;
+    for (let i = 0; i < 20; i++) a.server.broadcast('only-b', { t: 'x', p: { i } });
+    for (let i = 0; i < 20; i++) await onB.next('x');
+    expect(c.server.clusterInfo()?.msgIn).toBe(before);
+    onB.close();
+    await routed(a, b, 0); // UNSUB after the last subscriber left
+  });
+
+  it('a malformed frame from a peer resets only that link; clients are unaffected', async () => {
+    const client = await subscriber(a.url, ['t']);
+    const changes = a.server.clusterInfo()?.linkChanges;
+    const port = Number(a.address.split(':')[1]);
+    const raw = net.connect(port, '127.0.0.1');
+    const closed = new Promise<void>((r) => raw.on('close', () => r()));
+    raw.on('error', () => {});
+    raw.resume(); // read what the node sends, so its FIN is seen
+    raw.write(
+      encodeClusterFrame({
+        type: FrameType.HELLO,
+        topic: '',
+        payload: encodeHello({ version: 1, instanceId: 'zzz-rogue', capabilities: 1 }),
+      }),
+    );
+    await waitFor(() => upPeers(a).includes('zzz-rogue'), 5000, 'rogue link up');
+    raw.write(Buffer.from([0x7f, 0, 0, 0, 0, 0, 0, 0])); // unknown type
+    await closed;
+    await waitFor(() => !upPeers(a).includes('zzz-rogue'), 5000, 'rogue link reset');
+    expect(a.server.clusterInfo()?.linkChanges).toBe((changes ?? 0) + 2); // its up and its down only
+    oneLinkPerPair([a, b, c]);
+    a.server.broadcast('t', { t: 'still', p: {} });
+    await client.next('still');
+    client.close();
+  });
+});
+
+describe('mesh: everyone dials everyone at once', () => {
+  it('converges on one link per pair', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const addr = ports.map((p) => `127.0.0.1:${p}`);
+    const list = await Promise.all(
+      ports.map((port, i) => startNode({ port, peers: addr.filter((_, j) => j !== i) })),
+    );
+    nodes.push(...list);
+    await fullMesh(list);
+    await new Promise((r) => setTimeout(r, 1500)); // let any loser and redial settle
+    oneLinkPerPair(list);
+  });
+
+  it('one-sided config: only B lists A, still one link', async () => {
+    const a = await startNode({});
+    const b = await startNode({ peers: [a.address] });
+    nodes.push(a, b);
+    await fullMesh([a, b]);
+    oneLinkPerPair([a, b]);
+  });
+});
+
+describe('mesh: bad peers', () => {
+  it('a peer that connects and says nothing is dropped after the HELLO timeout', async () => {
+    const a = await startNode({ pingIntervalMs: 100, deadAfterMs: 400 });
+    nodes.push(a);
+    const raw = net.connect(Number(a.address.split(':')[1]), '127.0.0.1');
+    raw.on('error', () => {});
+    raw.resume(); // read what the node sends, so its FIN is seen
+    const t0 = Date.now();
+    await new Promise<void>((r) => raw.on('close', () => r()));
+    expect(Date.now() - t0).toBeLessThan(8000);
+  });
+
+  it('a peer that goes silent is marked dead within deadAfterMs', async () => {
+    const a = await startNode({ pingIntervalMs: 100, deadAfterMs: 600 });
+    nodes.push(a);
+    const raw = net.connect(Number(a.address.split(':')[1]), '127.0.0.1');
+    raw.on('error', () => {});
+    raw.resume(); // read what the node sends, so its FIN is seen
+    raw.write(
+      encodeClusterFrame({
+        type: FrameType.HELLO,
+        topic: '',
+        payload: encodeHello({ version: 1, instanceId: 'silent', capabilities: 1 }),
+      }),
+    );
+    await waitFor(() => upPeers(a).includes('silent'), 5000, 'silent peer up');
+    await waitFor(
+      () => a.server.clusterInfo()?.peers.find((p) => p.id === 'silent')?.state === 'dead',
+      3000,
+      'silent peer dead',
+    );
+    raw.destroy();
+  });
+});
