@@ -151,6 +151,7 @@ export class WSEServer {
       this.logger,
     );
     this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+    this.metrics.watchEngine(() => ({ name: this.engine.name, ...this.engine.health() }));
     this.sessions = new SessionManager({
       options: o,
       logger: this.logger,
@@ -476,6 +477,9 @@ export class WSEServer {
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
       engine_health: this.engine.health(),
+      node_id: this.nodeId,
+      pid: process.pid,
+      cluster: this.clusterInfo(),
       recovery: this.recoveryStats(),
       presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
       native_transport: this.transport?.native ?? null,

@@ -46,7 +46,17 @@ describe('mesh: three nodes from one seed', () => {
 
   it('forms a full mesh with one link per pair (gossip found B ↔ C)', () => {
     oneLinkPerPair([a, b, c]);
-    expect(a.server.healthSnapshot().engine).toBe('mesh');
+    const health = a.server.healthSnapshot();
+    expect(health.engine).toBe('mesh');
+    expect(health.engine_health).toMatchObject({ status: 'ok', figures: { peers_up: 2 } });
+  });
+
+  it('exposes the cluster figures on /metrics', async () => {
+    const res = await fetch(a.url.replace('ws:', 'http:').replace('/wse', '/metrics'));
+    const text = await res.text();
+    expect(text).toContain('wse_engine_peers_up{engine="mesh"} 2');
+    expect(text).toContain('wse_engine_up{engine="mesh"} 1');
+    expect(text).toMatch(/wse_engine_queue_drops\{engine="mesh"\} 0/);
   });
 
   it('delivers a publication on A to subscribers on B and C exactly once, in order, with A’s stamp', async () => {
