@@ -1,4 +1,12 @@
-import { Capability, type ClusterFrame, decodePeerList, encodePeerList, FrameType } from './cluster-frame';
+import {
+  Capability,
+  type ClusterFrame,
+  decodePeerList,
+  encodePeerList,
+  FLAG_ZSTD,
+  FrameType,
+  MAX_FRAME_BYTES,
+} from './cluster-frame';
 import { ClusterListener, type ClusterTlsMaterial, dialSocket, type LinkSocket } from './cluster-socket';
 import {
   DEFAULT_DIAL_POLICY,
@@ -11,6 +19,10 @@ import {
 import { InterestTable } from './interest-table';
 import { DEFAULT_LINK_TIMINGS, type LinkTimings } from './link-machine';
 import { type LinkStats, PeerLink } from './peer-link';
+import type { ZstdCodec } from './zstd-codec';
+
+/** MSG payloads from this size up are offered to zstd (PROTOCOL §9). */
+const ZSTD_MIN_BYTES = 256;
 
 /** Resolved settings of a cluster node. */
 export interface ClusterNodeOptions {
@@ -120,8 +132,15 @@ export class ClusterNode {
     this.random = o.random ?? Math.random;
   }
 
+  private zstd?: ZstdCodec;
+
   get capabilities(): number {
-    return this.o.capabilities ?? Capability.INTEREST;
+    return (this.o.capabilities ?? Capability.INTEREST) | (this.zstd ? Capability.ZSTD : 0);
+  }
+
+  /** Advertise zstd and use it with peers that advertise it too (call before `start`). */
+  enableZstd(codec: ZstdCodec): void {
+    this.zstd = codec;
   }
 
   /** Binds the cluster port, starts dialling; resolves with the bound port. */
@@ -172,17 +191,31 @@ export class ClusterNode {
    */
   forward(topic: string, json: string, epoch: string, offset: number): number {
     let payload: Uint8Array | undefined;
+    let packed: Uint8Array | null | undefined; // compressed once for every zstd link; null = not smaller
     let sent = 0;
+    const trailer = { epoch: Number.parseInt(epoch, 16), offset };
     for (const link of this.links.values()) {
       if (link.state !== 'up' || !this.interest.wants(link, topic)) continue;
       payload ??= utf8.encode(json);
-      const ok = link.send({
-        type: FrameType.MSG,
-        topic,
-        payload,
-        trailer: { epoch: Number.parseInt(epoch, 16), offset },
-      });
-      if (ok) sent += 1;
+      if (this.zstd && payload.length >= ZSTD_MIN_BYTES && link.has(Capability.ZSTD)) {
+        if (packed === undefined) {
+          const z = this.zstd.compress(payload);
+          packed = z.length < payload.length ? z : null;
+        }
+        if (packed) {
+          if (link.send({ type: FrameType.MSG, flags: FLAG_ZSTD, topic, payload: packed, trailer }))
+            sent += 1;
+          continue;
+        }
+      }
+      if (payload.length + topic.length * 3 + 32 > MAX_FRAME_BYTES) {
+        this.log('warn', 'publication too large for a cluster frame; not forwarded', {
+          topic,
+          bytes: payload.length,
+        });
+        break;
+      }
+      if (link.send({ type: FrameType.MSG, topic, payload, trailer })) sent += 1;
     }
     this.totals.msgOut += sent;
     return sent;
@@ -239,7 +272,7 @@ export class ClusterNode {
       maxQueueBytes: this.o.maxQueueBytes ?? 8 * 1024 * 1024,
       stallGraceMs: this.o.stallGraceMs ?? this.timings.deadAfterMs,
       now: this.now,
-      inflate: this.o.inflate,
+      inflate: this.zstd ? (p, max) => (this.zstd as ZstdCodec).decompress(p, max) : this.o.inflate,
       onUp: (l) => this.onUp(l),
       onDown: (l, reason) => this.onDown(l, reason),
       onDead: (l, reason) => this.onDead(l, reason, dialer),

@@ -4,6 +4,7 @@ import { Capability } from './cluster-frame';
 import { ClusterNode, type PeerInfo } from './cluster-node';
 import type { ResolvedClusterOptions } from './cluster-options';
 import { loadTlsMaterial, watchTlsMaterial } from './tls-material';
+import { loadZstd } from './zstd-codec';
 
 /**
  * What `server.clusterInfo()` returns.
@@ -147,6 +148,11 @@ export class MeshEngine implements Engine {
   }
 
   async start(): Promise<void> {
+    if (this.o.zstd) {
+      const codec = await loadZstd();
+      if (codec) this.node.enableZstd(codec);
+      else this.log('warn', 'zstd unavailable: cluster MSGs go uncompressed', {});
+    }
     await this.node.start();
     if (this.o.tls) {
       this.stopWatch = watchTlsMaterial(

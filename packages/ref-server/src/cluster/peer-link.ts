@@ -1,4 +1,5 @@
 import {
+  Capability,
   CLUSTER_VERSION,
   type ClusterFrame,
   ClusterFrameError,
@@ -219,7 +220,7 @@ export class PeerLink {
     this.dispatch({ type: 'HEARD', now, ping: false });
     if (!this.alive) return;
     if (frame.flags & FLAG_ZSTD) {
-      if (!this.o.inflate || !this.has(2))
+      if (!this.o.inflate || !this.has(Capability.ZSTD))
         throw new ClusterFrameError('BAD_FLAGS', 'zstd payload without zstd agreed');
       frame.payload = this.o.inflate(frame.payload, 1024 * 1024);
       frame.flags &= ~FLAG_ZSTD;

@@ -171,3 +171,47 @@ describe('mesh: bad peers', () => {
     raw.destroy();
   });
 });
+
+describe('mesh: zstd', () => {
+  it('compresses large MSG payloads when both sides support it, plain otherwise; a bomb resets only its link', async () => {
+    const a = await startNode({});
+    const b = await startNode({ seeds: [a.address] });
+    const c = await startNode({ seeds: [a.address], zstd: false });
+    nodes.push(a, b, c);
+    await fullMesh([a, b, c]);
+    const onB = await subscriber(b.url, ['big']);
+    const onC = await subscriber(c.url, ['big']);
+    await routed(a, b, 1);
+    await routed(a, c, 1);
+    const text = 'the same words again and again '.repeat(130); // ~4 KB, compressible
+    const peer = (id: string) => a.server.clusterInfo()?.peers.find((p) => p.id === id && p.state === 'up');
+    const before = { b: peer(b.server.nodeId)?.bytesOut ?? 0, c: peer(c.server.nodeId)?.bytesOut ?? 0 };
+    for (let i = 0; i < 20; i++) a.server.broadcast('big', { t: 'big', p: { i, text } });
+    for (const client of [onB, onC]) {
+      for (let i = 0; i < 20; i++) expect((await client.next('big')).p).toEqual({ i, text });
+      client.close();
+    }
+    const sentB = (peer(b.server.nodeId)?.bytesOut ?? 0) - before.b;
+    const sentC = (peer(c.server.nodeId)?.bytesOut ?? 0) - before.c;
+    expect(sentC).toBeGreaterThan(20 * text.length); // C did not agree to zstd
+    expect(sentB).toBeLessThan(sentC / 5);
+
+    const { loadZstd } = await import('../../src/cluster/zstd-codec');
+    const bomb = (await loadZstd())?.compress(new Uint8Array(8 * 1024 * 1024)) as Uint8Array;
+    const raw = net.connect(Number(a.address.split(':')[1]), '127.0.0.1');
+    raw.on('error', () => {});
+    raw.resume();
+    const closed = new Promise<void>((r) => raw.on('close', () => r()));
+    raw.write(
+      encodeClusterFrame({
+        type: FrameType.HELLO,
+        topic: '',
+        payload: encodeHello({ version: 1, instanceId: 'bomber', capabilities: 0b11 }),
+      }),
+    );
+    await waitFor(() => upPeers(a).includes('bomber'), 5000, 'bomber up');
+    raw.write(encodeClusterFrame({ type: FrameType.MSG, flags: 1, topic: 'big', payload: bomb }));
+    await closed;
+    expect(upPeers(a).sort()).toEqual([b.server.nodeId, c.server.nodeId].sort());
+  });
+});
