@@ -231,7 +231,9 @@ export class ClusterNode {
 
   /** Peers as last seen (up, draining, dead or left), newest first. */
   peerList(): PeerInfo[] {
-    return [...this.peers.values()].sort((a, b) => b.since - a.since);
+    return [...this.peers.values()]
+      .map((p) => (this.links.get(p.id)?.state === 'draining' ? { ...p, state: 'draining' as const } : p))
+      .sort((a, b) => b.since - a.since);
   }
 
   /** Routing state of the live link to `peerId`: whether its RESYNC arrived, how many topics it wants. */

@@ -215,3 +215,25 @@ describe('mesh: zstd', () => {
     expect(upPeers(a).sort()).toEqual([b.server.nodeId, c.server.nodeId].sort());
   });
 });
+
+describe('mesh: drain and leave', () => {
+  it('drain() tells peers (DRAIN: link kept, nothing routed); stop() says SHUTDOWN (left, not redialled)', async () => {
+    const a = await startNode({});
+    const d = await startNode({ peers: [a.address] });
+    nodes.push(a);
+    await fullMesh([a, d]);
+    const onD = await subscriber(d.url, ['t']);
+    await routed(a, d, 1);
+    const state = () => a.server.clusterInfo()?.peers.find((p) => p.id === d.server.nodeId)?.state;
+    const drained = d.server.drain({ timeoutMs: 2000 });
+    await waitFor(() => state() === 'draining', 5000, 'draining');
+    await drained;
+    expect((await onD.closed).code).toBe(4300);
+    const msgOut = a.server.clusterInfo()?.msgOut;
+    a.server.broadcast('t', { t: 'x', p: {} });
+    expect(a.server.clusterInfo()?.msgOut).toBe(msgOut); // not routed to a draining node
+    await d.server.stop();
+    await waitFor(() => state() === 'left', 5000, 'left');
+    expect(a.server.clusterInfo()?.dialing.map((x) => x.address)).not.toContain(d.address);
+  });
+});
