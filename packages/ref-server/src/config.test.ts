@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CLI_OPTIONS, ConfigError, envName, resolveConfig } from './config';
+import { CLI_OPTIONS, ConfigError, envName, helpText, resolveConfig } from './config';
+
+const S32 = 's'.repeat(32);
+const P32 = 'p'.repeat(32);
+const ENV32 = 'env-secret-of-at-least-32-bytes!';
 
 const noFile = (p: string): string => {
   throw new Error(`ENOENT: ${p}`);
@@ -36,9 +40,9 @@ describe('resolveConfig', () => {
         '--max-connections',
         '50',
         '--jwt-secret',
-        's',
+        S32,
         '--jwt-previous-secret',
-        'p',
+        P32,
         '--jwt-issuer',
         'iss',
         '--jwt-audience',
@@ -82,8 +86,8 @@ describe('resolveConfig', () => {
       path: '/ws',
       maxConnections: 50,
       auth: {
-        secret: 's',
-        previousSecret: 'p',
+        secret: S32,
+        previousSecret: P32,
         issuer: 'iss',
         audience: 'aud',
         algorithms: ['HS256'],
@@ -110,7 +114,7 @@ describe('resolveConfig', () => {
       [],
       {
         WSE_MAX_CONNECTIONS: '7',
-        WSE_JWT_SECRET: 'env-secret',
+        WSE_JWT_SECRET: ENV32,
         WSE_API_KEY: 'ek',
         WSE_RECOVERY: '1',
         WSE_PRESENCE: 'false',
@@ -120,7 +124,7 @@ describe('resolveConfig', () => {
     );
     expect(options).toEqual({
       maxConnections: 7,
-      auth: { secret: 'env-secret' },
+      auth: { secret: ENV32 },
       apiKey: 'ek',
       recovery: { enabled: true },
       presence: { enabled: false },
@@ -232,6 +236,19 @@ describe('resolveConfig', () => {
     expect(resolveConfig(['--jwks-url', 'https://id/jwks'], {}, noFile).options.auth).toEqual({
       jwksUrl: 'https://id/jwks',
     });
+  });
+
+  it('refuses an HS256 secret under 32 bytes outside --dev (the error says so, and so does --help)', () => {
+    expect(configError(() => resolveConfig(['--jwt-secret', 'x'], {}, noFile)).message).toMatch(
+      /--jwt-secret is 1 bytes: an HS256 secret must be at least 32 bytes outside --dev/,
+    );
+    expect(
+      configError(() => resolveConfig([], { WSE_JWT_SECRET: S32, WSE_JWT_PREVIOUS_SECRET: 'short' }, noFile))
+        .message,
+    ).toMatch(/--jwt-previous-secret is 5 bytes/);
+    expect(resolveConfig(['--jwt-secret', S32], {}, noFile).options.auth).toEqual({ secret: S32 });
+    expect(resolveConfig(['--dev', '--jwt-secret', 'x'], {}, noFile).options.auth).toEqual({ secret: 'x' });
+    expect(helpText()).toMatch(/HS256 secret, at least 32 bytes outside --dev/);
   });
 
   it('--anonymous sets auth: false and conflicts with jwt options', () => {

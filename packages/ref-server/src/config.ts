@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AuthAlgorithm, AuthOptions } from './auth/token-verifier';
-import type { WSEServerOptions } from './options';
+import { MIN_SECRET_BYTES, type WSEServerOptions } from './options';
 
 /**
  * A bad command line, environment variable or config file entry. The message names the option and
@@ -198,9 +198,15 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   spec('require-encryption', 'bool', 'false', 'refuse application frames without E2E', (g, v) => {
     g.o.requireEncryption = v as boolean;
   }),
-  spec('jwt-secret', 'string', '-', 'HS256 secret (enables auth)', (g, v) => {
-    g.auth.secret = v as string;
-  }),
+  spec(
+    'jwt-secret',
+    'string',
+    '-',
+    'HS256 secret, at least 32 bytes outside --dev (enables auth)',
+    (g, v) => {
+      g.auth.secret = v as string;
+    },
+  ),
   spec('jwt-previous-secret', 'string', '-', 'previous HS256 secret, accepted during rotation', (g, v) => {
     g.auth.previousSecret = v as string;
   }),
@@ -635,11 +641,25 @@ function assemble(g: Groups): void {
   if (hasAuth) {
     if (g.auth.secret === undefined && g.auth.publicKey === undefined && g.auth.jwksUrl === undefined)
       throw new ConfigError('auth options need a key: --jwt-secret, --jwt-public-key-file or --jwks-url');
+    if (!g.o.dev) {
+      weakSecret('--jwt-secret', g.auth.secret);
+      weakSecret('--jwt-previous-secret', g.auth.previousSecret);
+    }
     g.o.auth = g.auth;
   }
   if (Object.keys(g.recovery).length > 0) g.o.recovery = g.recovery;
   if (Object.keys(g.presence).length > 0) g.o.presence = g.presence;
   if (Object.keys(g.rate).length > 0) g.o.rateLimit = g.rate;
+}
+
+function weakSecret(flag: string, secret: string | undefined): void {
+  if (secret === undefined) return;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_SECRET_BYTES)
+    throw new ConfigError(
+      `${flag} is ${bytes} bytes: an HS256 secret must be at least ${MIN_SECRET_BYTES} bytes outside --dev ` +
+        '(make one with: openssl rand -base64 32)',
+    );
 }
 
 /**

@@ -8,6 +8,15 @@ import {
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
 
+/**
+ * Bytes an HS256 secret needs outside dev mode (RFC 7518 §3.2: a key at least as long as the
+ * hash). The CLI refuses a shorter one; the API logs an error at start.
+ *
+ * @example
+ * Buffer.byteLength(secret) >= MIN_SECRET_BYTES;
+ */
+export const MIN_SECRET_BYTES = 32;
+
 /** What the server knows about a connection; handed to hooks and returned by `connectionInfo`. */
 export interface ConnectionInfo {
   id: string;

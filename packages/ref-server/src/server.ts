@@ -6,10 +6,16 @@ import { type ClusterInfo, MeshEngine } from './cluster/mesh-engine';
 import { createEngine } from './engine/create-engine';
 import type { Engine } from './engine/engine';
 import { createEngineHost } from './engine/engine-host';
-import type { HttpFacade } from './http/http-api';
+import { earlyHttpAnswer, type HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
-import { type ConnectionInfo, type ResolvedOptions, resolveOptions, type WSEServerOptions } from './options';
+import {
+  type ConnectionInfo,
+  MIN_SECRET_BYTES,
+  type ResolvedOptions,
+  resolveOptions,
+  type WSEServerOptions,
+} from './options';
 import { PresenceService } from './presence/presence-service';
 import { PresenceStore } from './presence/presence-store';
 import type { PresenceMember } from './presence/presence-types';
@@ -24,11 +30,19 @@ import { Fanout } from './topics/fanout';
 import { envelopeIds, toPublication } from './topics/publication';
 import { TopicRegistry } from './topics/topic-registry';
 import { TopicService } from './topics/topic-service';
+import { frameCeiling } from './transport/frame-ceiling';
 import { createHttpHandler } from './transport/http-bridge';
 import { UwsTransport } from './transport/uws-transport';
 
 /** Version reported in `server_hello.server_version`. */
 export const SERVER_VERSION = '0.1.0';
+/**
+ * HTTP request bodies buffered at once (each ≤ maxMessageSize): past it, 503 without reading.
+ * 64 × 1 MiB bounds what unauthenticated POSTs can make the server hold.
+ */
+const MAX_CONCURRENT_BODIES = 64;
+/** Header bytes of an HTTP request before 431 (uWS 20.30 resets, unanswered, far bigger ones). */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /** An event to send: `{t, p}` (or `{type, payload}`), optional `cid` and `pri`. */
 export interface OutgoingEvent {
@@ -173,6 +187,7 @@ export class WSEServer {
         maxBodyBytes: o.maxMessageSize,
         onError: (err) => this.logger.error({ err }, 'http handler failed'),
       }),
+      httpEarly: (head) => earlyHttpAnswer(head.method, head.url, head.headers, { apiKey: o.apiKey }),
     });
   }
 
@@ -189,9 +204,11 @@ export class WSEServer {
         path: o.path,
         // Headroom over maxMessageSize: frames in between are read whole and closed with a clean
         // 1009 by the session; past it uWS drops the connection while the client is still sending.
-        maxPayloadLength: Math.min(o.maxMessageSize * 2, o.maxMessageSize + 16 * 1024 * 1024),
+        maxPayloadLength: frameCeiling(o.maxMessageSize),
         maxBackpressure: o.maxBackpressure,
         maxBodyBytes: o.maxMessageSize,
+        maxConcurrentBodies: MAX_CONCURRENT_BODIES,
+        maxHeaderBytes: MAX_HEADER_BYTES,
         reusePort: o.reusePort,
       },
       this.sessions,
@@ -204,6 +221,13 @@ export class WSEServer {
     if (o.auth === undefined) {
       this.logger.warn(
         'NO AUTH CONFIGURED: every client connects anonymously. Set `auth: { secret }` (or --jwt-secret), or `auth: false` to silence this.',
+      );
+    }
+    const secret = o.auth ? o.auth.secret : undefined;
+    if (!o.dev && typeof secret === 'string' && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      // The CLI refuses this (config.ts); the API warns, so embedders' own test suites keep running.
+      this.logger.error(
+        `WEAK JWT SECRET: ${Buffer.byteLength(secret)} bytes; HS256 needs at least ${MIN_SECRET_BYTES} outside dev mode (anyone can brute-force it)`,
       );
     }
     this.sessions.reopen();

@@ -30,8 +30,8 @@ const EMPTY: PresenceMembers = Object.freeze({}) as PresenceMembers;
  * ```
  */
 export interface PresenceHooks {
-  /** Sends a `presence {topic}` query; resolves with the reply envelope. */
-  query(topic: string): Promise<Envelope>;
+  /** Sends a `presence {topic, cursor?}` query; resolves with the reply envelope (one page). */
+  query(topic: string, cursor?: string): Promise<Envelope>;
   emit(event: ClientPresenceEvent): void;
   onError(error: unknown): void;
 }
@@ -86,12 +86,21 @@ export class PresenceManager {
   sync(topic: string): void {
     if (!this.#buffers.has(topic) || this.#querying.has(topic)) return;
     this.#querying.add(topic);
-    this.#hooks.query(topic).then(
-      (reply) => {
+    // Every page: the server pages large member lists (`next_cursor` until it is absent). Events
+    // arriving meanwhile are buffered and replayed over the result.
+    const all: PresenceMembers = {};
+    const read = (cursor?: string): Promise<PresenceMembers> =>
+      this.#hooks.query(topic, cursor).then(({ p }) => {
+        presenceFromReply(p.members, all);
+        const next = p.next_cursor;
+        return typeof next === 'string' && next !== cursor ? read(next) : all;
+      });
+    read().then(
+      (all) => {
         this.#querying.delete(topic);
         const buffer = this.#buffers.get(topic);
         if (!buffer) return;
-        const next = applyPresenceState(buffer, presenceFromReply(reply.p.members));
+        const next = applyPresenceState(buffer, all);
         this.#buffers.set(topic, next);
         this.#hooks.emit({ topic, action: 'sync', userId: null, members: next.members });
       },

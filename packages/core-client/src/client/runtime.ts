@@ -152,7 +152,7 @@ export class ClientRuntime {
       },
     });
     this.presence = new PresenceManager({
-      query: (topic) => this.query('presence', { topic }),
+      query: (topic, cursor) => this.query('presence', { topic, cursor }),
       emit: (ev) => this.emitSafe('presence', ev),
       onError: (err) => this.emitError(err, 'SERVER_ERROR'),
     });

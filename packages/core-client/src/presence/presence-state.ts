@@ -83,6 +83,7 @@ export function applyPresenceEvent(state: PresenceMembers, ev: PresenceEvent): P
 /**
  * Normalizes the `members` of a `presence` reply into {@link PresenceMembers}: entries that are
  * not objects are skipped, a missing or invalid `connections` counts as 1, missing data is `null`.
+ * Given `out` (the members of earlier pages of the same reply), adds to it.
  *
  * @example
  * ```ts
@@ -90,8 +91,7 @@ export function applyPresenceEvent(state: PresenceMembers, ev: PresenceEvent): P
  * // { u1: { data: { name: 'Ada' }, connections: 2 } }
  * ```
  */
-export function presenceFromReply(members: unknown): PresenceMembers {
-  const out: PresenceMembers = {};
+export function presenceFromReply(members: unknown, out: PresenceMembers = {}): PresenceMembers {
   if (!members || typeof members !== 'object' || Array.isArray(members)) return out;
   for (const [userId, raw] of Object.entries(members)) {
     if (!raw || typeof raw !== 'object') continue;

@@ -194,8 +194,10 @@ function ensure(codecs: FrameCodecs, part: CodecPart | undefined): Promise<void>
 }
 
 // JSON.parse is iterative in V8, but JSON.stringify and most consumers recurse: bound depth so a
-// decoded envelope can always be re-encoded and walked. Run on text JSON.parse accepted, so string
-// boundaries are exact; a char loop is several times cheaper than walking the parsed objects.
+// decoded envelope can always be re-encoded and walked. Run BEFORE JSON.parse: a 1 MiB `[[[…` frame
+// then costs a scan of 65 chars instead of a 0.4 s parse. The scan is strings-aware (a `[` inside a
+// string does not count) and stops at the first level past the limit; on text JSON.parse would
+// reject anyway it may answer JSON_TOO_DEEP instead of INVALID_JSON, which is as true.
 function checkDepth(text: string): void {
   let depth = 0;
   let inString = false;
@@ -213,6 +215,7 @@ function checkDepth(text: string): void {
 }
 
 function parseJsonText(text: string): Envelope {
+  checkDepth(text);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -222,7 +225,6 @@ function parseJsonText(text: string): Envelope {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ProtocolError('NOT_AN_OBJECT', 'envelope must be a JSON object');
   }
-  checkDepth(text);
   return parseEnvelope(value);
 }
 

@@ -132,6 +132,15 @@ describe('decodeFrame: hostile input', () => {
     expect(codeOf(() => decodeFrame(deep))).toBe('JSON_TOO_DEEP');
   });
 
+  it('checks JSON depth before parsing (a deep frame is never handed to JSON.parse)', () => {
+    // Unterminated and not an object: JSON.parse would answer INVALID_JSON / NOT_AN_OBJECT; the
+    // depth scan runs first and stops at level 65.
+    expect(codeOf(() => decodeFrame('['.repeat(1_000_000)))).toBe('JSON_TOO_DEEP');
+    expect(codeOf(() => decodeFrame(`${'['.repeat(500_000)}${']'.repeat(500_000)}`))).toBe('JSON_TOO_DEEP');
+    // Brackets inside strings do not count.
+    expect(decodeFrame(`{"t":"x","p":{"s":"${'['.repeat(1000)}"}}`).p.s).toHaveLength(1000);
+  });
+
   it('rejects msgpack nested 10 000 deep before decoding', () => {
     const maps = new Uint8Array(10_000 * 3).map((_, i) => [0x81, 0xa1, 0x61][i % 3]!);
     expect(codeOf(() => decodeFrame(cat(enc('M:'), maps, new Uint8Array([0xc0]))))).toBe('MSGPACK_TOO_DEEP');

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { MAX_DEPTH, ProtocolError } from '@wse/core-client/protocol';
 import { Registry } from 'prom-client';
 import { validateTopicName } from '../auth/topic-acl';
 
@@ -130,10 +131,40 @@ async function route(
   if ('status' in parsed) return parsed;
   const input = parsed.value;
   if (!('data' in input)) return json(400, { error: 'body needs a "data" field' });
-  if (path === '/api/broadcast') return json(200, { ok: true, delivered: facade.broadcastAll(input.data) });
-  const problem = validateTopicName(input.topic);
-  if (problem) return json(400, { error: problem });
-  return json(200, { ok: true, delivered: facade.publish(input.topic as string, input.data) });
+  try {
+    if (path === '/api/broadcast') return json(200, { ok: true, delivered: facade.broadcastAll(input.data) });
+    const problem = validateTopicName(input.topic);
+    if (problem) return json(400, { error: problem });
+    return json(200, { ok: true, delivered: facade.publish(input.topic as string, input.data) });
+  } catch (err) {
+    // Data the codec refuses (an event with `pri: 99`, a reserved type, …) is the caller's fault.
+    if (err instanceof ProtocolError)
+      return json(400, { error: `invalid data: ${err.message}`, code: err.code });
+    throw err;
+  }
+}
+
+/**
+ * What can be answered from the request line and headers alone, before any body byte is read:
+ * a wrong method, and `POST /api/publish` / `/api/broadcast` without the right API key (401/403).
+ * `null` = read the body and call {@link handleHttp}. The transport calls this first, so an
+ * unauthenticated client cannot make the server buffer bodies.
+ *
+ * @example
+ * const early = earlyHttpAnswer('POST', '/api/publish', headers, { apiKey });
+ * if (early) return send(early); // no body read
+ */
+export function earlyHttpAnswer(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  o: Pick<HttpApiOptions, 'apiKey'>,
+): HttpResponse | null {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path !== '/api/publish' && path !== '/api/broadcast') return null;
+  if (method.toUpperCase() !== 'POST') return json(405, { error: `use POST ${path}` }, { allow: 'POST' });
+  return checkApiKey(headers.authorization, o.apiKey) ?? null;
 }
 
 async function devToken(
@@ -175,13 +206,37 @@ function readJson(body: Uint8Array, o: HttpApiOptions): HttpResponse | { value: 
   if (body.byteLength > max) return json(413, { error: `body is larger than ${max} bytes` });
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    // Before parsing: a 500 000-deep body would parse, then overflow the stack when encoded.
+    if (tooDeep(text, MAX_BODY_DEPTH))
+      return json(400, { error: `body nests deeper than ${MAX_BODY_DEPTH} levels` });
+    value = JSON.parse(text);
   } catch {
     return json(400, { error: 'body is not valid JSON' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return json(400, { error: 'body must be a JSON object' });
   return { value: value as Record<string, unknown> };
+}
+
+/** The body `{topic, data}` becomes `{t, p: {topic, data}}`: one level deeper than the body. */
+const MAX_BODY_DEPTH = MAX_DEPTH - 1;
+
+/** Strings-aware scan of JSON text: true as soon as the nesting passes `max` (stops there). */
+function tooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++;
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return false;
 }
 
 function validateSub(sub: unknown): string | null {

@@ -376,6 +376,36 @@ export class PresenceStore {
   }
 
   /**
+   * User ids with a merged entry on `topic` (all origins), unordered. For paging; see `presence-page.ts`.
+   *
+   * @example
+   * ```ts
+   * presence.userIds('room'); // ['bob', 'ada']
+   * ```
+   */
+  userIds(topic: string): string[] {
+    const state = this.topics.get(topic);
+    if (!state) return [];
+    const ids = new Set(state.local.keys());
+    for (const id of state.remote.keys()) ids.add(id);
+    return [...ids];
+  }
+
+  /**
+   * One user's merged entry on `topic` with its data's JSON length, or undefined.
+   *
+   * @example
+   * ```ts
+   * presence.member('room', 'ada'); // { data: {…}, connections: 2, bytes: 17 }
+   * ```
+   */
+  member(topic: string, userId: string): (PresenceMember & { bytes: number }) | undefined {
+    const state = this.topics.get(topic);
+    const m = state && merged(state, userId);
+    return m ? { data: m.data, connections: m.connections, bytes: m.json.length } : undefined;
+  }
+
+  /**
    * Member and connection counts of `topic` (the `presence_stats` reply).
    *
    * @example

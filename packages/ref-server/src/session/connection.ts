@@ -54,8 +54,16 @@ export class Connection {
   lastActivity: number;
   lastPingAt: number;
   lastWarningAt = Number.NEGATIVE_INFINITY;
+  /** When the last RATE_LIMITED error went out, and frames dropped since (PROTOCOL §7, at most 1/s). */
+  lastLimitedAt = Number.NEGATIVE_INFINITY;
+  droppedFrames = 0;
   /** Since when unsent bytes are over `maxBackpressure`; undefined = not over. */
   overSince?: number;
+  /**
+   * A close decided while the socket's buffer is over the limit (slow consumer): nothing more is
+   * sent, and the close frame goes out once the client has read enough for it to be queued.
+   */
+  closing?: { code: number; reason: string; since: number };
   /** Bytes waiting in the encryption chain (count as backpressure too). */
   pendingEncrypted = 0;
   /** Handles for timers owned by the session (in-band auth deadline). */
@@ -88,7 +96,7 @@ export class Connection {
   }
 
   get closed(): boolean {
-    return this.phase === 'closed' || !this.handle || this.handle.closed;
+    return this.phase === 'closed' || !this.handle || this.handle.closed || this.closing !== undefined;
   }
 
   /** Unsent bytes, including frames still being encrypted. */

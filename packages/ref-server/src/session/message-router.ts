@@ -1,13 +1,14 @@
 import {
   AuthError,
-  decodeAnyFrame,
-  decodeFrame,
+  decodeAnyFrameWith,
+  decodeFrameWith,
   type Envelope,
   ProtocolError,
   parseEnvelope,
   wireCodeOf,
 } from '@wse/core-client/protocol';
 import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { PRESENCE_PAGE, presencePage } from '../presence/presence-page';
 import { PresenceError } from '../presence/presence-store';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
@@ -15,6 +16,7 @@ import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscripti
 import type { Connection } from './connection';
 import { agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { serverCodecs } from './server-codecs';
 import type { SessionHost } from './session-host';
 
 type Result = void | Promise<void>;
@@ -22,6 +24,15 @@ type Result = void | Promise<void>;
 const SUBSCRIPTION_TYPES = new Set(['subscription_update', 'subscription', 'subscribe']);
 /** Handled by the server when presence is on; otherwise they reach the app as messages. */
 const PRESENCE_TYPES = new Set(['presence', 'presence_stats', 'presence_update']);
+/**
+ * Largest first frame before authentication (the `client_hello` carrying the token), on the wire
+ * and inflated: a JWT with generous claims is a few KB; nothing else is read before the token.
+ */
+export const MAX_HELLO_BYTES = 16 * 1024;
+/** Rate-limit tokens of an inbound frame: 1, plus 1 per KiB on the wire. */
+export function frameCost(bytes: number): number {
+  return 1 + (bytes >>> 10);
+}
 /** Bound on one inbound batch so a single frame cannot queue unbounded work. */
 const MAX_BATCH = 1000;
 
@@ -53,21 +64,26 @@ export class MessageRouter {
     if (conn.closed) return;
     conn.lastActivity = this.host.now();
     this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
-    const maxMessageSize = this.host.options.maxMessageSize;
+    const max = this.host.options.maxMessageSize;
+    const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
     if (conn.key) {
-      return decodeAnyFrame(data, { key: conn.key, maxMessageSize, requireEncryption: true }).then(
-        (env) => this.route(conn, env, true),
+      return decodeAnyFrameWith(serverCodecs, data, {
+        key: conn.key,
+        maxMessageSize,
+        requireEncryption: true,
+      }).then(
+        (env) => this.route(conn, env, true, true),
         (err) => this.frameError(conn, err),
       );
     }
     let env: Envelope;
     try {
-      env = decodeFrame(data, { maxMessageSize });
+      env = decodeFrameWith(serverCodecs, data, { maxMessageSize });
     } catch (err) {
       this.frameError(conn, err);
       return;
     }
-    return this.route(conn, env, false);
+    return this.route(conn, env, false, true);
   }
 
   /** Answers a failure behind a frame; `cid` when it belongs to a request that had one. */
@@ -90,9 +106,17 @@ export class MessageRouter {
     conn.sendError('SERVER_ERROR', 'internal error', {}, cid);
   }
 
-  /** One envelope: rate limit, auth gate, then the type switch. */
-  route(conn: Connection, env: Envelope, encrypted: boolean): Result {
-    if (conn.closed || !this.admit(conn)) return;
+  /**
+   * Charges a frame to the rate limit BEFORE it is queued or decoded (so undecodable, `C:` and
+   * `E:` frames cost the same as any other): 1 token plus 1 per KiB on the wire. False = dropped.
+   */
+  admitFrame(conn: Connection, bytes: number): boolean {
+    return this.admit(conn, frameCost(bytes));
+  }
+
+  /** One envelope: rate limit (unless the frame was charged already), auth gate, the type switch. */
+  route(conn: Connection, env: Envelope, encrypted: boolean, charged = false): Result {
+    if (conn.closed || (!charged && !this.admit(conn))) return;
     if (conn.phase === 'auth') return this.inBandAuth(conn, env);
     switch (env.t) {
       case 'client_hello':
@@ -125,16 +149,30 @@ export class MessageRouter {
     });
   }
 
-  /** Token bucket: warn below 20 % (at most once a second), drop with RATE_LIMITED when empty. */
-  private admit(conn: Connection): boolean {
+  /**
+   * Token bucket: warn below 20 % (at most once a second), drop when empty. `RATE_LIMITED` goes out
+   * at most once a second per connection, with `dropped` = frames dropped since the previous one
+   * (this one included): a flood must not double the traffic with one error per frame.
+   */
+  private admit(conn: Connection, cost = 1): boolean {
     const bucket = conn.bucket;
-    if (!bucket.take()) {
+    const now = this.host.now();
+    // A frame dearer than the whole bucket still passes on a full bucket (small capacities).
+    if (!bucket.take(Math.min(cost, bucket.capacity))) {
       this.host.metrics.rateLimited();
       this.host.stats.rateLimited++;
-      conn.sendError('RATE_LIMITED', 'rate limit exceeded', { retry_after: bucket.retryAfterSec() });
+      conn.droppedFrames++;
+      if (now - conn.lastLimitedAt >= 1000) {
+        conn.lastLimitedAt = now;
+        const dropped = conn.droppedFrames;
+        conn.droppedFrames = 0;
+        conn.sendError('RATE_LIMITED', 'rate limit exceeded', {
+          retry_after: bucket.retryAfterSec(),
+          dropped,
+        });
+      }
       return false;
     }
-    const now = this.host.now();
     if (bucket.isLow() && now - conn.lastWarningAt >= 1000) {
       conn.lastWarningAt = now;
       const { capacity, refillPerSec } = this.host.options.rateLimit;
@@ -375,7 +413,7 @@ export class MessageRouter {
       return;
     }
     if (env.t === 'presence') {
-      conn.sendEvent('presence', { topic, members: presence.members(topic) }, { cid: env.cid });
+      this.presenceQuery(conn, env, topic);
     } else if (env.t === 'presence_stats') {
       conn.sendEvent('presence_stats', { topic, ...presence.stats(topic) }, { cid: env.cid });
     } else {
@@ -389,6 +427,47 @@ export class MessageRouter {
         conn.sendError(err.code, err.message, { ...err.details, topic }, env.cid);
       }
     }
+  }
+
+  /**
+   * `presence {topic, cursor?, limit?}` → `{topic, members, next_cursor?}` (decided here: pages in
+   * user-id order, at most `limit` (default 100, max 1000) users and ~256 KiB each; follow
+   * `next_cursor` until it is absent). A page costs its size in rate-limit tokens (1 per KiB), and
+   * a connection over `maxBackpressure` gets no reply at all (it would only be dropped or pile up).
+   */
+  private presenceQuery(conn: Connection, env: Envelope, topic: string): void {
+    const presence = this.host.presence as NonNullable<SessionHost['presence']>;
+    const limit = env.p.limit;
+    const cursor = env.p.cursor ?? undefined; // null (msgpack's undefined) = first page
+    if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) {
+      conn.sendError('INVALID_MESSAGE', 'presence: p.cursor must be the next_cursor of a reply', {}, env.cid);
+      return;
+    }
+    if (
+      limit !== undefined &&
+      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PRESENCE_PAGE.maxLimit)
+    ) {
+      conn.sendError(
+        'INVALID_MESSAGE',
+        `presence: p.limit must be 1..${PRESENCE_PAGE.maxLimit}`,
+        {},
+        env.cid,
+      );
+      return;
+    }
+    if (conn.bufferedAmount() > this.host.options.maxBackpressure) return;
+    const page = presencePage(
+      presence.store,
+      topic,
+      cursor,
+      (limit as number | undefined) ?? PRESENCE_PAGE.defaultLimit,
+    );
+    // Building and encoding the page is the work: charge it to the bucket and to this turn.
+    conn.inbox?.charge(page.bytes >>> 10);
+    if (!this.admit(conn, page.bytes >>> 10)) return;
+    const reply: Record<string, unknown> = { topic, members: page.members };
+    if (page.next !== undefined) reply.next_cursor = page.next;
+    conn.sendEvent('presence', reply, { cid: env.cid });
   }
 
   /** Client publish (PROTOCOL §4): topic name, token ACL and the publish policy must all agree. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SerialInbox } from './serial-inbox';
+import { SerialInbox, type TurnBudget } from './serial-inbox';
 
 describe('SerialInbox', () => {
   it('runs sync items at once and keeps order across async ones', async () => {
@@ -49,5 +49,49 @@ describe('SerialInbox', () => {
     expect(overflow).toBe(1);
     await new Promise((r) => setTimeout(r, 0));
     expect(calls).toBe(3);
+  });
+
+  it('runs at most the turn budget per turn and defers the rest, in order', () => {
+    const ran: string[] = [];
+    const later: Array<() => void> = [];
+    let turn = 0;
+    const budget: TurnBudget = {
+      perTurn: 3,
+      maxQueued: 100,
+      turn: () => turn,
+      defer: (fn) => later.push(fn),
+    };
+    const inbox = new SerialInbox<string>(
+      undefined,
+      { run: (_o, item) => void ran.push(item), overflow: () => ran.push('overflow'), cost: (i) => i.length },
+      100,
+      budget,
+    );
+    for (const item of ['a', 'b', 'cc', 'd', 'e', 'f']) inbox.push(item, (x) => x);
+    // a (1) + b (1) + cc (2) pass the budget of 3 on the third item; the rest waits.
+    expect(ran).toEqual(['a', 'b', 'cc']);
+    expect(inbox.queued).toBe(3);
+    expect(later).toHaveLength(1);
+    turn++;
+    (later.shift() as () => void)();
+    expect(ran).toEqual(['a', 'b', 'cc', 'd', 'e', 'f']);
+    expect(inbox.idle).toBe(true);
+  });
+
+  it('overflows when the queued units pass maxQueued', () => {
+    let overflows = 0;
+    const budget: TurnBudget = { perTurn: 1, maxQueued: 5, turn: () => 0, defer: () => {} };
+    const inbox = new SerialInbox<string>(
+      undefined,
+      { run: () => {}, overflow: () => overflows++, cost: (i) => i.length },
+      100,
+      budget,
+    );
+    inbox.push('x', (x) => x); // runs
+    inbox.push('yyy', (x) => x); // waits (3)
+    inbox.push('zz', (x) => x); // waits (5)
+    expect(overflows).toBe(0);
+    inbox.push('w', (x) => x); // 6 > 5
+    expect(overflows).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import type { ConnectionInfo, ResolvedOptions } from '../options';
 import type { PresenceService } from '../presence/presence-service';
 import type { TopicService } from '../topics/topic-service';
 import type {
+  HttpRequestHead,
   HttpRequestInfo,
   HttpResult,
   SocketHandle,
@@ -16,9 +17,9 @@ import type {
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
 import type { EventHub } from './event-hub';
-import { MessageRouter } from './message-router';
+import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
-import { type InboxHandler, SerialInbox } from './serial-inbox';
+import { type InboxHandler, loopTurn, SerialInbox, type TurnBudget } from './serial-inbox';
 import type { SessionHost } from './session-host';
 import type { SubscribeFlow } from './subscribe-flow';
 
@@ -49,6 +50,8 @@ export interface SessionDeps {
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
+  /** Answers from the request head alone (before any body byte is read). */
+  httpEarly?(head: HttpRequestHead): HttpResult | null;
   now?: () => number;
 }
 
@@ -62,6 +65,15 @@ const copyFrame = (frame: ArrayBuffer | string) => (typeof frame === 'string' ? 
 
 /** Frames a connection may queue while an async step runs; past it the client is flooding. */
 const MAX_PENDING_FRAMES = 4096;
+/**
+ * Work one connection may do per event-loop turn, in frame-cost units (1 + KiB): uWS hands over up
+ * to 512 KiB per socket per turn, and 100 sockets decoding all of it synchronously froze the
+ * server for a minute. Past the budget frames wait for the next turn (other sockets, HTTP and
+ * timers run in between); past `maxQueued` units (~8 MiB) waiting, the client is flooding: 4429.
+ */
+const TURN_BUDGET: TurnBudget = { perTurn: 64, maxQueued: 8192, turn: loopTurn, defer: setImmediate };
+const frameBytes = (frame: ArrayBuffer | string) =>
+  typeof frame === 'string' ? frame.length : frame.byteLength;
 
 /**
  * Owns the connections: upgrade (token at the door), open, close, the heartbeat/idle/expiry/slow
@@ -120,6 +132,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.inboxHandler = {
       run: (conn, data) => router.handleFrame(conn, data),
       overflow: (conn) => conn.close(4429, 'too many frames in flight'),
+      cost: (frame) => frameCost(frameBytes(frame)),
     };
   }
 
@@ -190,23 +203,42 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const conn = ctx.conn;
     if (!conn) return;
     if (data.byteLength > this.options.maxMessageSize) {
-      // The whole frame was read (uWS's own limit is higher), so this close frame arrives cleanly.
-      conn.close(1009, 'message too big');
+      // The whole frame was read (uWS's own limit, `frameCeiling`, is well above), so this close
+      // frame arrives cleanly.
+      conn.close(
+        1009,
+        `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
+      );
       return;
     }
+    if (conn.phase === 'auth' && conn.inbox?.idle && data.byteLength > MAX_HELLO_BYTES) {
+      // The first frame before authentication must be a small client_hello: refused unread.
+      this.rejectAuth(
+        conn,
+        'AUTH_REQUIRED',
+        `the first frame must be a client_hello of at most ${MAX_HELLO_BYTES} bytes`,
+      );
+      return;
+    }
+    // Charged before it is queued or decoded: undecodable and compressed frames cost the same.
+    if (!this.router.admitFrame(conn, data.byteLength)) return;
     // Text frames are decoded as text (uWS has validated their UTF-8): `[1]` is NOT_AN_OBJECT, not a prefix.
     conn.inbox?.push(isBinary ? data : textDecoder.decode(data), copyFrame);
   }
 
   drain(ctx: UpgradeContext): void {
     const conn = ctx.conn;
-    if (conn && conn.bufferedAmount() <= this.options.maxBackpressure) conn.overSince = undefined;
+    if (!conn || conn.bufferedAmount() > this.options.maxBackpressure) return;
+    if (conn.closing) conn.close(conn.closing.code, conn.closing.reason);
+    else conn.overSince = undefined;
   }
 
   close(ctx: UpgradeContext, code: number, reason: string): void {
     const conn = ctx.conn;
     if (!conn || conn.phase === 'closed') return;
     const wasConnected = conn.phase !== 'auth';
+    // A slow consumer dropped after its close frame could not be queued is still a 4008 to the app.
+    if (conn.closing && code === 1006) ({ code, reason } = conn.closing);
     conn.phase = 'closed';
     conn.inbox?.clear();
     if (conn.authTimer) clearTimeout(conn.authTimer);
@@ -220,6 +252,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   http(request: HttpRequestInfo): Promise<HttpResult> {
     return this.deps.http(request);
+  }
+
+  httpEarly(head: HttpRequestHead): HttpResult | null {
+    return this.deps.httpEarly?.(head) ?? null;
   }
 
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
@@ -315,6 +351,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const leewayMs = (o.auth ? (o.auth.leewaySec ?? 30) : 0) * 1000;
     for (const conn of this.connections.values()) {
       if (conn.phase === 'auth') continue;
+      if (conn.closing) {
+        this.closeSlowConsumer(conn, now);
+        continue;
+      }
       if (now - conn.lastActivity >= o.idleTimeout) {
         conn.close(1000, 'idle timeout');
       } else if (conn.identity.expiresAt !== undefined && now >= conn.identity.expiresAt + leewayMs) {
@@ -342,7 +382,30 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       this.metrics.slowConsumer();
       return;
     }
-    if (now - conn.overSince >= this.options.slowConsumerGraceMs) conn.close(4008, 'slow consumer');
+    if (now - conn.overSince >= this.options.slowConsumerGraceMs) this.closeSlowConsumer(conn, now);
+  }
+
+  /**
+   * 4008 the client can see: uWS drops any frame (the close frame too) while the buffer is over
+   * `maxBackpressure`, so the connection stops receiving (topics unsubscribed at uWS, sends
+   * suppressed) and the close frame is queued as soon as a drain brings the buffer under the
+   * limit. A peer that reads nothing for two more grace periods (at least 2 s) is dropped (it sees
+   * 1006; the `disconnect` event still says 4008).
+   */
+  private closeSlowConsumer(conn: Connection, now: number): void {
+    if (conn.closing) {
+      if (now - conn.closing.since >= Math.max(2000, 2 * this.options.slowConsumerGraceMs)) {
+        if (conn.handle?.terminate) conn.handle.terminate();
+        else conn.close(conn.closing.code, conn.closing.reason);
+      }
+      return;
+    }
+    if (conn.bufferedAmount() <= this.options.maxBackpressure) {
+      conn.close(4008, 'slow consumer');
+      return;
+    }
+    conn.closing = { code: 4008, reason: 'slow consumer', since: now };
+    for (const topic of this.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
@@ -368,7 +431,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   private createConnection(socket: SocketHandle, ctx: UpgradeContext): Connection {
     const conn = new Connection(ctx.connId, ctx.identity, ctx.remoteAddress, ctx.format, this.connEnv);
     conn.handle = socket;
-    conn.inbox = new SerialInbox(conn, this.inboxHandler, MAX_PENDING_FRAMES);
+    conn.inbox = new SerialInbox(conn, this.inboxHandler, MAX_PENDING_FRAMES, TURN_BUDGET);
     return conn;
   }
 

@@ -24,9 +24,20 @@ export interface SocketHandle {
   cork(fn: () => void): void;
   /** Close handshake with a code; the close handler runs at once. */
   end(code: number, reason?: string): void;
+  /** Drops the TCP connection without a close frame (the peer sees 1006); for peers that never read. */
+  terminate?(): void;
   bufferedAmount(): number;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
+}
+
+/** What is known of a plain HTTP request before its body is read. */
+export interface HttpRequestHead {
+  method: string;
+  /** Path plus `?query` when there is one. */
+  url: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
 }
 
 /** A plain HTTP request (not an upgrade), with the body fully read. */
@@ -58,6 +69,8 @@ export interface TransportHandlers<C> {
   drain(context: C): void;
   close(context: C, code: number, reason: string): void;
   http(request: HttpRequestInfo): Promise<HttpResult>;
+  /** An answer from the head alone (wrong key, …): sent without reading the body; null = read on. */
+  httpEarly?(head: HttpRequestHead): HttpResult | null;
 }
 
 export interface TransportConfig {
@@ -67,6 +80,10 @@ export interface TransportConfig {
   maxPayloadLength: number;
   maxBackpressure: number;
   maxBodyBytes: number;
+  /** Request bodies buffered at once; past it new requests with a body get 503 unread. */
+  maxConcurrentBodies: number;
+  /** Total header bytes of a request; past it 431 (uWS itself resets far bigger headers). */
+  maxHeaderBytes: number;
   /**
    * Share the port with other processes (SO_REUSEPORT, `--workers`). False: bind exclusively, so a
    * second server on a used port fails to start instead of taking half the connections.

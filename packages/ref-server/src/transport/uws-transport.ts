@@ -2,6 +2,7 @@ import uWS from 'uWebSockets.js';
 import { concatBytes } from '@wse/core-client/protocol';
 import type {
   HttpRequestInfo,
+  HttpResult,
   SendStatus,
   SocketHandle,
   Transport,
@@ -41,6 +42,11 @@ class UwsHandle implements SocketHandle {
     this.ws.end(code, reason);
   }
 
+  terminate(): void {
+    if (this.closed) return;
+    this.ws.close();
+  }
+
   bufferedAmount(): number {
     return this.closed ? 0 : this.ws.getBufferedAmount();
   }
@@ -66,6 +72,8 @@ export class UwsTransport<C> implements Transport {
   readonly native = typeof (uWS as { getParts?: unknown }).getParts === 'function';
   private readonly app: uWS.TemplatedApp;
   private listenSocket: uWS.us_listen_socket | null = null;
+  /** Requests whose body is being read (bounded by `maxConcurrentBodies`). */
+  private bodiesInFlight = 0;
 
   constructor(
     private readonly config: TransportConfig,
@@ -198,16 +206,49 @@ export class UwsTransport<C> implements Transport {
   private onHttp(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
     const query = req.getQuery();
     const headers: Record<string, string> = {};
+    let headerBytes = 0;
     req.forEach((k, v) => {
       headers[k] = v;
+      headerBytes += k.length + v.length + 4;
     });
     const method = req.getMethod().toUpperCase();
     const url = query ? `${req.getUrl()}?${query}` : req.getUrl();
+    const cfg = this.config;
+    // Answers decided from the head are sent at once, without reading (buffering) any body byte;
+    // uWS discards the body of an answered request.
+    if (headerBytes > cfg.maxHeaderBytes) {
+      this.reply(res, method, textResult(431, `request headers over ${cfg.maxHeaderBytes} bytes`));
+      return;
+    }
+    const early = this.handlers.httpEarly?.({ method, url, headers });
+    if (early) {
+      this.reply(res, method, early);
+      return;
+    }
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    if (hasBody && Number(headers['content-length'] ?? 0) > cfg.maxBodyBytes) {
+      this.reply(res, method, textResult(413, `body over ${cfg.maxBodyBytes} bytes`));
+      return;
+    }
+    if (hasBody && this.bodiesInFlight >= cfg.maxConcurrentBodies) {
+      const busy = textResult(503, 'too many request bodies in flight; retry');
+      busy.headers['retry-after'] = '1';
+      this.reply(res, method, busy);
+      return;
+    }
     let aborted = false;
+    let counted = hasBody;
+    if (counted) this.bodiesInFlight++;
+    const release = () => {
+      if (counted) this.bodiesInFlight--;
+      counted = false;
+    };
     res.onAborted(() => {
       aborted = true;
+      release();
     });
     this.readBody(res, (body) => {
+      release();
       if (body === null) {
         if (!aborted) res.cork(() => res.writeStatus('413 Payload Too Large').end('', true));
         return;
@@ -215,17 +256,33 @@ export class UwsTransport<C> implements Transport {
       const request: HttpRequestInfo = { method, url, headers, body };
       this.handlers.http(request).then(
         (result) => {
-          if (aborted) return;
-          res.cork(() => {
-            res.writeStatus(statusLine(result.status));
-            for (const [k, v] of Object.entries(result.headers)) res.writeHeader(k, v);
-            res.end(result.body);
-          });
+          if (!aborted) this.reply(res, method, result);
         },
         () => {
           if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end());
         },
       );
+    });
+  }
+
+  /**
+   * Writes a result; a HEAD answer carries the headers and Content-Length of the body, not the body.
+   * uWS 20.30: `endWithoutBody(length)` closes the keep-alive connection, and `endWithoutBody()`
+   * does not count as an answer (hence the abort handler), so the length is a plain header.
+   */
+  private reply(res: uWS.HttpResponse, method: string, result: HttpResult): void {
+    if (method === 'HEAD') res.onAborted(() => {});
+    res.cork(() => {
+      res.writeStatus(statusLine(result.status));
+      for (const [k, v] of Object.entries(result.headers)) res.writeHeader(k, v);
+      if (method === 'HEAD') {
+        const body = result.body;
+        res.writeHeader(
+          'content-length',
+          String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength),
+        );
+        res.endWithoutBody();
+      } else res.end(result.body);
     });
   }
 
@@ -249,6 +306,10 @@ export class UwsTransport<C> implements Transport {
   }
 }
 
+function textResult(status: number, message: string): HttpResult {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
+}
+
 const REASONS: Record<number, string> = {
   200: 'OK',
   204: 'No Content',
@@ -260,6 +321,7 @@ const REASONS: Record<number, string> = {
   405: 'Method Not Allowed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
