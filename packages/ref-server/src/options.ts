@@ -2,6 +2,11 @@ import type { Logger } from 'pino';
 import { type SignatureRequirement, signatureOptionProblem } from './auth/signature';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import {
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+  resolveClusterOptions,
+} from './cluster/cluster-options';
+import {
   type EngineOptions,
   type ResolvedEngineOptions,
   resolveEngineOptions,
@@ -108,6 +113,15 @@ export interface WSEServerOptions {
   // ── engine (Redis engine, issue 14) ──
   /** exactly one per server [{ type: 'memory' }]; `{ type: 'redis', url, prefix? ['wse'] }` */
   engine?: EngineOptions;
+  // ── cluster (issue 12) ──
+  /** turns on the mesh engine: node-to-node links, interest routing, gossip (see README "Cluster") */
+  cluster?: ClusterOptions;
+  /**
+   * [false] share the port with other processes (SO_REUSEPORT). Only `--workers` sets it: a single
+   * server binds its port exclusively, so a second server on a used port fails instead of silently
+   * splitting the connections.
+   */
+  reusePort?: boolean;
 }
 
 /** Options after defaults; what the runtime reads. */
@@ -144,6 +158,9 @@ export interface ResolvedOptions {
   logger?: Logger;
   // ── engine (Redis engine, issue 14) ──
   engine: ResolvedEngineOptions;
+  // ── cluster (issue 12) ──
+  cluster?: ResolvedClusterOptions;
+  reusePort: boolean;
 }
 
 /** Thrown by `new WSEServer()` for a bad option; `option` names it. */
@@ -264,6 +281,12 @@ export function resolveOptions(
   env: { vitest?: boolean } = {},
 ): ResolvedOptions {
   const o = objectOrUndefined('options', input) as WSEServerOptions;
+  // Exactly one engine per server: the mesh routes between nodes itself, Redis orders through the store.
+  if (o.cluster !== undefined && o.engine?.type === 'redis')
+    throw new InvalidOptionError(
+      'engine',
+      'choose one engine: `cluster` (mesh) or `engine: redis`, not both',
+    );
   const dev = bool('dev', o.dev, false);
   const path = str('path', o.path, '/wse');
   if (!path.startsWith('/')) throw new InvalidOptionError('path', `must start with "/" (got ${path})`);
@@ -328,5 +351,8 @@ export function resolveOptions(
     logger: o.logger,
     // ── engine (Redis engine, issue 14) ──
     engine: resolveEngineOptions(o.engine, (option, problem) => new InvalidOptionError(option, problem)),
+    // ── cluster (issue 12) ──
+    cluster: resolveClusterOptions(o.cluster, (option, problem) => new InvalidOptionError(option, problem)),
+    reusePort: bool('reusePort', o.reusePort, false),
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
 import { SignatureGate } from './auth/signature';
 import { identityAllows } from './auth/topic-acl';
+import { type ClusterInfo, MeshEngine } from './cluster/mesh-engine';
 import { createEngine, type EngineHooks } from './engine/create-engine';
 import { type Engine, groupInterestKey } from './engine/engine';
 import { createEngineHost } from './engine/engine-host';
@@ -147,7 +148,10 @@ export class WSEServer {
     // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
     this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
-    this.engineMetrics = new EngineMetrics(this.metrics.registry);
+    this.engineMetrics = new EngineMetrics(
+      this.metrics.registry,
+      o.engine.type === 'redis' ? 'redis' : o.cluster ? 'mesh' : 'memory',
+    );
     this.engine = createEngine(
       createEngineHost({
         nodeId: this.nodeId,
@@ -157,12 +161,18 @@ export class WSEServer {
           this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
       }),
       o,
+      this.logger,
       this.engineHooks(),
     );
-    this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
-    // Queue groups announce their interest under their own key (the seam's groupInterestKey).
-    this.queueGroups.onInterest ??= (topic, group, present) =>
-      this.engine.interest(groupInterestKey(topic, group), present);
+    // Interest is tracked only for engines that route by it (memory ignores it: no per-topic set).
+    if (this.engine.name !== 'memory') {
+      this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+      // Queue groups announce their interest under their own key (the seam's groupInterestKey).
+      // Fanout.groupFilter (one node per group, cluster-wide) is not installed yet: today each node
+      // serves one member of each group.
+      this.queueGroups.onInterest ??= (topic, group, present) =>
+        this.engine.interest(groupInterestKey(topic, group), present);
+    }
     this.presenceService = o.presence.enabled ? this.createPresence() : null;
     const presence = this.presenceService;
     if (presence) {
@@ -179,6 +189,10 @@ export class WSEServer {
       onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
       shared: this.engine.shared,
     });
+    // The mesh reports its link figures as gauges (`wse_engine_<figure>`); engine_up and the
+    // failure counter come from EngineMetrics, which every engine shares.
+    if (this.engine.name === 'mesh')
+      this.metrics.watchEngine(() => ({ name: this.engine.name, ...this.engine.health() }));
     this.sessions = new SessionManager({
       options: o,
       logger: this.logger,
@@ -224,6 +238,7 @@ export class WSEServer {
         maxBodyBytes: o.maxMessageSize,
         maxConcurrentBodies: MAX_CONCURRENT_BODIES,
         maxHeaderBytes: MAX_HEADER_BYTES,
+        reusePort: o.reusePort,
       },
       this.sessions,
     );
@@ -287,6 +302,7 @@ export class WSEServer {
   async drain(o: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) return;
     this.transport?.closeListener();
+    await this.engine.drain?.();
     this.sessions.closeAll(4300, 'node draining');
     const deadline = Date.now() + (o.timeoutMs ?? 10_000);
     while (this.sessions.connections.size > 0 && Date.now() < deadline) {
@@ -565,6 +581,24 @@ export class WSEServer {
     return (await this.presenceService?.stats(topic)) ?? { num_users: 0, num_connections: 0 };
   }
 
+  /**
+   * The cluster as this node sees it (`undefined` without `cluster`): instance id, advertised
+   * address, peers with state and since when, frames/bytes in and out, queue drops.
+   *
+   * @example
+   * ```ts
+   * server.clusterInfo()?.peers.filter((p) => p.state === 'up').length;
+   * ```
+   */
+  clusterInfo(): ClusterInfo | undefined {
+    return this.engine instanceof MeshEngine ? this.engine.info() : undefined;
+  }
+
+  /** Re-reads the cluster TLS files now (the CLI calls it on SIGHUP). */
+  reloadClusterTls(): void {
+    if (this.engine instanceof MeshEngine) this.engine.reloadTls();
+  }
+
   /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */
   recoveryStats(): RecoveryStats & { enabled: boolean } {
     return { enabled: this.log.retains, ...this.log.stats() };
@@ -661,6 +695,9 @@ export class WSEServer {
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
       engine_health: engine,
+      node_id: this.nodeId,
+      pid: process.pid,
+      cluster: this.clusterInfo(),
       recovery: this.recoveryStats(),
       presence: { enabled: this.presenceService !== null, ...this.presenceService?.totals() },
       native_transport: this.transport?.native ?? null,

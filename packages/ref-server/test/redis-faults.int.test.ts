@@ -47,7 +47,7 @@ describe.skipIf(!ctx.HAVE_REDIS)('Redis engine: faults', () => {
       expect.objectContaining({ topic: 'f', code: 'ENGINE_UNAVAILABLE' }),
     ]);
     const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
-    expect(metrics).toMatch(/wse_engine_up 0/);
+    expect(metrics).toMatch(/wse_engine_up\{engine="redis"\} 0/);
     expect(metrics).toMatch(/wse_engine_failures_total\{op="publish"\} [1-9]/);
     expect(a.server.connectionCount()).toBe(1); // local subscribers keep their connections
     expect(b.server.connectionCount()).toBe(2);

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { MeshEngine } from '../cluster/mesh-engine';
 import type { ResolvedOptions } from '../options';
 import { type Engine, type EngineHost, MemoryEngine } from './engine';
 import { RedisEngine } from './redis/redis-engine';
@@ -22,14 +24,22 @@ export interface EngineHooks {
  *
  * @example
  * ```ts
- * const engine = createEngine(host, resolvedOptions);
+ * const engine = createEngine(host, resolvedOptions, logger);
  * ```
  */
-export function createEngine(host: EngineHost, options: ResolvedOptions, hooks: EngineHooks = {}): Engine {
+export function createEngine(
+  host: EngineHost,
+  options: ResolvedOptions,
+  logger: Logger,
+  hooks: EngineHooks = {},
+): Engine {
   const e = options.engine;
   if (e.type === 'redis') {
     const { bufferSize, ttlSec, maxMessages } = options.recovery;
     return new RedisEngine({ url: e.url, prefix: e.prefix, bufferSize, ttlSec, maxMessages }, host, hooks);
+  }
+  if (options.cluster) {
+    return new MeshEngine(host, options.cluster, (level, msg, fields) => logger[level](fields, msg));
   }
   return new MemoryEngine(host);
 }

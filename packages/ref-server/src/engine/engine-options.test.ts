@@ -16,6 +16,12 @@ describe('engine option', () => {
     ).toMatchObject({ prefix: 'app.v2' });
   });
 
+  it('refuses two engines at once: a cluster mesh and redis', () => {
+    expect(() =>
+      resolveOptions({ cluster: { port: 0 }, engine: { type: 'redis', url: 'redis://127.0.0.1:6379' } }),
+    ).toThrow(/choose one engine/);
+  });
+
   it('refuses a bad type, url or prefix, naming the option', () => {
     const bad: Array<[unknown, string]> = [
       [{ type: 'kafka' }, 'engine.type'],
