@@ -70,6 +70,7 @@ export default defineConfig({
         items: [
           { text: 'Running the server', link: '/operations/' },
           { text: 'Configuration', link: '/operations/configuration' },
+          { text: 'Redis engine', link: '/operations/redis' },
           { text: 'Benchmarks', link: '/operations/benchmarks' },
           { text: 'Reliability', link: '/operations/reliability' },
         ],

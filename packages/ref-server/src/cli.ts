@@ -14,4 +14,11 @@ void runCli(process.argv.slice(2), process.env, {
   err: (line) => process.stderr.write(`${line}\n`),
   onSignal: (signal, handler) => process.on(signal, handler),
   exit: (code) => process.exit(code),
+  // A --workers worker: tell the primary, and drain when the primary is gone.
+  notifyListening: process.send
+    ? (port) => {
+        process.send?.({ type: 'listening', port });
+        process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+      }
+    : undefined,
 });

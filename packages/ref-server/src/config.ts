@@ -26,6 +26,12 @@ type Groups = {
   recovery: NonNullable<WSEServerOptions['recovery']>;
   presence: NonNullable<WSEServerOptions['presence']>;
   rate: NonNullable<WSEServerOptions['rateLimit']>;
+  // ── engine (Redis engine, issue 14) ──
+  redis: { url?: string; prefix?: string; presenceTtlSec?: number };
+  // ── cluster (issue 12) ──
+  cluster: NonNullable<WSEServerOptions['cluster']>;
+  tls: Partial<NonNullable<NonNullable<WSEServerOptions['cluster']>['tls']>>;
+  workers?: number | 'auto';
 };
 
 interface OptionSpec {
@@ -362,7 +368,128 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   spec('dev', 'bool', 'false', 'local dev: 127.0.0.1, POST /dev/token, recovery+presence on', (g, v) => {
     g.o.dev = v as boolean;
   }),
+  // ── engine (Redis engine, issue 14) ──
+  spec(
+    'redis',
+    'string',
+    '-',
+    'Redis engine: redis://[user:pass@]host:port[/db] shared by every node',
+    (g, v) => {
+      g.redis.url = v as string;
+    },
+  ),
+  spec('redis-prefix', 'string', 'wse', 'prefix of the Redis keys and channels (needs --redis)', (g, v) => {
+    g.redis.prefix = v as string;
+  }),
+  spec(
+    'redis-presence-ttl',
+    'int',
+    '15',
+    "seconds until a dead node's presence entries expire (needs --redis)",
+    (g, v) => {
+      g.redis.presenceTtlSec = v as number;
+    },
+    int(1, 3600),
+  ),
+  ...CLUSTER_CLI_OPTIONS(),
 ];
+
+// ── cluster (issue 12) ─────────────────────────────────────────────────────────────────────────
+function CLUSTER_CLI_OPTIONS(): OptionSpec[] {
+  const addresses = (v: Value) =>
+    String(v)
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+  return [
+    spec(
+      'workers',
+      'string',
+      '-',
+      'N worker processes on one port, meshed over loopback (N or auto = one per CPU)',
+      (g, v) => {
+        const raw = String(v);
+        const n = Number(raw);
+        if (raw !== 'auto' && !(Number.isInteger(n) && n >= 1 && n <= 256))
+          throw new ConfigError(`invalid value for workers: "${raw}" is not auto or an integer 1..256`);
+        g.workers = raw === 'auto' ? 'auto' : n;
+      },
+    ),
+    spec(
+      'cluster-port',
+      'int',
+      '7007',
+      'cluster port (any cluster-* option turns the mesh on)',
+      (g, v) => {
+        g.cluster.port = v as number;
+      },
+      int(0, 65535),
+    ),
+    spec('cluster-host', 'string', '0.0.0.0', 'interface the cluster port binds', (g, v) => {
+      g.cluster.host = v as string;
+    }),
+    spec('cluster-advertise', 'string', 'host:port', 'address other nodes dial to reach this one', (g, v) => {
+      g.cluster.advertise = v as string;
+    }),
+    spec('cluster-peers', 'string', '-', 'comma list of host:port, dialled and redialled forever', (g, v) => {
+      g.cluster.peers = addresses(v);
+    }),
+    spec(
+      'cluster-seeds',
+      'string',
+      '-',
+      'comma list of host:port to join; their peers are found by gossip',
+      (g, v) => {
+        g.cluster.seeds = addresses(v);
+      },
+    ),
+    spec(
+      'cluster-tls-ca',
+      'string',
+      '-',
+      'PEM file of the cluster CA (mTLS; needs cert and key too)',
+      (g, v) => {
+        g.tls.ca = v as string;
+      },
+    ),
+    spec('cluster-tls-cert', 'string', '-', "PEM file of this node's certificate", (g, v) => {
+      g.tls.cert = v as string;
+    }),
+    spec('cluster-tls-key', 'string', '-', "PEM file of this node's private key", (g, v) => {
+      g.tls.key = v as string;
+    }),
+    spec(
+      'cluster-ping-interval',
+      'int',
+      '5000',
+      'ms between PINGs to each peer',
+      (g, v) => {
+        g.cluster.pingIntervalMs = v as number;
+      },
+      int(10),
+    ),
+    spec(
+      'cluster-dead-after',
+      'int',
+      '15000',
+      'ms of silence after which a peer is dead',
+      (g, v) => {
+        g.cluster.deadAfterMs = v as number;
+      },
+      int(30),
+    ),
+  ];
+}
+
+function assembleCluster(g: Groups): void {
+  const tlsGiven = Object.keys(g.tls).length;
+  if (tlsGiven > 0 && tlsGiven < 3)
+    throw new ConfigError(
+      'cluster mTLS needs all of --cluster-tls-ca, --cluster-tls-cert and --cluster-tls-key',
+    );
+  if (tlsGiven === 3) g.cluster.tls = g.tls as { ca: string; cert: string; key: string };
+  if (Object.keys(g.cluster).length > 0) g.o.cluster = g.cluster;
+}
 
 const BY_FLAG = new Map(CLI_OPTIONS.map((s) => [s.flag, s]));
 const BY_KEY = new Map(CLI_OPTIONS.flatMap((s) => [[s.flag, s] as const, [camel(s.flag), s] as const]));
@@ -400,7 +527,7 @@ export function resolveConfig(
   env: Record<string, string | undefined>,
   readFile: (p: string) => string = (p) => readFileSync(p, 'utf8'),
   deps: { randomSecret?: () => string } = {},
-): { options: WSEServerOptions; help?: string; notices: string[] } {
+): { options: WSEServerOptions; help?: string; notices: string[]; workers?: number | 'auto' } {
   if (argv.includes('--help') || argv.includes('-h')) return { options: {}, help: helpText(), notices: [] };
   const { values: flags, config: flagConfig } = parseArgv(argv);
   const values = new Map<OptionSpec, Value>();
@@ -414,12 +541,22 @@ export function resolveConfig(
   }
   for (const [spec, v] of flags) values.set(spec, v);
 
-  const g: Groups = { o: {}, auth: {}, recovery: {}, presence: {}, rate: {} };
+  const g: Groups = {
+    o: {},
+    auth: {},
+    recovery: {},
+    presence: {},
+    rate: {},
+    redis: {},
+    cluster: {},
+    tls: {},
+  };
   for (const [spec, v] of values) spec.apply(g, v);
   if (g.auth.publicKey !== undefined) g.auth.publicKey = readKeyFile(g.auth.publicKey, readFile);
   const notices = applyDev(g, deps.randomSecret);
   assemble(g);
-  return { options: g.o, notices };
+  assembleCluster(g);
+  return { options: g.o, notices, workers: g.workers };
 }
 
 function nonEmpty(s: string | undefined): string | undefined {
@@ -567,6 +704,11 @@ function assemble(g: Groups): void {
   if (Object.keys(g.recovery).length > 0) g.o.recovery = g.recovery;
   if (Object.keys(g.presence).length > 0) g.o.presence = g.presence;
   if (Object.keys(g.rate).length > 0) g.o.rateLimit = g.rate;
+  // ── engine (Redis engine, issue 14) ──
+  const { url, prefix, presenceTtlSec } = g.redis;
+  if ((prefix !== undefined || presenceTtlSec !== undefined) && url === undefined)
+    throw new ConfigError('--redis-prefix and --redis-presence-ttl need --redis <url>');
+  if (url !== undefined) g.o.engine = { type: 'redis', url, prefix, presenceTtlSec };
 }
 
 function weakSecret(flag: string, secret: string | undefined): void {

@@ -1,6 +1,16 @@
 import type { Logger } from 'pino';
 import { type SignatureRequirement, signatureOptionProblem } from './auth/signature';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
+import {
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+  resolveClusterOptions,
+} from './cluster/cluster-options';
+import {
+  type EngineOptions,
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+} from './engine/engine-options';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { type Clock, serverClock } from './server-clock';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
@@ -101,6 +111,18 @@ export interface WSEServerOptions {
   /** ['silent' under vitest, else 'info'] */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   logger?: Logger;
+  // ── engine (Redis engine, issue 14) ──
+  /** exactly one per server [{ type: 'memory' }]; `{ type: 'redis', url, prefix? ['wse'] }` */
+  engine?: EngineOptions;
+  // ── cluster (issue 12) ──
+  /** turns on the mesh engine: node-to-node links, interest routing, gossip (see README "Cluster") */
+  cluster?: ClusterOptions;
+  /**
+   * [false] share the port with other processes (SO_REUSEPORT). Only `--workers` sets it: a single
+   * server binds its port exclusively, so a second server on a used port fails instead of silently
+   * splitting the connections.
+   */
+  reusePort?: boolean;
   /**
    * [real time] every timer and timestamp of the server (sweeps, auth deadline, drain); tests pass
    * `ManualClock` from `@wse/core-client/testing` to run them on simulated time.
@@ -140,6 +162,11 @@ export interface ResolvedOptions {
   dev: boolean;
   logLevel: NonNullable<WSEServerOptions['logLevel']>;
   logger?: Logger;
+  // ── engine (Redis engine, issue 14) ──
+  engine: ResolvedEngineOptions;
+  // ── cluster (issue 12) ──
+  cluster?: ResolvedClusterOptions;
+  reusePort: boolean;
   clock: Clock;
 }
 
@@ -261,6 +288,12 @@ export function resolveOptions(
   env: { vitest?: boolean } = {},
 ): ResolvedOptions {
   const o = objectOrUndefined('options', input) as WSEServerOptions;
+  // Exactly one engine per server: the mesh routes between nodes itself, Redis orders through the store.
+  if (o.cluster !== undefined && o.engine?.type === 'redis')
+    throw new InvalidOptionError(
+      'engine',
+      'choose one engine: `cluster` (mesh) or `engine: redis`, not both',
+    );
   const dev = bool('dev', o.dev, false);
   const path = str('path', o.path, '/wse');
   if (!path.startsWith('/')) throw new InvalidOptionError('path', `must start with "/" (got ${path})`);
@@ -323,6 +356,11 @@ export function resolveOptions(
     dev,
     logLevel,
     logger: o.logger,
+    // ── engine (Redis engine, issue 14) ──
+    engine: resolveEngineOptions(o.engine, (option, problem) => new InvalidOptionError(option, problem)),
+    // ── cluster (issue 12) ──
+    cluster: resolveClusterOptions(o.cluster, (option, problem) => new InvalidOptionError(option, problem)),
+    reusePort: bool('reusePort', o.reusePort, false),
     clock: o.clock ?? serverClock,
   };
 }

@@ -1,3 +1,4 @@
+import { runPrimary, workerAssignment, workerCount } from './cluster/worker-supervisor';
 import { ConfigError, resolveConfig } from './config';
 import type { WSEServerOptions } from './options';
 
@@ -12,6 +13,8 @@ export interface CliServer {
   readonly port?: number;
   drain(o: { timeoutMs: number }): Promise<unknown>;
   stop(): Promise<unknown>;
+  /** Re-reads the cluster TLS files (SIGHUP). */
+  reloadClusterTls?(): void;
 }
 
 /**
@@ -25,9 +28,13 @@ export interface CliDeps {
   createServer(options: WSEServerOptions): CliServer;
   out(line: string): void;
   err(line: string): void;
-  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
+  onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', handler: () => void): void;
   exit(code: number): void;
+  /** A `--workers` worker tells its primary it is listening. */
+  notifyListening?(port: number): void;
   readFile?: (path: string) => string;
+  /** Pause between the drain and the stop, for close handshakes to finish (default 250 ms). */
+  closeGraceMs?: number;
   /** How long a graceful drain may take before the server is stopped anyway (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -56,6 +63,23 @@ export async function runCli(
     }
     for (const notice of resolved.notices) deps.err(`notice: ${notice}`);
     options = resolved.options;
+    // ── workers (issue 12) ──
+    const assignment = workerAssignment(env);
+    if (assignment) {
+      options = { ...options, port: assignment.port, reusePort: true, cluster: assignment.cluster };
+    } else if (resolved.workers !== undefined) {
+      const o = options;
+      return await runPrimary(
+        {
+          count: workerCount(resolved.workers),
+          host: o.host ?? '0.0.0.0',
+          port: o.port ?? 5007,
+          path: o.path ?? '/wse',
+          cluster: o.cluster,
+        },
+        deps,
+      );
+    }
     server = deps.createServer(options);
   } catch (err) {
     deps.err(`wse-server: ${(err as Error).message}`);
@@ -68,6 +92,7 @@ export async function runCli(
     deps.out(
       `WSE server listening on http://${host}:${port} (ws://${host}:${port}${options.path ?? '/wse'})`,
     );
+    deps.notifyListening?.(port);
   } catch (err) {
     deps.err(`wse-server: could not start: ${(err as Error).message}`);
     return deps.exit(1);
@@ -84,6 +109,10 @@ export async function runCli(
     const timeoutMs = deps.drainTimeoutMs ?? 10_000;
     server
       .drain({ timeoutMs })
+      // Let the clients' close replies arrive and be read before the process exits: exiting with
+      // unread bytes on a socket makes the kernel send RST, and a client may then report 1006
+      // instead of the 4300 it was sent (seen with --workers, where the exit follows at once).
+      .then(() => new Promise((resolve) => setTimeout(resolve, deps.closeGraceMs ?? 250)))
       .then(() => server.stop())
       .then(
         () => deps.exit(0),
@@ -95,6 +124,7 @@ export async function runCli(
   };
   deps.onSignal('SIGINT', onSignal);
   deps.onSignal('SIGTERM', onSignal);
+  if (server.reloadClusterTls) deps.onSignal('SIGHUP', () => server.reloadClusterTls?.());
 }
 
 function isOptionError(err: unknown): boolean {

@@ -4,7 +4,12 @@ import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
 import { SignatureGate } from './auth/signature';
 import { identityAllows } from './auth/topic-acl';
-import { type Engine, MemoryEngine } from './engine/engine';
+import { type ClusterInfo, MeshEngine } from './cluster/mesh-engine';
+import { createEngine, type EngineHooks } from './engine/create-engine';
+import { type Engine, groupInterestKey } from './engine/engine';
+import { createEngineHost } from './engine/engine-host';
+import { EngineMetrics } from './engine/engine-metrics';
+import type { RedisPresence } from './engine/redis/redis-presence';
 import { earlyHttpAnswer, type HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
 import { createLogger } from './logger';
@@ -15,8 +20,8 @@ import {
   resolveOptions,
   type WSEServerOptions,
 } from './options';
-import { PresenceService } from './presence/presence-service';
-import { PresenceStore } from './presence/presence-store';
+import { createPresence } from './presence/create-presence';
+import type { PresenceApi } from './presence/presence-api';
 import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
@@ -78,9 +83,13 @@ export class WSEServer {
   private readonly hub: EventHub;
   private readonly sessions: SessionManager;
   private readonly engine: Engine;
+  private readonly engineMetrics: EngineMetrics;
+  /** This node's id: the origin of its presence entries and recovery streams in a cluster. */
+  readonly nodeId = `node-${randomUUID().slice(0, 8)}`;
   /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
   private readonly log: PublicationLog;
-  private readonly presenceService: PresenceService | null;
+  private readonly presenceService: PresenceApi | null;
+  private redisPresence?: RedisPresence;
   private readonly flow: SubscribeFlow;
   private stopRecoverySweep?: () => void;
   private transport: UwsTransport<UpgradeContext> | null = null;
@@ -140,19 +149,32 @@ export class WSEServer {
     // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
     this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev), o.clock);
-    this.presenceService = o.presence.enabled
-      ? new PresenceService(
-          new PresenceStore(
-            { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
-            `node-${randomUUID().slice(0, 8)}`,
-          ),
-          {
-            toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
-            emit: (ev) => this.hub.emit(ev),
-            ids: () => envelopeIds(),
-          },
-        )
-      : null;
+    this.engineMetrics = new EngineMetrics(
+      this.metrics.registry,
+      o.engine.type === 'redis' ? 'redis' : o.cluster ? 'mesh' : 'memory',
+    );
+    this.engine = createEngine(
+      createEngineHost({
+        nodeId: this.nodeId,
+        log: this.log,
+        topics: this.topics,
+        onRefused: (origin, topic, reason) =>
+          this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
+      }),
+      o,
+      this.logger,
+      this.engineHooks(),
+    );
+    // Interest is tracked only for engines that route by it (memory ignores it: no per-topic set).
+    if (this.engine.name !== 'memory') {
+      this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+      // Queue groups announce their interest under their own key (the seam's groupInterestKey).
+      // Fanout.groupFilter (one node per group, cluster-wide) is not installed yet: today each node
+      // serves one member of each group.
+      this.queueGroups.onInterest ??= (topic, group, present) =>
+        this.engine.interest(groupInterestKey(topic, group), present);
+    }
+    this.presenceService = o.presence.enabled ? this.createPresence() : null;
     const presence = this.presenceService;
     if (presence) {
       // Every way a subscription ends (unsubscribe, refresh revoking a topic, server-side
@@ -166,8 +188,12 @@ export class WSEServer {
       presence,
       maxBackpressure: o.maxBackpressure,
       onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
+      shared: this.engine.shared,
     });
-    this.engine = new MemoryEngine((topic, env) => this.topics.publish(topic, env));
+    // The mesh reports its link figures as gauges (`wse_engine_<figure>`); engine_up and the
+    // failure counter come from EngineMetrics, which every engine shares.
+    if (this.engine.name === 'mesh')
+      this.metrics.watchEngine(() => ({ name: this.engine.name, ...this.engine.health() }));
     this.sessions = new SessionManager({
       options: o,
       logger: this.logger,
@@ -182,6 +208,7 @@ export class WSEServer {
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,
+      // The engine's own answer: a promise from redis, so a client publish hears ENGINE_UNAVAILABLE.
       publish: (topic, env) => this.engine.publish(topic, env),
       http: createHttpHandler(this.httpFacade(), {
         apiKey: o.apiKey,
@@ -212,6 +239,7 @@ export class WSEServer {
         maxBodyBytes: o.maxMessageSize,
         maxConcurrentBodies: MAX_CONCURRENT_BODIES,
         maxHeaderBytes: MAX_HEADER_BYTES,
+        reusePort: o.reusePort,
       },
       this.sessions,
     );
@@ -235,7 +263,14 @@ export class WSEServer {
     this.sessions.reopen();
     this.hub.reopen();
     this.boundPort = await this.transport.listen();
-    await this.engine.start();
+    try {
+      await this.engine.start();
+    } catch (err) {
+      // Redis unreachable at start: fail (a misconfiguration), and free the port we just bound.
+      this.transport.closeListener();
+      throw err;
+    }
+    this.redisPresence?.start();
     this.sessions.startSweep();
     // TTL sweep of idle buffers/counters; the store also drops expired ones lazily on access.
     const period = Math.max(1000, Math.min(60_000, (o.recovery.ttlSec * 1000) / 4));
@@ -256,6 +291,7 @@ export class WSEServer {
     this.stopRecoverySweep?.();
     this.stopRecoverySweep = undefined;
     this.fanout.flush();
+    this.redisPresence?.stop();
     await this.engine.stop();
     this.hub.close();
     await new Promise((resolve) => setImmediate(resolve));
@@ -266,6 +302,7 @@ export class WSEServer {
   async drain(o: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.running) return;
     this.transport?.closeListener();
+    await this.engine.drain?.();
     this.sessions.closeAll(CloseCode.NODE_DRAINING, 'node draining');
     const { clock } = this.options;
     const deadline = clock.now() + (o.timeoutMs ?? 10_000);
@@ -376,9 +413,37 @@ export class WSEServer {
     return this.topics.publish(topic, toPublication(topic, data));
   }
 
-  /** To the topic's subscribers on every node (the engine decides); returns the local count. */
+  /**
+   * To the topic's subscribers on every node (the engine decides); returns the local count. With
+   * the Redis engine the publication is made asynchronously: a failure (Redis down) is logged,
+   * counted and emitted as an `error` event — use {@link WSEServer.publish} to hear it yourself.
+   */
   broadcast(topic: string, data: unknown): number {
+    return this.publishEnvelope(topic, toPublication(topic, data));
+  }
+
+  /**
+   * {@link WSEServer.broadcast} that tells how it went: resolves with the local delivery count once
+   * the engine has made the publication, rejects with `EngineUnavailableError` (code
+   * `ENGINE_UNAVAILABLE`) when it could not (Redis down). Same as `broadcast` with the memory engine.
+   *
+   * @example
+   * try { await server.publish('chat', { t: 'msg', p: { text: 'hi' } }); }
+   * catch (err) { if (err instanceof EngineUnavailableError) retryLater(); }
+   */
+  async publish(topic: string, data: unknown): Promise<number> {
     return this.engine.publish(topic, toPublication(topic, data));
+  }
+
+  private publishEnvelope(topic: string, envelope: Envelope): number {
+    const result = this.engine.publish(topic, envelope);
+    if (typeof result === 'number') return result;
+    // An engine that stamps remotely (redis) confirms later: answer the local count now, log a failure.
+    result.catch((error: unknown) => {
+      this.logger.error({ err: error, topic }, 'engine publish failed');
+      this.hub.emit({ type: 'error', error });
+    });
+    return this.topics.subscriberCount(topic);
   }
 
   // ── topics ─────────────────────────────────────────────────────────────────────────────────
@@ -418,7 +483,8 @@ export class WSEServer {
    * (the connection's format and encryption), then a `subscription_update` frame (no `cid`) with
    * `recovery`; never a partial replay. `positions[topic]` is the client's last seen `{epoch,
    * offset}` (or an array of them); a topic without one is subscribed from now. Returns the
-   * `recovery` entries, `{}` when the connection is unknown.
+   * `recovery` entries, `{}` when the connection is unknown. With the Redis engine it throws a
+   * TypeError naming {@link WSEServer.subscribeWithRecoveryAsync} (the read is asynchronous there).
    *
    * @example
    * server.subscribeWithRecovery(connId, ['chat'], { chat: { epoch: 'a1b2c3d4', offset: 41 } });
@@ -428,6 +494,35 @@ export class WSEServer {
     topics: string[],
     positions: Record<string, StreamPosition | StreamPosition[]> = {},
   ): Record<string, TopicRecoveryReport> {
+    const reply = this.runRecovery(connId, topics, positions);
+    if (reply instanceof Promise) {
+      void reply.catch(() => {});
+      throw new TypeError('the Redis engine reads history asynchronously: use subscribeWithRecoveryAsync');
+    }
+    return reply;
+  }
+
+  /**
+   * {@link WSEServer.subscribeWithRecovery} for every engine: with the Redis engine the history is
+   * read from Redis first (then the same one-step subscribe + replay + reply). A topic Redis could
+   * not be asked about (down) is not subscribed and is missing from the answer.
+   *
+   * @example
+   * const report = await server.subscribeWithRecoveryAsync(connId, ['chat'], { chat: lastSeen });
+   */
+  async subscribeWithRecoveryAsync(
+    connId: string,
+    topics: string[],
+    positions: Record<string, StreamPosition | StreamPosition[]> = {},
+  ): Promise<Record<string, TopicRecoveryReport>> {
+    return this.runRecovery(connId, topics, positions);
+  }
+
+  private runRecovery(
+    connId: string,
+    topics: string[],
+    positions: Record<string, StreamPosition | StreamPosition[]>,
+  ): Record<string, TopicRecoveryReport> | Promise<Record<string, TopicRecoveryReport>> {
     const conn = this.sessions.connections.get(connId);
     if (!conn || conn.closed) return {};
     const reply = this.flow.run(conn, {
@@ -436,7 +531,8 @@ export class WSEServer {
       recover: true,
       recovery: positions as Record<string, unknown>,
     });
-    return reply.recovery as Record<string, TopicRecoveryReport>;
+    const pick = (r: Record<string, unknown>) => (r.recovery ?? {}) as Record<string, TopicRecoveryReport>;
+    return reply instanceof Promise ? reply.then(pick) : pick(reply);
   }
 
   /**
@@ -452,14 +548,54 @@ export class WSEServer {
     return true;
   }
 
-  /** The members of `topic`: `{[userId]: {data, connections}}` (`{}` when presence is off). */
+  /**
+   * The members of `topic`: `{[userId]: {data, connections}}` (`{}` when presence is off). With the
+   * Redis engine presence lives in Redis: use {@link WSEServer.presenceAsync} (this throws a TypeError).
+   */
   presence(topic: string): Record<string, PresenceMember> {
-    return this.presenceService?.members(topic) ?? {};
+    return syncOnly(this.presenceService?.members(topic) ?? {}, 'presenceAsync');
   }
 
-  /** `{num_users, num_connections}` of `topic`. */
+  /** `{num_users, num_connections}` of `topic` (Redis engine: {@link WSEServer.presenceStatsAsync}). */
   presenceStats(topic: string): { num_users: number; num_connections: number } {
-    return this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 };
+    return syncOnly(
+      this.presenceService?.stats(topic) ?? { num_users: 0, num_connections: 0 },
+      'presenceStatsAsync',
+    );
+  }
+
+  /**
+   * {@link WSEServer.presence} for every engine (the Redis one reads Redis; rejects with
+   * `EngineUnavailableError` while it is down).
+   *
+   * @example
+   * const members = await server.presenceAsync('room');
+   */
+  async presenceAsync(topic: string): Promise<Record<string, PresenceMember>> {
+    return (await this.presenceService?.members(topic)) ?? {};
+  }
+
+  /** {@link WSEServer.presenceStats} for every engine. @example await server.presenceStatsAsync('room'); */
+  async presenceStatsAsync(topic: string): Promise<{ num_users: number; num_connections: number }> {
+    return (await this.presenceService?.stats(topic)) ?? { num_users: 0, num_connections: 0 };
+  }
+
+  /**
+   * The cluster as this node sees it (`undefined` without `cluster`): instance id, advertised
+   * address, peers with state and since when, frames/bytes in and out, queue drops.
+   *
+   * @example
+   * ```ts
+   * server.clusterInfo()?.peers.filter((p) => p.state === 'up').length;
+   * ```
+   */
+  clusterInfo(): ClusterInfo | undefined {
+    return this.engine instanceof MeshEngine ? this.engine.info() : undefined;
+  }
+
+  /** Re-reads the cluster TLS files now (the CLI calls it on SIGHUP). */
+  reloadClusterTls(): void {
+    if (this.engine instanceof MeshEngine) this.engine.reloadTls();
   }
 
   /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */
@@ -542,8 +678,10 @@ export class WSEServer {
   /** What `GET /health` returns. */
   healthSnapshot(): Record<string, unknown> {
     const mem = process.memoryUsage();
+    const engine = this.engine.health();
+    const status = !this.running ? 'stopped' : engine.status === 'degraded' ? 'degraded' : 'ok';
     return {
-      status: this.running ? 'ok' : 'stopped',
+      status,
       uptime_s: this.running ? Math.round((this.options.clock.now() - this.startedAt) / 1000) : 0,
       connections: this.sessions.connections.size,
       max_connections: this.options.maxConnections,
@@ -555,8 +693,12 @@ export class WSEServer {
       auth_failures: this.sessions.stats.authFailures,
       memory: { rss: mem.rss, heap_used: mem.heapUsed },
       engine: this.engine.name,
+      engine_health: engine,
+      node_id: this.nodeId,
+      pid: process.pid,
+      cluster: this.clusterInfo(),
       recovery: this.recoveryStats(),
-      presence: { enabled: this.presenceService !== null, ...this.presenceService?.store.totals() },
+      presence: { enabled: this.presenceService !== null, ...this.presenceService?.totals() },
       native_transport: this.transport?.native ?? null,
     };
   }
@@ -591,11 +733,41 @@ export class WSEServer {
       this.hub.emit({ type: 'error', error: err, connId: 'connId' in event ? event.connId : undefined });
   }
 
+  /** In memory (memory/mesh engines) or in Redis (redis engine): same runtime, same events. */
+  private createPresence(): PresenceApi {
+    const { presence, redis } = createPresence(this.options, this.engine, {
+      nodeId: this.nodeId,
+      toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
+      emit: (ev) => this.hub.emit(ev),
+      ids: () => envelopeIds(),
+      localTopics: () => this.topics.topics(),
+      sendError: (connId, topic, err) =>
+        this.sessions.connections.get(connId)?.sendError(err.code, err.message, { ...err.details, topic }),
+    });
+    this.redisPresence = redis;
+    return presence;
+  }
+
+  /** What an engine with an external store reports back: link state and failed operations. */
+  private engineHooks(): EngineHooks {
+    return {
+      onStatus: (up, reason) => {
+        this.engineMetrics.setUp(up);
+        if (up) this.logger.info({ engine: this.engine.name }, 'engine store reachable again');
+        else this.logger.warn({ reason }, 'engine store unreachable: publishes fail until it is back');
+      },
+      onFailure: (op, err) => {
+        this.engineMetrics.failure(op);
+        this.logger.debug({ err, op }, 'engine operation failed');
+      },
+    };
+  }
+
   private httpFacade(): HttpFacade {
     const auth = this.options.auth || undefined;
     const facade: HttpFacade = {
       healthSnapshot: () => this.healthSnapshot(),
-      publish: (topic, data) => this.broadcast(topic, data),
+      publish: (topic, data) => this.publish(topic, data),
       broadcastAll: (data) => this.broadcastAll(data),
       metricsText: () => this.metrics.render(),
       metricsContentType: this.metrics.contentType,
@@ -613,3 +785,10 @@ export class WSEServer {
 }
 
 export type { Envelope };
+
+/** A value that may be a promise (Redis engine) where the sync API needs the value itself. */
+function syncOnly<T>(value: T | Promise<T>, asyncName: string): T {
+  if (!(value instanceof Promise)) return value;
+  void value.catch(() => {});
+  throw new TypeError(`the Redis engine keeps presence in Redis: use ${asyncName}`);
+}

@@ -527,7 +527,8 @@ describe('regressions found while fuzzing', () => {
     }
     // A non-string t next to a string type: a clear INVALID_MESSAGE (this threw in the router once
     // the reserved-type check existed, and the inbox swallowed it: no answer at all).
-    c.send({ t: 'publish', p: { topic: 'pub:room', data: { t: 5, type: 'chat' } }, cid: 'mixed' });
+    // (With a payload, so it is event-shaped per PROTOCOL §4; without one it is wrapped whole.)
+    c.send({ t: 'publish', p: { topic: 'pub:room', data: { t: 5, type: 'chat', p: {} } }, cid: 'mixed' });
     expect((await c.error('INVALID_MESSAGE')).cid).toBe('mixed');
     c.send({
       t: 'publish',

@@ -174,6 +174,7 @@ export const ErrorCode = {
   INVALID_SIGNATURE: 'INVALID_SIGNATURE',
   HANDLER_ERROR: 'HANDLER_ERROR',
   SERVER_ERROR: 'SERVER_ERROR',
+  ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE',
 } as const;
 
 /** One of the string values of {@link ErrorCode}. */
@@ -209,4 +210,7 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
   },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },
+  ENGINE_UNAVAILABLE: {
+    meaning: 'the cluster engine (Redis) is unreachable: the publish or subscribe was not done; retry later',
+  },
 };

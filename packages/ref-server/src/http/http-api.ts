@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { MAX_DEPTH, ProtocolError } from '@wse/core-client/protocol';
+import { MAX_DEPTH, ProtocolError, ServerError } from '@wse/core-client/protocol';
 import { Registry } from 'prom-client';
 import { validateTopicName } from '../auth/topic-acl';
 import { devCorsHeaders, devPreflight } from './dev-cors';
@@ -19,7 +19,8 @@ import type { HttpResponse } from './http-response';
 export interface HttpFacade {
   healthSnapshot(): object;
   /** Returns the number of local deliveries. */
-  publish(topic: string, data: unknown): number;
+  /** Rejects with a `ServerError` `ENGINE_UNAVAILABLE` when the engine's store is down → 503. */
+  publish(topic: string, data: unknown): number | Promise<number>;
   /** Returns the number of local deliveries. */
   broadcastAll(data: unknown): number;
   metricsText(): Promise<string>;
@@ -146,11 +147,14 @@ async function route(
     if (path === '/api/broadcast') return json(200, { ok: true, delivered: facade.broadcastAll(input.data) });
     const problem = validateTopicName(input.topic);
     if (problem) return json(400, { error: problem });
-    return json(200, { ok: true, delivered: facade.publish(input.topic as string, input.data) });
+    return json(200, { ok: true, delivered: await facade.publish(input.topic as string, input.data) });
   } catch (err) {
     // Data the codec refuses (an event with `pri: 99`, a reserved type, …) is the caller's fault.
     if (err instanceof ProtocolError)
       return json(400, { error: `invalid data: ${err.message}`, code: err.code });
+    // Redis engine down: the publication was not made; say so with the stable code (never a 200).
+    if (err instanceof ServerError && err.code === 'ENGINE_UNAVAILABLE')
+      return json(503, { error: err.message, code: err.code }, { 'retry-after': '1' });
     throw err;
   }
 }

@@ -51,6 +51,50 @@ export class ServerMetrics {
     if (o.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
+  // ── engine / cluster (issue 12) ──
+  /**
+   * Exposes the engine's health figures at scrape time: `wse_engine_up{engine}` (1 ok, 0 degraded)
+   * and one gauge per figure, `wse_engine_<figure>{engine}` (mesh: peers_up, link_changes,
+   * msg_in/out, frames_in/out, bytes_in/out, queue_drops).
+   *
+   * @example
+   * metrics.watchEngine(() => ({ name: engine.name, ...engine.health() }));
+   */
+  watchEngine(
+    read: () => { name: string; status: 'ok' | 'degraded'; figures: Record<string, number> },
+  ): void {
+    const registers = [this.registry];
+    // EngineMetrics may own engine_up already (set from the engine's status hooks): keep one.
+    if (this.registry.getSingleMetric('wse_engine_up') === undefined) this.watchEngineUp(read);
+    // The engine's figure names are fixed per engine: register them once, read them at scrape time.
+    for (const key of Object.keys(read().figures)) {
+      const gauge: Gauge = new Gauge({
+        name: `wse_engine_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`,
+        help: `Engine figure ${key}`,
+        labelNames: ['engine'],
+        registers,
+        collect: () => {
+          const h = read();
+          gauge.set({ engine: h.name }, h.figures[key] ?? 0);
+        },
+      });
+    }
+  }
+
+  private watchEngineUp(read: () => { name: string; status: 'ok' | 'degraded' }): void {
+    const registers = [this.registry];
+    const up = new Gauge({
+      name: 'wse_engine_up',
+      help: 'Engine health: 1 ok, 0 degraded',
+      labelNames: ['engine'],
+      registers,
+      collect: () => {
+        const h = read();
+        up.set({ engine: h.name }, h.status === 'ok' ? 1 : 0);
+      },
+    });
+  }
+
   /** Content-Type for the `/metrics` response. @example res.headers['content-type'] = metrics.contentType; */
   get contentType(): string {
     return this.registry.contentType;

@@ -1,4 +1,5 @@
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
+import type { PresenceApi } from './presence-api';
 import type { PresenceStore } from './presence-store';
 import type { PresenceChange, PresenceMember } from './presence-types';
 
@@ -50,7 +51,7 @@ export interface PresenceDeps {
  * presence.leaveAll(connId);                             // on close: presence_leave if it was the last tab
  * ```
  */
-export class PresenceService {
+export class PresenceService implements PresenceApi {
   constructor(
     readonly store: PresenceStore,
     private readonly deps: PresenceDeps,
@@ -82,6 +83,10 @@ export class PresenceService {
 
   stats(topic: string): { num_users: number; num_connections: number } {
     return this.store.stats(topic);
+  }
+
+  totals(): { topics: number; members: number; connections: number } {
+    return this.store.totals();
   }
 
   private announce(change: PresenceChange | null, connId: string): void {

@@ -8,8 +8,11 @@ import {
   wireCodeOf,
 } from '@wse/core-client/protocol';
 import { identityAllows, matchGlob, validateTopicName } from '../auth/topic-acl';
-import { PRESENCE_PAGE, presencePage } from '../presence/presence-page';
+import { EngineUnavailableError } from '../engine/engine';
+import { PRESENCE_PAGE, type PresencePageSource, presencePage } from '../presence/presence-page';
+import { PresenceService } from '../presence/presence-service';
 import { PresenceError } from '../presence/presence-store';
+import type { PresenceMember } from '../presence/presence-types';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
 import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
@@ -394,8 +397,9 @@ export class MessageRouter {
     const checked = this.host.topics.checkSubscribe(conn, req.topics);
     const run = (r: { accepted: string[]; failed: FailedTopic[] }) => {
       if (conn.closed) return;
-      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply.
-      this.host.subscribeFlow.run(conn, {
+      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply
+      // (a shared log — Redis — reads first, asynchronously, then does the same step).
+      const done = this.host.subscribeFlow.run(conn, {
         accepted: r.accepted,
         failed: r.failed,
         recover: req.recover,
@@ -404,9 +408,10 @@ export class MessageRouter {
         cid: env.cid,
         queueGroup: req.queueGroup,
       });
+      if (done instanceof Promise) return done.then(() => undefined);
     };
     if (checked instanceof Promise) return checked.then(run);
-    run(checked);
+    return run(checked);
   }
 
   /**
@@ -431,7 +436,12 @@ export class MessageRouter {
     if (env.t === 'presence') {
       this.presenceQuery(conn, env, topic);
     } else if (env.t === 'presence_stats') {
-      conn.sendEvent('presence_stats', { topic, ...presence.stats(topic) }, { cid: env.cid });
+      // The Redis engine reads Redis: the answer may come later (or ENGINE_UNAVAILABLE).
+      const stats = presence.stats(topic);
+      const reply = (value: object) =>
+        conn.sendEvent('presence_stats', { topic, ...value }, { cid: env.cid });
+      if (!(stats instanceof Promise)) reply(stats);
+      else stats.then(reply, (err: unknown) => this.presenceFailed(conn, err, topic, env.cid));
     } else {
       try {
         presence.update(conn.id, conn.identity.userId, topic, env.p.data ?? null);
@@ -472,18 +482,35 @@ export class MessageRouter {
       return;
     }
     if (conn.bufferedAmount() > this.host.options.maxBackpressure) return;
-    const page = presencePage(
-      presence.store,
-      topic,
-      cursor,
-      (limit as number | undefined) ?? PRESENCE_PAGE.defaultLimit,
+    const answer = (source: PresencePageSource) => {
+      const page = presencePage(
+        source,
+        topic,
+        cursor,
+        (limit as number | undefined) ?? PRESENCE_PAGE.defaultLimit,
+      );
+      // Building and encoding the page is the work: charge it to the bucket and to this turn.
+      conn.inbox?.charge(page.bytes >>> 10);
+      if (!this.admit(conn, page.bytes >>> 10)) return;
+      const reply: Record<string, unknown> = { topic, members: page.members };
+      if (page.next !== undefined) reply.next_cursor = page.next;
+      conn.sendEvent('presence', reply, { cid: env.cid });
+    };
+    if (presence instanceof PresenceService) {
+      answer(presence.store);
+      return;
+    }
+    // Presence kept elsewhere (Redis): read the members, then page them the same way.
+    Promise.resolve(presence.members(topic)).then(
+      (members) => answer(recordSource(members)),
+      (err: unknown) => this.presenceFailed(conn, err, topic, env.cid),
     );
-    // Building and encoding the page is the work: charge it to the bucket and to this turn.
-    conn.inbox?.charge(page.bytes >>> 10);
-    if (!this.admit(conn, page.bytes >>> 10)) return;
-    const reply: Record<string, unknown> = { topic, members: page.members };
-    if (page.next !== undefined) reply.next_cursor = page.next;
-    conn.sendEvent('presence', reply, { cid: env.cid });
+  }
+
+  /** A presence read from the engine's store failed: ENGINE_UNAVAILABLE (or a framed error). */
+  private presenceFailed(conn: Connection, err: unknown, topic: string, cid: string | undefined): void {
+    if (err instanceof EngineUnavailableError) conn.sendError(err.code, err.message, { topic }, cid);
+    else this.frameError(conn, err, cid);
   }
 
   /** Client publish (PROTOCOL §4): topic name, token ACL and the publish policy must all agree. */
@@ -518,6 +545,32 @@ export class MessageRouter {
       return;
     }
     const delivered = this.host.publish(name, publication);
-    if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
+    if (!(delivered instanceof Promise)) {
+      if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
+      return;
+    }
+    // A shared engine (Redis) publishes asynchronously; a failure is never silent: the publisher
+    // hears its code (ENGINE_UNAVAILABLE) whether or not it asked for an ack.
+    delivered.then(
+      (n) => {
+        if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered: n }, { cid: env.cid });
+      },
+      (err: unknown) => {
+        if (err instanceof EngineUnavailableError)
+          conn.sendError(err.code, err.message, { topic: name }, env.cid);
+        else this.frameError(conn, err, env.cid);
+      },
+    );
   }
+}
+
+/** A page source over an already-read member record (the Redis engine's presence). */
+function recordSource(members: Record<string, PresenceMember>): PresencePageSource {
+  return {
+    userIds: () => Object.keys(members),
+    member: (_topic, userId) => {
+      const m = Object.hasOwn(members, userId) ? members[userId] : undefined;
+      return m ? { ...m, bytes: (JSON.stringify(m.data) ?? 'null').length } : undefined;
+    },
+  };
 }

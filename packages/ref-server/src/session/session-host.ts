@@ -4,7 +4,7 @@ import type { SignatureGate } from '../auth/signature';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
-import type { PresenceService } from '../presence/presence-service';
+import type { PresenceApi } from '../presence/presence-api';
 import type { Clock } from '../server-clock';
 import type { TopicService } from '../topics/topic-service';
 import type { Connection } from './connection';
@@ -25,7 +25,7 @@ export interface SessionHost {
   /** Subscribe + recovery replay + presence join, atomically. */
   readonly subscribeFlow: SubscribeFlow;
   /** Null when presence is off (presence queries then reach the app as messages). */
-  readonly presence: PresenceService | null;
+  readonly presence: PresenceApi | null;
   /** `requireSignatures` (PROTOCOL §6); undefined when off. */
   readonly signatures?: SignatureGate;
   now(): number;
@@ -45,5 +45,5 @@ export interface SessionHost {
     extra?: Record<string, unknown>,
   ): void;
   /** A client `publish` that passed policy. Returns the local delivery count. */
-  publish(topic: string, envelope: Envelope): number;
+  publish(topic: string, envelope: Envelope): number | Promise<number>;
 }

@@ -7,7 +7,7 @@ import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ConnectionInfo, ResolvedOptions } from '../options';
-import type { PresenceService } from '../presence/presence-service';
+import type { PresenceApi } from '../presence/presence-api';
 import { type Clock, every } from '../server-clock';
 import type { TopicService } from '../topics/topic-service';
 import type {
@@ -50,10 +50,10 @@ export interface SessionDeps {
   features: Features;
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
-  presence: PresenceService | null;
+  presence: PresenceApi | null;
   signatures?: SignatureGate;
   verify?: (token: string) => Promise<VerifiedToken>;
-  publish(topic: string, envelope: Envelope): number;
+  publish(topic: string, envelope: Envelope): number | Promise<number>;
   http(request: HttpRequestInfo): Promise<HttpResult>;
   /** Answers from the request head alone (before any body byte is read). */
   httpEarly?(head: HttpRequestHead): HttpResult | null;
@@ -101,7 +101,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly verify?: (token: string) => Promise<VerifiedToken>;
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
-  readonly presence: PresenceService | null;
+  readonly presence: PresenceApi | null;
   readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
@@ -317,7 +317,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     conn.close(code === 'AUTH_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED, code);
   }
 
-  publish(topic: string, envelope: Envelope): number {
+  publish(topic: string, envelope: Envelope): number | Promise<number> {
     return this.deps.publish(topic, envelope);
   }
 

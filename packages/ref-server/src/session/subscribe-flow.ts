@@ -1,6 +1,8 @@
-import type { PresenceService } from '../presence/presence-service';
+import { ServerError } from '@wse/core-client/protocol';
+import type { PresenceApi } from '../presence/presence-api';
 import { PresenceError } from '../presence/presence-store';
 import type { StoredPublication, StreamPosition } from '../recovery/recovery-types';
+import type { PreparedSubscribe, SharedLog } from '../recovery/shared-log';
 import type { PublicationLog, StampedPublication } from '../recovery/topic-sequencer';
 import { type FailedTopic, positionsFor } from '../topics/subscription-check';
 import type { TopicService } from '../topics/topic-service';
@@ -61,14 +63,24 @@ export class SubscribeFlow {
     private readonly deps: {
       topics: TopicService;
       log: PublicationLog;
-      presence: PresenceService | null;
+      presence: PresenceApi | null;
       maxBackpressure: number;
       onPresenceFailure?(err: unknown, connId: string): void;
+      /** Set when history lives outside this process (Redis): subscribes take the async path. */
+      shared?: SharedLog;
     },
   ) {}
 
-  /** Runs the plan on `conn`; returns the reply payload it sent. */
-  run(conn: Connection, plan: SubscribePlan): Record<string, unknown> {
+  /**
+   * Runs the plan on `conn`; returns the reply payload it sent. Synchronous with the memory engine;
+   * a promise with a shared log ({@link SubscribeFlow.runShared}).
+   */
+  run(conn: Connection, plan: SubscribePlan): Record<string, unknown> | Promise<Record<string, unknown>> {
+    if (this.deps.shared && plan.accepted.length > 0) return this.runShared(conn, plan, this.deps.shared);
+    return this.runLocal(conn, plan);
+  }
+
+  private runLocal(conn: Connection, plan: SubscribePlan): Record<string, unknown> {
     const { topics, log } = this.deps;
     topics.flush();
     topics.subscribe(conn, plan.accepted, plan.queueGroup);
@@ -119,6 +131,95 @@ export class SubscribeFlow {
     return reply;
   }
 
+  /**
+   * The subscribe step over a shared log (Redis). `prepare` (async) makes the topics' live delivery
+   * certain, reads the history and collects what fan-out delivered meanwhile. Then, in ONE
+   * synchronous run like the local path: flush the fan-out queue (collected publications reach the
+   * existing subscribers, not this connection), subscribe, and send per topic the replay followed by
+   * the collected publications past the read's head — the overlap is dropped by offset, so nothing
+   * is sent twice and nothing published between the read and the subscribe is missed. If the store
+   * is unreachable every accepted topic is refused with the error's code (`ENGINE_UNAVAILABLE`).
+   */
+  private async runShared(
+    conn: Connection,
+    plan: SubscribePlan,
+    shared: SharedLog,
+  ): Promise<Record<string, unknown>> {
+    const wanted = new Map<string, readonly StreamPosition[] | undefined>();
+    if (plan.recover && plan.queueGroup === undefined) {
+      for (const topic of plan.accepted) {
+        const positions = positionsFor(plan.recovery, topic);
+        wanted.set(topic, positions === undefined ? undefined : (positions ?? []));
+      }
+    }
+    let prepared: PreparedSubscribe;
+    try {
+      prepared = await shared.prepare(plan.accepted, wanted);
+    } catch (err) {
+      if (!(err instanceof ServerError)) throw err;
+      const refused = plan.accepted.map((topic) => ({ topic, code: err.code, message: err.message }));
+      const reply = {
+        action: 'subscribe',
+        success: false,
+        success_topics: [],
+        failed_topics: [...plan.failed, ...refused],
+      };
+      if (!conn.closed) conn.sendEvent('subscription_update', reply, { cid: plan.cid });
+      return reply;
+    }
+    try {
+      return this.finishShared(conn, plan, prepared);
+    } finally {
+      prepared.release();
+    }
+  }
+
+  private finishShared(conn: Connection, plan: SubscribePlan, prepared: PreparedSubscribe) {
+    const reply: Record<string, unknown> = {
+      action: 'subscribe',
+      success: plan.failed.length === 0,
+      success_topics: plan.accepted,
+      failed_topics: plan.failed,
+    };
+    if (conn.closed) return reply;
+    this.deps.topics.flush();
+    this.deps.topics.subscribe(conn, plan.accepted, plan.queueGroup);
+    if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
+    const sends: StampedPublication[] = [];
+    if (plan.recover && plan.queueGroup === undefined) {
+      const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;
+      let budget = this.deps.maxBackpressure - conn.bufferedAmount();
+      for (const [topic, r] of prepared.results) {
+        const head = r.positions[0] as StreamPosition;
+        let { recovered, count } = r;
+        if (recovered && count > 0) {
+          const cost = replayCost(r.publications);
+          if (cost > budget) {
+            recovered = false;
+            count = 0;
+          } else {
+            budget -= cost;
+            sends.push(...r.publications);
+          }
+        }
+        for (const pub of prepared.tapped(topic)) {
+          if (pub.epoch !== head.epoch || pub.offset > head.offset) sends.push(pub);
+        }
+        recovery[topic] = { epoch: head.epoch, offset: head.offset, recovered, count };
+      }
+      reply.recovery = recovery;
+    }
+    const presenceErrors = this.joinPresence(conn, plan);
+    conn.cork(() => {
+      for (const pub of sends) conn.sendPublication(pub);
+      for (const { err, topic } of presenceErrors) {
+        conn.sendError(err.code, err.message, { ...err.details, topic }, plan.cid);
+      }
+      conn.sendEvent('subscription_update', reply, { cid: plan.cid });
+    });
+    return reply;
+  }
+
   private joinPresence(conn: Connection, plan: SubscribePlan): Array<{ err: PresenceError; topic: string }> {
     const presence = this.deps.presence;
     if (!presence || plan.presence === undefined) return [];
@@ -135,7 +236,8 @@ export class SubscribeFlow {
   }
 }
 
-function replayCost(pubs: readonly StoredPublication[] | readonly StampedPublication[]): number {
+/** Bytes a replay adds to a connection's send buffer (estimated when the UTF-8 size is unknown). */
+export function replayCost(pubs: readonly StoredPublication[] | readonly StampedPublication[]): number {
   let bytes = 0;
   for (const p of pubs) bytes += (p.bytes ?? p.json.length * 3) + FRAME_OVERHEAD;
   return bytes;

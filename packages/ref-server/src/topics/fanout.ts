@@ -122,7 +122,16 @@ export class Fanout {
       this.enqueueUnstamped(topic, envelope);
       return;
     }
-    const s: Stamped = this.stamp ? this.stamp(topic, envelope) : { envelope };
+    this.enqueueStamped(topic, this.stamp ? this.stamp(topic, envelope) : { envelope });
+  }
+
+  /**
+   * Queues a publication stamped already (by this node's log through the engine, or by another node
+   * or store: the stamp is kept as is). Same queue, same one-publish-per-format-group path as
+   * {@link enqueue}; nothing is queued when nobody on this node holds the topic (plainly or in a
+   * queue group).
+   */
+  enqueueStamped(topic: string, s: Stamped): void {
     const grouped = this.deps.groups?.hasTopic(topic) === true;
     if (this.deps.registry.subscriberCount(topic) === 0 && !grouped) return;
     this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes, grouped });

@@ -2,7 +2,7 @@ import type { Envelope } from '@wse/core-client/protocol';
 import type { VerifiedToken } from '../auth/token-verifier';
 import { identityAllows, validateTopicName } from '../auth/topic-acl';
 import type { SocketHandle } from '../transport/transport';
-import { ALL_TOPIC, type Fanout } from './fanout';
+import { ALL_TOPIC, type Fanout, type Stamped } from './fanout';
 import { QueueGroups } from './queue-groups';
 import {
   checkSubscribe,
@@ -48,6 +48,13 @@ export class TopicService {
   onLeft?: (connId: string, topics: readonly string[], closed: boolean) => void;
   /** A topic's last local subscriber left (recovery drops its never-written state here). */
   onTopicEmpty?: (topic: string) => void;
+
+  /**
+   * Local interest changed (the engine seam's `interest`): `true` on a topic's first local
+   * subscriber, `false` when its last one is gone — once per transition, on every path (subscribe,
+   * unsubscribe, close).
+   */
+  onInterest?: (topic: string, present: boolean) => void;
 
   constructor(
     private readonly registry: TopicRegistry,
@@ -102,6 +109,7 @@ export class TopicService {
         this.groups.leave(sub.id, topic);
       }
       added.push(topic);
+      this.gainedInterest(topic);
     }
     return added;
   }
@@ -120,6 +128,7 @@ export class TopicService {
       const plain = this.dropPlain(sub, topic);
       if (this.groups.leave(sub.id, topic) === undefined && !plain) continue;
       removed.push(topic);
+      this.lostInterest(topic);
     }
     if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
     this.emptied(removed);
@@ -130,9 +139,42 @@ export class TopicService {
   detach(connId: string): string[] {
     const topics = this.registry.removeAll(connId);
     for (const topic of this.groups.leaveAll(connId)) topics.push(topic);
+    for (const topic of topics) this.lostInterest(topic);
     this.onLeft?.(connId, topics, true);
     this.emptied(topics);
     return topics;
+  }
+
+  /** Topics announced to the engine as held here (only kept while an engine listens). */
+  private readonly announced = new Set<string>();
+
+  private gainedInterest(topic: string): void {
+    if (!this.onInterest || this.announced.has(topic) || !this.held(topic)) return;
+    this.announced.add(topic);
+    this.onInterest(topic, true);
+  }
+
+  private lostInterest(topic: string): void {
+    if (!this.onInterest || this.held(topic) || !this.announced.delete(topic)) return;
+    this.onInterest(topic, false);
+  }
+
+  /** Every topic held on this node (a plain subscriber or a queue-group member). */
+  topics(): string[] {
+    return this.onInterest ? [...this.announced] : this.registry.topics();
+  }
+
+  /** What the engine announces in full (RESYNC): every held topic, and each group's key on it. */
+  *interestKeys(groupKey: (topic: string, group: string) => string): Iterable<string> {
+    for (const topic of this.topics()) {
+      yield topic;
+      if (this.groups.hasTopic(topic))
+        for (const group of this.groups.groupsOn(topic)) yield groupKey(topic, group);
+    }
+  }
+
+  subscriberCount(topic: string): number {
+    return this.registry.subscriberCount(topic);
   }
 
   /** `{group name: members}` on `topic` (this node's members). */
@@ -218,9 +260,22 @@ export class TopicService {
    * plus one per queue group).
    */
   publish(topic: string, envelope: Envelope): number {
+    const count = this.deliveries(topic);
+    this.fanout.enqueue(topic, envelope);
+    return count;
+  }
+
+  /** Queues a publication stamped already (the engine paths); returns the local delivery count. */
+  deliverStamped(topic: string, s: Stamped): number {
+    const count = this.deliveries(topic);
+    this.fanout.enqueueStamped(topic, s);
+    return count;
+  }
+
+  /** Plain subscribers plus one delivery per queue group on `topic`. */
+  private deliveries(topic: string): number {
     let count = this.registry.subscriberCount(topic);
     if (this.groups.hasTopic(topic)) for (const _ of this.groups.groupsOn(topic)) count++;
-    this.fanout.enqueue(topic, envelope);
     return count;
   }
 

@@ -84,6 +84,11 @@ export interface TransportConfig {
   maxConcurrentBodies: number;
   /** Total header bytes of a request; past it 431 (uWS itself resets far bigger headers). */
   maxHeaderBytes: number;
+  /**
+   * Share the port with other processes (SO_REUSEPORT, `--workers`). False: bind exclusively, so a
+   * second server on a used port fails to start instead of taking half the connections.
+   */
+  reusePort?: boolean;
 }
 
 /** The transport adapter the server drives. */

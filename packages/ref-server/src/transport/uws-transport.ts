@@ -18,6 +18,9 @@ interface SocketData<C> {
 }
 
 const decoder = new TextDecoder();
+/** `uWS.LIBUS_LISTEN_EXCLUSIVE_PORT` (1): the typings name it only in an enum the build does not export. */
+const EXCLUSIVE_PORT =
+  (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
 
 /** Wraps a uWS socket; after close every call is a no-op (uWS would throw on a closed socket). */
 class UwsHandle implements SocketHandle {
@@ -83,7 +86,16 @@ export class UwsTransport<C> implements Transport {
 
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.app.listen(this.config.host, this.config.port, (socket) => {
+      // uWS binds with SO_REUSEPORT by default: two servers on one port would both start and the
+      // kernel would split the connections between them. Only --workers shares a port on purpose.
+      const flags = this.config.reusePort ? 0 : EXCLUSIVE_PORT;
+      const listen = this.app.listen as unknown as (
+        host: string,
+        port: number,
+        options: number,
+        cb: (socket: uWS.us_listen_socket | false) => void,
+      ) => void;
+      listen.call(this.app, this.config.host, this.config.port, flags, (socket) => {
         if (!socket) {
           // uWS v20.30 binds without SO_REUSEADDR: a port whose connections closed less than ~60 s
           // ago is still held in TIME_WAIT, which looks exactly like "in use". Say both.

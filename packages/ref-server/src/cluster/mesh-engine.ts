@@ -1,0 +1,185 @@
+import type { Envelope } from '@wse/core-client/protocol';
+import type { Engine, EngineHealth, EngineHost } from '../engine/engine';
+import { Capability } from './cluster-frame';
+import { ClusterNode, type PeerInfo } from './cluster-node';
+import type { ResolvedClusterOptions } from './cluster-options';
+import { loadTlsMaterial, watchTlsMaterial } from './tls-material';
+import { loadZstd } from './zstd-codec';
+
+/**
+ * What `server.clusterInfo()` returns.
+ *
+ * @example
+ * ```ts
+ * const info: ClusterInfo = server.clusterInfo();
+ * info.peers.filter((p) => p.state === 'up').length;
+ * ```
+ */
+export interface ClusterInfo {
+  /** This node's instance id (new at every start). */
+  id: string;
+  /** The address other nodes dial (`advertise`). */
+  address: string;
+  peers: Array<
+    Omit<PeerInfo, 'stats'> &
+      PeerInfo['stats'] & {
+        connectedSince: number;
+        /** The peer's RESYNC arrived (until then it gets every MSG) and the topics it wants. */
+        routing?: { resynced: boolean; topics: number };
+      }
+  >;
+  /** Addresses being dialled (configured, seeds, gossiped) and their failures. */
+  dialing: Array<{ address: string; source: string; failures: number }>;
+  linkChanges: number;
+  msgIn: number;
+  msgOut: number;
+  drops: number;
+}
+
+type Log = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
+
+/**
+ * The mesh engine: stamps locally (the node's own stream), delivers locally, forwards the stamped
+ * JSON to every peer with subscribers for the topic (each link at most once), and delivers MSGs
+ * from peers with their origin's stamp (PROTOCOL §9).
+ *
+ * @example
+ * ```ts
+ * const engine = new MeshEngine(host, resolved.cluster, log);
+ * await engine.start();
+ * ```
+ */
+export class MeshEngine implements Engine {
+  readonly name = 'mesh';
+  readonly node: ClusterNode;
+  private stopWatch?: () => void;
+
+  constructor(
+    private readonly host: EngineHost,
+    private readonly o: ResolvedClusterOptions,
+    private readonly log: Log,
+  ) {
+    this.node = new ClusterNode(
+      host.nodeId,
+      {
+        host: o.host,
+        port: o.port,
+        advertise: o.advertise,
+        peers: o.peers,
+        seeds: o.seeds,
+        tls: o.tls ? loadTlsMaterial(o.tls) : undefined,
+        timings: { pingIntervalMs: o.pingIntervalMs, deadAfterMs: o.deadAfterMs },
+        maxQueueBytes: o.maxQueueBytes,
+        capabilities: Capability.INTEREST,
+        log,
+      },
+      {
+        onMessage: (origin, topic, json) => {
+          host.deliverRemote(origin, topic, json);
+        },
+        localTopics: () => host.localTopics(),
+      },
+    );
+  }
+
+  publish(topic: string, envelope: Envelope): number {
+    const stamped = this.host.stamp(topic, envelope);
+    const local = this.host.deliver(topic, stamped);
+    this.node.forward(topic, stamped.json, stamped.epoch, stamped.offset);
+    return local;
+  }
+
+  interest(topic: string, present: boolean): void {
+    this.node.setInterest(topic, present);
+  }
+
+  health(): EngineHealth {
+    const peers = this.node.peerList();
+    const up = this.node.upCount();
+    const configuredDown = this.node.dialList().some((d) => d.source === 'peer' && !this.isUp(d.peerId));
+    const drops = peers.reduce(
+      (n, p) => n + (p.state === 'up' ? p.stats.drops : 0),
+      this.node.totals.dropsClosed,
+    );
+    return {
+      status: configuredDown ? 'degraded' : 'ok',
+      figures: {
+        peers_up: up,
+        peers_known: peers.length,
+        link_changes: this.node.linkChanges,
+        msg_in: this.node.totals.msgIn,
+        msg_out: this.node.totals.msgOut,
+        frames_in: sum(peers, 'framesIn'),
+        frames_out: sum(peers, 'framesOut'),
+        bytes_in: sum(peers, 'bytesIn'),
+        bytes_out: sum(peers, 'bytesOut'),
+        queue_drops: drops,
+      },
+    };
+  }
+
+  info(): ClusterInfo {
+    return {
+      id: this.node.id,
+      address: this.node.advertise,
+      peers: this.node.peerList().map(({ stats, ...p }) => ({
+        ...p,
+        ...stats,
+        connectedSince: p.since,
+        routing: this.node.routing(p.id),
+      })),
+      dialing: this.node.dialList().map(({ address, source, failures }) => ({ address, source, failures })),
+      linkChanges: this.node.linkChanges,
+      msgIn: this.node.totals.msgIn,
+      msgOut: this.node.totals.msgOut,
+      drops: this.health().figures.queue_drops ?? 0,
+    };
+  }
+
+  /** Re-reads the TLS files now (SIGHUP); live links stay. */
+  reloadTls(): void {
+    if (!this.o.tls) return;
+    try {
+      this.node.setTls(loadTlsMaterial(this.o.tls));
+      this.log('info', 'cluster TLS material reloaded', {});
+    } catch (err) {
+      this.log('warn', 'cluster TLS reload failed', { reason: (err as Error).message });
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.o.zstd) {
+      const codec = await loadZstd();
+      if (codec) this.node.enableZstd(codec);
+      else this.log('warn', 'zstd unavailable: cluster MSGs go uncompressed', {});
+    }
+    await this.node.start();
+    if (this.o.tls) {
+      this.stopWatch = watchTlsMaterial(
+        this.o.tls,
+        (m) => {
+          this.node.setTls(m);
+          this.log('info', 'cluster TLS material reloaded', {});
+        },
+        (err) => this.log('warn', 'cluster TLS reload failed', { reason: err.message }),
+      );
+    }
+  }
+
+  async drain(): Promise<void> {
+    this.node.drain();
+  }
+
+  async stop(): Promise<void> {
+    this.stopWatch?.();
+    await this.node.stop();
+  }
+
+  private isUp(peerId: string | undefined): boolean {
+    return peerId !== undefined && this.node.peerList().some((p) => p.id === peerId && p.state === 'up');
+  }
+}
+
+function sum(peers: PeerInfo[], key: keyof PeerInfo['stats']): number {
+  return peers.reduce((n, p) => n + p.stats[key], 0);
+}
