@@ -165,6 +165,16 @@ export class WSEServer {
       this.logger,
     );
     this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+    const engine = this.engine;
+    if (engine.recoverRemote) {
+      this.flow.remote = {
+        recover: (topic, position, max) =>
+          engine.recoverRemote?.(topic, position, max) ?? Promise.resolve(null),
+        pin: engine.pinInterest
+          ? (topic) => (engine.pinInterest as (t: string) => () => void)(topic)
+          : undefined,
+      };
+    }
     this.metrics.watchEngine(() => ({ name: this.engine.name, ...this.engine.health() }));
     this.sessions = new SessionManager({
       options: o,

@@ -53,6 +53,12 @@ export interface ClusterNodeHandlers {
   onMessage(origin: string, topic: string, json: string): void;
   /** Every topic with local subscribers (RESYNC). */
   localTopics(): Iterable<string>;
+  /** PRESENCE_* and RECOVER* frames from a live link (issue 13: cluster-recovery, cluster-presence). */
+  onFrame?(peerId: string, frame: ClusterFrame): void;
+  /** A link came up (after the tie-break). */
+  onPeerUp?(peerId: string): void;
+  /** A live link went down; `left` when the peer said SHUTDOWN. */
+  onPeerDown?(peerId: string, left: boolean): void;
 }
 
 interface Dialer {
@@ -229,6 +235,19 @@ export class ClusterNode {
     }
   }
 
+  /** Sends `frame` on the live link to `peerId`; false when there is none or its queue is full. */
+  sendTo(peerId: string, frame: Omit<ClusterFrame, 'flags'> & { flags?: number }): boolean {
+    const link = this.links.get(peerId);
+    return link?.alive === true && link.send(frame);
+  }
+
+  /** Ids of the peers with a live link that negotiated `capability`. */
+  upPeers(capability: number): string[] {
+    const out: string[] = [];
+    for (const [id, link] of this.links) if (link.alive && link.has(capability)) out.push(id);
+    return out;
+  }
+
   /** Peers as last seen (up, draining, dead or left), newest first. */
   peerList(): PeerInfo[] {
     return [...this.peers.values()]
@@ -322,6 +341,7 @@ export class ClusterNode {
     link.send({ type: FrameType.PEER_LIST, topic: '', payload: encodePeerList(this.knownAddresses()) });
     if (link.has(Capability.INTEREST)) this.sendResync(link);
     if (this.draining) link.send({ type: FrameType.DRAIN, topic: '', payload: EMPTY });
+    this.handlers.onPeerUp?.(id);
   }
 
   /** The tie-break: keep the connection dialled by the smaller instance id (older on a tie). */
@@ -359,6 +379,7 @@ export class ClusterNode {
     this.totals.dropsClosed += link.stats.drops;
     this.log('warn', 'peer link down', { peer: id, reason });
     if (shutdown && peer?.address) this.dialers.delete(peer.address);
+    this.handlers.onPeerDown?.(id, shutdown === true);
   }
 
   private onDead(link: PeerLink, reason: string, dialer?: Dialer): void {
@@ -398,7 +419,9 @@ export class ClusterNode {
         for (const address of decodePeerList(frame.payload)) this.addDialer(address, 'gossip');
         return;
       default:
-        // PRESENCE_*, RECOVER*: capabilities this node does not advertise yet (issue 13); ignored.
+        // PRESENCE_*, RECOVER*: handled above the mesh (cluster-recovery, cluster-presence).
+        if (this.links.get(link.peerId as string) === link)
+          this.handlers.onFrame?.(link.peerId as string, frame);
         return;
     }
   }

@@ -54,6 +54,12 @@ export interface Engine {
    * never a partial replay.
    */
   recoverRemote?(topic: string, position: StreamPosition, max: number): Promise<RemoteRecovery | null>;
+  /**
+   * Keeps interest in `topic` announced while a remote recovery for it is pending (so the origin's
+   * live publications reach this node before the reply does); returns the release. Optional: an
+   * engine that always receives every publication needs none.
+   */
+  pinInterest?(topic: string): () => void;
   /** Health for `/health` and `/metrics`: `degraded` while the engine cannot reach what it needs. */
   health(): EngineHealth;
   /** Called by `WSEServer.start()` after the port is bound. */
@@ -103,6 +109,8 @@ export interface RemoteRecovery {
   /** Who held it (node id or `redis`). */
   origin: string;
   publications: string[];
+  /** The same publications already parsed and checked (tp, e, consecutive o), when the engine did it. */
+  stamped?: StampedPublication[];
 }
 
 /**

@@ -377,10 +377,11 @@ export class MessageRouter {
       return;
     }
     const checked = this.host.topics.checkSubscribe(conn, req.topics);
-    const run = (r: { accepted: string[]; failed: FailedTopic[] }) => {
+    const run = (r: { accepted: string[]; failed: FailedTopic[] }): Result => {
       if (conn.closed) return;
-      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply.
-      this.host.subscribeFlow.run(conn, {
+      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply — after
+      // fetching from other nodes the streams this one does not hold (the inbox waits for it).
+      const done = this.host.subscribeFlow.runWithRemote(conn, {
         accepted: r.accepted,
         failed: r.failed,
         recover: req.recover,
@@ -388,9 +389,10 @@ export class MessageRouter {
         presence: req.presence,
         cid: env.cid,
       });
+      if (done instanceof Promise) return done.then(() => undefined);
     };
     if (checked instanceof Promise) return checked.then(run);
-    run(checked);
+    return run(checked);
   }
 
   /**
