@@ -131,6 +131,7 @@ export class WSEServer {
           new PresenceStore(
             { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
             this.nodeId,
+            { onLocalChange: (change) => this.presenceService?.localSink?.(change) },
           ),
           {
             toSubscribers: (topic, env) => this.fanout.enqueueUnstamped(topic, env),
@@ -158,6 +159,7 @@ export class WSEServer {
         nodeId: this.nodeId,
         log: this.log,
         topics: this.topics,
+        presence,
         onRefused: (origin, topic, reason) =>
           this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
       }),

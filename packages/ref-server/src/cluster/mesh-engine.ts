@@ -5,6 +5,7 @@ import type { StreamPosition } from '../recovery/recovery-types';
 import { Capability } from './cluster-frame';
 import { ClusterNode, type PeerInfo } from './cluster-node';
 import type { ResolvedClusterOptions } from './cluster-options';
+import { ClusterPresence } from './cluster-presence';
 import { ClusterRecovery } from './cluster-recovery';
 import { loadTlsMaterial, watchTlsMaterial } from './tls-material';
 import { loadZstd } from './zstd-codec';
@@ -57,6 +58,8 @@ export class MeshEngine implements Engine {
   readonly node: ClusterNode;
   /** Cross-node recovery; absent when recovery is off (no RECOVERY capability then). */
   readonly recovery?: ClusterRecovery;
+  /** Cluster-wide presence; absent when presence is off (no PRESENCE capability then). */
+  readonly presence?: ClusterPresence;
   private stopWatch?: () => void;
   /** Topics with local subscribers / pinned by a pending remote recovery (SUB while either holds). */
   private readonly local = new Set<string>();
@@ -78,7 +81,10 @@ export class MeshEngine implements Engine {
         tls: o.tls ? loadTlsMaterial(o.tls) : undefined,
         timings: { pingIntervalMs: o.pingIntervalMs, deadAfterMs: o.deadAfterMs },
         maxQueueBytes: o.maxQueueBytes,
-        capabilities: Capability.INTEREST | (host.log instanceof RecoveryStore ? Capability.RECOVERY : 0),
+        capabilities:
+          Capability.INTEREST |
+          (host.log instanceof RecoveryStore ? Capability.RECOVERY : 0) |
+          (host.presence ? Capability.PRESENCE : 0),
         log,
       },
       {
@@ -87,11 +93,23 @@ export class MeshEngine implements Engine {
         },
         localTopics: () => new Set([...host.localTopics(), ...this.pins.keys()]),
         onFrame: (peerId, frame) => {
-          this.recovery?.onFrame(peerId, frame);
+          if (!this.presence?.onFrame(peerId, frame)) this.recovery?.onFrame(peerId, frame);
         },
-        onPeerDown: (peerId) => this.recovery?.peerDown(peerId),
+        onPeerUp: (peerId) => this.presence?.peerUp(peerId),
+        onPeerDown: (peerId) => {
+          this.recovery?.peerDown(peerId);
+          this.presence?.peerDown(peerId);
+        },
       },
     );
+    if (host.presence) {
+      this.presence = new ClusterPresence({
+        presence: host.presence,
+        send: (peerId, frame) => this.node.sendTo(peerId, frame),
+        peers: () => this.node.upPeers(Capability.PRESENCE),
+        log,
+      });
+    }
     if (host.log instanceof RecoveryStore) {
       this.recovery = new ClusterRecovery({
         nodeId: host.nodeId,

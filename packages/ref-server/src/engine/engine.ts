@@ -1,4 +1,5 @@
 import type { Envelope } from '@wse/core-client/protocol';
+import type { PresenceService } from '../presence/presence-service';
 import type { StreamPosition } from '../recovery/recovery-types';
 import type { PublicationLog, StampedPublication } from '../recovery/topic-sequencer';
 
@@ -102,6 +103,8 @@ export interface EngineHost {
   localTopics(): Iterable<string>;
   /** The node's publication log: answers other nodes' RECOVER for streams stamped here. */
   readonly log: PublicationLog;
+  /** The node's presence when it is on: engines that span nodes merge peers' members into it. */
+  readonly presence?: PresenceService;
 }
 
 /** A whole recovered range from another node or store: stamped envelopes JSON, offset order. */
