@@ -237,3 +237,45 @@ describe('mesh: drain and leave', () => {
     expect(a.server.clusterInfo()?.dialing.map((x) => x.address)).not.toContain(d.address);
   });
 });
+
+describe('mesh: a peer that stops reading', () => {
+  it('fills its bounded queue: MSGs are dropped and counted, then the link is reset; the node goes on', async () => {
+    const a = await startNode({ pingIntervalMs: 100, deadAfterMs: 800, maxQueueBytes: 64 * 1024 });
+    nodes.push(a);
+    const local = await subscriber(a.url, ['flood']);
+    const raw = net.connect(Number(a.address.split(':')[1]), '127.0.0.1');
+    raw.on('error', () => {});
+    raw.write(
+      encodeClusterFrame({
+        type: FrameType.HELLO,
+        topic: '',
+        payload: encodeHello({ version: 1, instanceId: 'sleeper', capabilities: 1 }),
+      }),
+    );
+    await waitFor(() => upPeers(a).includes('sleeper'), 5000, 'sleeper up');
+    raw.pause(); // reads nothing from now on, but keeps talking so it is not "silent"
+    const ping = setInterval(
+      () => raw.write(encodeClusterFrame({ type: FrameType.PING, topic: '', payload: new Uint8Array() })),
+      50,
+    );
+    const text = 'x'.repeat(4000);
+    const peer = () => a.server.clusterInfo()?.peers.find((p) => p.id === 'sleeper');
+    try {
+      // Small rounds (under the queue bound per turn) until the kernel's buffers are full and the
+      // socket's own queue grows: only a peer that does not read gets there.
+      for (let round = 0; round < 5000 && (peer()?.drops ?? 0) === 0; round++) {
+        for (let i = 0; i < 10; i++) a.server.broadcast('flood', { t: 'f', p: { text } });
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(peer()?.drops).toBeGreaterThan(0);
+      await waitFor(() => peer()?.state === 'dead', 5000, 'stalled link reset');
+      expect(a.server.clusterInfo()?.drops).toBeGreaterThan(0);
+      a.server.broadcast('flood', { t: 'after', p: {} });
+      await local.next('after', 5000);
+    } finally {
+      clearInterval(ping);
+      raw.destroy();
+      local.close();
+    }
+  });
+});
