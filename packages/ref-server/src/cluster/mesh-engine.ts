@@ -192,6 +192,11 @@ export class MeshEngine implements Engine {
         bytes_in: sum(peers, 'bytesIn'),
         bytes_out: sum(peers, 'bytesOut'),
         queue_drops: drops,
+        recover_asked: this.recovery?.stats.asked ?? 0,
+        recover_failed: this.recovery?.stats.failed ?? 0,
+        recover_served: this.recovery?.stats.served ?? 0,
+        recover_refused: this.recovery?.stats.refused ?? 0,
+        presence_refused: this.presence?.refused ?? 0,
       },
     };
   }
