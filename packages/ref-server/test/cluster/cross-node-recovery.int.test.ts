@@ -1,3 +1,4 @@
+import { createClient } from '@wse/core-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers';
 import { fullMesh, type Node, startNode, subscriber, waitFor } from './cluster-support';
@@ -137,6 +138,49 @@ describe('cross-node recovery', () => {
     const byEpoch = (e: string) => r.replay.filter((f) => f.e === e).map((f) => f.o);
     expect(byEpoch(ea)).toEqual([2, 3]);
     expect(byEpoch(ec)).toEqual([1, 2]);
+  });
+
+  it('drain(): a subscriber moved off a draining node recovers everything (no loss, no duplicate)', async () => {
+    const d = await node([a.address]);
+    await fullMesh([a, b, c, d]);
+    const got: Array<{ i: number; e: string; o: number }> = [];
+    const failed: unknown[] = [];
+    const client = createClient({
+      endpoints: [d.url, b.url],
+      reconnect: { baseMs: 20, maxMs: 100 },
+      offline: false,
+    });
+    client.on('error', () => {});
+    client.on('num', (m) =>
+      got.push({ i: (m.payload as { i: number }).i, e: m.epoch as string, o: m.offset as number }),
+    );
+    client.on('recovery_failed', (ev) => failed.push(ev));
+    await client.connect();
+    await client.subscribe(['t8']);
+    const before = routingOf(b, d);
+    await wantsMore(b, d, before); // B forwards its t8 publications to D
+    const nodes = [a, b, c, d];
+    let i = 0;
+    const burst = (n: number) => {
+      for (let k = 0; k < n; k++, i++) (nodes[i % 4] as Node).server.broadcast('t8', { t: 'num', p: { i } });
+    };
+    burst(200);
+    await waitFor(() => got.length >= 100, 5000, 'some delivered');
+    const draining = d.server.drain({ timeoutMs: 2000 });
+    burst(200); // published while the client moves: on D (still alive) and on the others
+    await draining;
+    burst(100);
+    await waitFor(() => client.getSnapshot().state === 'connected' && got.length >= 500, 8000, 'all 500');
+    expect(client.getSnapshot().endpoint).toBe(b.url); // it did move
+    await d.server.stop();
+    await client.close();
+    expect(failed).toEqual([]);
+    expect(got.map((g) => g.i).sort((x, y) => x - y)).toEqual(Array.from({ length: 500 }, (_, k) => k));
+    const last = new Map<string, number>();
+    for (const g of got) {
+      expect(g.o).toBe((last.get(g.e) ?? g.o - 1) + 1);
+      last.set(g.e, g.o);
+    }
   });
 
   it('a dead origin’s stream is recovered from a node that buffered it; gone with it otherwise', async () => {
