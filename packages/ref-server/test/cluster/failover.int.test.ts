@@ -226,4 +226,65 @@ describe('failover across nodes (processes, kill -9)', () => {
     // Subscriber 2 moved to C, which held none of A's and B's streams: it had to ask the mesh.
     expect(lastFigures[1]?.recover_asked).toBeGreaterThan(0);
   }, 90_000);
+
+  it('presence: a user on two nodes is one member; kill -9 a node → its users leave once, within the liveness timeout', async () => {
+    const [a, b, c] = (await threeNodes()) as [Proc, Proc, Proc];
+    const member = async (url: string, sub: string) => {
+      const m = createClient({
+        endpoints: [url],
+        token: await token(sub, { secret: SECRET }),
+        offline: false,
+      });
+      clients.push(m);
+      m.on('error', () => {});
+      await m.connect();
+      await m.subscribe(['room'], { presence: { name: sub } });
+      return m;
+    };
+    const watcher = createClient({
+      endpoints: [c.url],
+      token: await token('watcher', { secret: SECRET }),
+      offline: false,
+    });
+    clients.push(watcher);
+    watcher.on('error', () => {});
+    const events: string[] = [];
+    watcher.on('presence', (ev) => {
+      if (ev.action === 'join' || ev.action === 'leave') events.push(`${ev.action}:${ev.userId}`);
+    });
+    await watcher.connect();
+    await watcher.subscribe(['room'], { trackPresence: true });
+    const count = (e: string) => events.filter((x) => x === e).length;
+    await member(a.url, 'ada');
+    await member(b.url, 'ada');
+    await member(a.url, 'bob');
+    await until(() => count('join:ada') === 1 && count('join:bob') === 1, 'joins reach C');
+    const killed = Date.now();
+    a.proc.kill('SIGKILL');
+    await until(() => count('leave:bob') === 1, 'bob leaves', 10_000);
+    const tookMs = Date.now() - killed;
+    const stats = await getJson(c.port, '/health');
+    expect(stats.presence).toBeDefined();
+    // ada still has a connection on B: she stays, and nobody left or joined twice.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(count('leave:ada')).toBe(0);
+    expect(count('join:ada')).toBe(1);
+    expect(count('leave:bob')).toBe(1);
+    // bob comes back on a fresh node: he joins again.
+    await member(b.url, 'bob');
+    await until(() => count('join:bob') === 2, 'bob joins again');
+    // A node that goes silent without closing its sockets (frozen: SIGSTOP) is caught by liveness:
+    // ada (now only on B... and bob) leave once the link is declared dead.
+    const frozen = Date.now();
+    b.proc.kill('SIGSTOP');
+    await until(() => count('leave:ada') === 1 && count('leave:bob') === 2, 'B users leave', 10_000);
+    const silentMs = Date.now() - frozen;
+    expect(silentMs).toBeGreaterThanOrEqual(1000); // not before the link was declared dead
+    await new Promise((r) => setTimeout(r, 300));
+    expect(count('leave:ada')).toBe(1);
+    b.proc.kill('SIGKILL');
+    console.log(
+      `presence: leave after kill -9 reached C in ${tookMs} ms; after SIGSTOP in ${silentMs} ms (dead-after 1200 ms)`,
+    );
+  }, 60_000);
 });
