@@ -29,6 +29,7 @@ function harness(server: CliServer) {
     err: (l) => err.push(l),
     onSignal: (s, h) => handlers.set(s, h),
     exit: (c) => exits.push(c),
+    closeGraceMs: 0,
     readFile: () => {
       throw new Error('no files');
     },

@@ -33,6 +33,8 @@ export interface CliDeps {
   /** A `--workers` worker tells its primary it is listening. */
   notifyListening?(port: number): void;
   readFile?: (path: string) => string;
+  /** Pause between the drain and the stop, for close handshakes to finish (default 250 ms). */
+  closeGraceMs?: number;
   /** How long a graceful drain may take before the server is stopped anyway (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -107,6 +109,10 @@ export async function runCli(
     const timeoutMs = deps.drainTimeoutMs ?? 10_000;
     server
       .drain({ timeoutMs })
+      // Let the clients' close replies arrive and be read before the process exits: exiting with
+      // unread bytes on a socket makes the kernel send RST, and a client may then report 1006
+      // instead of the 4300 it was sent (seen with --workers, where the exit follows at once).
+      .then(() => new Promise((resolve) => setTimeout(resolve, deps.closeGraceMs ?? 250)))
       .then(() => server.stop())
       .then(
         () => deps.exit(0),

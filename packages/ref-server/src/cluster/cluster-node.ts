@@ -8,78 +8,21 @@ import {
   MAX_FRAME_BYTES,
 } from './cluster-frame';
 import { ClusterListener, type ClusterTlsMaterial, dialSocket, type LinkSocket } from './cluster-socket';
-import {
-  DEFAULT_DIAL_POLICY,
-  type DialPolicy,
-  type DialState,
-  dialFailed,
-  dialSucceeded,
-  freshDial,
-} from './dial-policy';
-import { InterestTable } from './interest-table';
+import type { ClusterNodeHandlers, ClusterNodeOptions, PeerInfo } from './cluster-types';
+import { DEFAULT_DIAL_POLICY, type DialPolicy } from './dial-policy';
+import { type Dialer as DialerEntry, DialerTable } from './dialer-table';
+import { InterestTable, resyncFrames } from './interest-table';
 import { DEFAULT_LINK_TIMINGS, type LinkTimings } from './link-machine';
-import { type LinkStats, PeerLink } from './peer-link';
+import { PeerLink } from './peer-link';
+
+export type { ClusterNodeHandlers, ClusterNodeOptions, PeerInfo } from './cluster-types';
+
 import type { ZstdCodec } from './zstd-codec';
 
 /** MSG payloads from this size up are offered to zstd (PROTOCOL §9). */
 const ZSTD_MIN_BYTES = 256;
 
-/** Resolved settings of a cluster node. */
-export interface ClusterNodeOptions {
-  host: string;
-  port: number;
-  /** The address peers dial to reach us (`host:port`); default `host:boundPort` (127.0.0.1 for 0.0.0.0). */
-  advertise?: string;
-  /** Addresses dialled and redialled forever. */
-  peers: string[];
-  /** Addresses dialled to join; what they gossip is dialled too. */
-  seeds: string[];
-  tls?: ClusterTlsMaterial;
-  timings?: Partial<LinkTimings>;
-  dial?: Partial<DialPolicy>;
-  maxQueueBytes?: number;
-  stallGraceMs?: number;
-  resyncIntervalMs?: number;
-  capabilities?: number;
-  inflate?: (payload: Uint8Array, max: number) => Uint8Array;
-  now?: () => number;
-  random?: () => number;
-  log?: (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
-}
-
-/** What the node hands up to its engine. */
-export interface ClusterNodeHandlers {
-  /** A MSG from `origin`: the stamped envelope JSON for `topic`. */
-  onMessage(origin: string, topic: string, json: string): void;
-  /** Every topic with local subscribers (RESYNC). */
-  localTopics(): Iterable<string>;
-  /** PRESENCE_* and RECOVER* frames from a live link (issue 13: cluster-recovery, cluster-presence). */
-  onFrame?(peerId: string, frame: ClusterFrame): void;
-  /** A link came up (after the tie-break). */
-  onPeerUp?(peerId: string): void;
-  /** A live link went down; `left` when the peer said SHUTDOWN. */
-  onPeerDown?(peerId: string, left: boolean): void;
-}
-
-interface Dialer {
-  address: string;
-  source: 'peer' | 'seed' | 'gossip';
-  dial: DialState;
-  link?: PeerLink;
-  /** The instance id last seen at this address. */
-  peerId?: string;
-  self?: boolean;
-}
-
-/** A peer as `clusterInfo()` reports it. */
-export interface PeerInfo {
-  id: string;
-  address?: string;
-  state: 'up' | 'draining' | 'dead' | 'left';
-  direction: 'in' | 'out';
-  since: number;
-  stats: LinkStats;
-}
+type Dialer = DialerEntry<PeerLink>;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
@@ -109,7 +52,7 @@ const utf8d = new TextDecoder();
 export class ClusterNode {
   private readonly links = new Map<string, PeerLink>();
   private readonly loose = new Set<PeerLink>();
-  private readonly dialers = new Map<string, Dialer>();
+  private readonly dialers: DialerTable<PeerLink>;
   private readonly peers = new Map<string, PeerInfo>();
   private readonly interest = new InterestTable();
   private readonly timings: LinkTimings;
@@ -136,6 +79,7 @@ export class ClusterNode {
     this.policy = { ...DEFAULT_DIAL_POLICY, ...o.dial };
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
+    this.dialers = new DialerTable(this.policy, this.now, this.random);
   }
 
   private zstd?: ZstdCodec;
@@ -268,16 +212,8 @@ export class ClusterNode {
   }
 
   /** Configured or gossiped addresses and their dial state. */
-  dialList(): Array<{ address: string; source: string; failures: number; nextAt: number; peerId?: string }> {
-    return [...this.dialers.values()]
-      .filter((d) => !d.self)
-      .map((d) => ({
-        address: d.address,
-        source: d.source,
-        failures: d.dial.failures,
-        nextAt: d.dial.nextAt,
-        peerId: d.peerId,
-      }));
+  dialList(): ReturnType<DialerTable<PeerLink>['list']> {
+    return this.dialers.list();
   }
 
   // ── links ──────────────────────────────────────────────────────────────────────────────────
@@ -378,24 +314,19 @@ export class ClusterNode {
       });
     this.totals.dropsClosed += link.stats.drops;
     this.log('warn', 'peer link down', { peer: id, reason });
-    if (shutdown && peer?.address) this.dialers.delete(peer.address);
+    if (shutdown && peer?.address) this.dialers.forget(peer.address);
     this.handlers.onPeerDown?.(id, shutdown === true);
   }
 
   private onDead(link: PeerLink, reason: string, dialer?: Dialer): void {
     this.loose.delete(link);
-    if (!dialer || dialer.link !== link) return;
-    dialer.link = undefined;
-    const now = this.now();
-    const upFor = link.context.upAt === undefined ? -1 : now - link.context.upAt;
-    if (link.context.shutdown) {
-      this.dialers.delete(dialer.address);
-    } else if (upFor >= this.policy.flapWindowMs || reason.startsWith('duplicate')) {
-      dialer.dial = { ...dialSucceeded(now), nextAt: now + Math.round(this.policy.baseMs * this.random()) };
-    } else {
-      dialer.dial = dialFailed(dialer.dial, now, this.policy, this.random);
-      if (dialer.source === 'gossip' && dialer.dial.failures >= 10) this.dialers.delete(dialer.address);
-    }
+    if (!dialer) return;
+    const upAt = link.context.upAt;
+    this.dialers.ended(dialer, link, {
+      upForMs: upAt === undefined ? -1 : this.now() - upAt,
+      shutdown: link.context.shutdown,
+      duplicate: reason.startsWith('duplicate'),
+    });
   }
 
   private onFrame(link: PeerLink, frame: ClusterFrame): void {
@@ -451,27 +382,11 @@ export class ClusterNode {
 
   private addDialer(address: string, source: Dialer['source']): Dialer | undefined {
     if (address === this.advertise || this.stopped) return undefined;
-    const known = this.dialers.get(address);
-    if (known) return known;
-    const d: Dialer = { address, source, dial: freshDial(this.now()) };
-    this.dialers.set(address, d);
-    return d;
+    return this.dialers.add(address, source);
   }
 
   private sendResync(link: PeerLink): void {
-    // Decided: a topic set over one frame goes as RESYNC with what fits, then SUB for the rest —
-    // same result on the peer, since a link delivers frames in order.
-    const topics = [...this.handlers.localTopics()];
-    let body = '';
-    let i = 0;
-    for (; i < topics.length; i++) {
-      const next = body === '' ? (topics[i] as string) : `${body}\n${topics[i]}`;
-      if (next.length * 3 > 1024 * 1024 - 64) break;
-      body = next;
-    }
-    link.send({ type: FrameType.RESYNC, topic: '', payload: utf8.encode(body) });
-    for (; i < topics.length; i++)
-      link.send({ type: FrameType.SUB, topic: topics[i] as string, payload: EMPTY });
+    for (const frame of resyncFrames([...this.handlers.localTopics()])) link.send(frame);
   }
 
   private tick(): void {
@@ -481,15 +396,12 @@ export class ClusterNode {
       this.lastResync = now;
       for (const link of this.links.values()) if (link.has(Capability.INTEREST)) this.sendResync(link);
     }
-    for (const d of this.dialers.values()) {
-      if (d.self || d.link || now < d.dial.nextAt) continue;
-      if (d.peerId !== undefined && this.links.get(d.peerId)?.alive) continue;
+    for (const d of this.dialers.due(now, (id) => this.links.get(id)?.alive === true)) {
       try {
-        d.link = this.adopt(dialSocket(d.address, this.o.tls), 'out', d);
-        d.dial = { ...d.dial, nextAt: Number.POSITIVE_INFINITY };
+        this.dialers.started(d, this.adopt(dialSocket(d.address, this.o.tls), 'out', d));
       } catch (err) {
         this.log('warn', 'bad peer address', { address: d.address, reason: (err as Error).message });
-        this.dialers.delete(d.address);
+        this.dialers.forget(d.address);
       }
     }
     // Forget peers that have been gone for 10 minutes (a restarted node comes back with a new id).

@@ -1,4 +1,4 @@
-import { Capability } from './cluster-frame';
+import { Capability, type ClusterFrame, FrameType, MAX_FRAME_BYTES } from './cluster-frame';
 
 /** The part of a link the table reads. */
 export interface InterestLink {
@@ -83,4 +83,32 @@ export class InterestTable {
   size(link: InterestLink): number {
     return this.byLink.get(link)?.topics.size ?? 0;
   }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * The frames that announce a full topic set: RESYNC (newline-separated) with what fits in one frame,
+ * then SUB for the rest. Decided here: same result on the peer as one big RESYNC, since a link
+ * delivers frames in order.
+ *
+ * @example
+ * ```ts
+ * for (const f of resyncFrames(['chat', 'news'])) link.send(f);
+ * ```
+ */
+export function resyncFrames(topics: readonly string[]): ClusterFrame[] {
+  let body = '';
+  let i = 0;
+  for (; i < topics.length; i++) {
+    const next = body === '' ? (topics[i] as string) : `${body}\n${topics[i]}`;
+    if (next.length * 3 > MAX_FRAME_BYTES - 64) break;
+    body = next;
+  }
+  const frames: ClusterFrame[] = [
+    { type: FrameType.RESYNC, flags: 0, topic: '', payload: utf8.encode(body) },
+  ];
+  for (; i < topics.length; i++)
+    frames.push({ type: FrameType.SUB, flags: 0, topic: topics[i] as string, payload: new Uint8Array(0) });
+  return frames;
 }

@@ -108,10 +108,20 @@ describe('cluster processes', () => {
     );
     const delivered: number[] = [];
     for (let i = 0; i < 20; i++) delivered.push((await publish({ t: 'n', p: { i } })).delivered as number);
+    // Every client gets every publication exactly once. Each worker stamps what it accepted in its
+    // own stream, so order holds per stream (epoch), not across the two workers' streams.
     for (const c of clients) {
       const got = [];
-      for (let i = 0; i < 20; i++) got.push((await c.next('n', 5000)).p.i);
-      expect(got).toEqual([...Array(20).keys()]);
+      for (let i = 0; i < 20; i++) got.push(await c.next('n', 5000));
+      expect(got.map((f) => f.p.i as number).sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
+      for (const epoch of new Set(got.map((f) => f.e))) {
+        const stream = got.filter((f) => f.e === epoch);
+        expect(stream.map((f) => f.o)).toEqual([...stream.map((f) => f.o as number)].sort((x, y) => x - y));
+        expect(stream.map((f) => f.p.i)).toEqual(
+          [...stream.map((f) => f.p.i as number)].sort((x, y) => x - y),
+        );
+      }
+      expect(await c.quiet('n', 100)).toBe(true);
     }
     // Some publication was accepted by a worker that did not hold all six subscribers.
     expect(delivered.some((n) => n < 6)).toBe(true);
