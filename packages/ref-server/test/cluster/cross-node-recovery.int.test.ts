@@ -183,6 +183,36 @@ describe('cross-node recovery', () => {
     }
   });
 
+  it('core client: a stream only the dead node held → exactly one recovery_failed, then live again, nothing twice', async () => {
+    const e = await node([a.address]);
+    await fullMesh([a, b, c, e]);
+    const got: Array<{ i: number; e: string; o: number }> = [];
+    const failed: Array<{ topic: string }> = [];
+    const client = createClient({
+      endpoints: [e.url, c.url],
+      reconnect: { baseMs: 20, maxMs: 100 },
+      offline: false,
+    });
+    client.on('error', () => {});
+    client.on('num', (m) =>
+      got.push({ i: (m.payload as { i: number }).i, e: m.epoch as string, o: m.offset as number }),
+    );
+    client.on('recovery_failed', (ev) => failed.push(ev));
+    await client.connect();
+    await client.subscribe(['t9']);
+    for (let i = 0; i < 20; i++) e.server.broadcast('t9', { t: 'num', p: { i } }); // only E holds this stream
+    await waitFor(() => got.length === 20, 5000, 'twenty from E');
+    await e.server.stop();
+    await waitFor(() => client.getSnapshot().state === 'connected' && failed.length === 1, 8000, 'failover');
+    for (let i = 20; i < 30; i++) c.server.broadcast('t9', { t: 'num', p: { i } });
+    await waitFor(() => got.length === 30, 5000, 'live on C');
+    await client.close();
+    expect(client.getSnapshot().endpoint).toBe(c.url);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.topic).toBe('t9');
+    expect(got.map((g) => g.i)).toEqual(Array.from({ length: 30 }, (_, k) => k));
+  });
+
   it('a dead origin’s stream is recovered from a node that buffered it; gone with it otherwise', async () => {
     const d = await node([a.address]);
     await fullMesh([a, b, c, d]);
