@@ -166,6 +166,16 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
     int(1),
   ),
   spec(
+    'max-topics',
+    'int',
+    '100000',
+    'topics with subscribers on this node (client subscribes past it: TOO_MANY_SUBSCRIPTIONS)',
+    (g, v) => {
+      g.o.maxTopics = v as number;
+    },
+    int(1),
+  ),
+  spec(
     'compression-threshold',
     'int',
     '1024',
@@ -198,6 +208,16 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
   spec('require-encryption', 'bool', 'false', 'refuse application frames without E2E', (g, v) => {
     g.o.requireEncryption = v as boolean;
   }),
+  spec(
+    'key-rotation-interval',
+    'int',
+    '0',
+    'ms; ask E2E clients to rotate their keys this often (0 = off)',
+    (g, v) => {
+      g.o.keyRotationIntervalMs = v as number;
+    },
+    int(0),
+  ),
   spec(
     'jwt-secret',
     'string',
@@ -628,7 +648,7 @@ function applyDev(g: Groups, randomSecret?: () => string): string[] {
     g.auth.secret = (randomSecret ?? (() => randomBytes(32).toString('base64url')))();
     notices.push(
       `dev mode: generated JWT secret ${g.auth.secret} (pass --jwt-secret to keep tokens valid across restarts); ` +
-        'mint tokens with POST /dev/token {"sub": "alice"}',
+        'mint tokens with POST /dev/token {"sub": "ada"}',
     );
   }
   return notices;

@@ -14,6 +14,7 @@ describe('resolveOptions', () => {
       idleTimeout: 60_000,
       rateLimit: { capacity: 100_000, refillPerSec: 10_000 },
       maxSubscriptionsPerConnection: 128,
+      maxTopics: 100_000,
       compressionThreshold: 1024,
       maxInboundQueueSize: 131_072,
       publishPolicy: 'deny',

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type SignatureRequirement, signatureOptionProblem } from './auth/signature';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import {
   type ClusterOptions,
@@ -26,6 +27,8 @@ export interface ConnectionInfo {
   topics: string[];
   format: 'json' | 'msgpack';
   encrypted: boolean;
+  /** With E2E: the scheme version (PROTOCOL §6) and how many key rotations completed. */
+  e2e?: { version: 1 | 2; rotations: number };
   /** Epoch ms. */
   connectedAt: number;
   /** Token expiry, epoch ms. */
@@ -74,6 +77,8 @@ export interface WSEServerOptions {
   slowConsumerGraceMs?: number;
   /** [128] */
   maxSubscriptionsPerConnection?: number;
+  /** [100 000] topics with subscribers on this node; a client subscribe past it → TOO_MANY_SUBSCRIPTIONS */
+  maxTopics?: number;
   /** bytes [1024] JSON larger than this goes out as `C:` */
   compressionThreshold?: number;
   /** [131 072] bound of the queue behind `events()` / `drainInbound()` */
@@ -84,8 +89,12 @@ export interface WSEServerOptions {
   authorizeSubscribe?: (conn: ConnectionInfo, topic: string) => boolean | Promise<boolean>;
   /** refuse application frames from connections without E2E [false] */
   requireEncryption?: boolean;
-  /** long-term ECDSA P-256 key that signs the E2E handshake */
+  /** long-term ECDSA P-256 key that signs the E2E handshake (and every rotation's new key) */
   identityKey?: CryptoKeyPair;
+  /** message signing (PROTOCOL §6): these types need a valid `sig` before the app sees them [off] */
+  requireSignatures?: SignatureRequirement;
+  /** ms [0 = off]: ask E2E clients to rotate their keys (`e2e_rekey_request`) this often */
+  keyRotationIntervalMs?: number;
   recovery?: Partial<RecoveryOptions>;
   presence?: PresenceOptions;
   /** guards POST /api/publish and /api/broadcast */
@@ -123,12 +132,15 @@ export interface ResolvedOptions {
   maxBackpressure: number;
   slowConsumerGraceMs: number;
   maxSubscriptionsPerConnection: number;
+  maxTopics: number;
   compressionThreshold: number;
   maxInboundQueueSize: number;
   publishPolicy: PublishPolicy;
   authorizeSubscribe?: WSEServerOptions['authorizeSubscribe'];
   requireEncryption: boolean;
   identityKey?: CryptoKeyPair;
+  requireSignatures?: SignatureRequirement;
+  keyRotationIntervalMs: number;
   recovery: RecoveryOptions;
   presence: Required<PresenceOptions>;
   apiKey?: string;
@@ -273,6 +285,8 @@ export function resolveOptions(
     );
   }
   resolveFunctions(o);
+  const sigProblem = o.requireSignatures === undefined ? null : signatureOptionProblem(o.requireSignatures);
+  if (sigProblem) throw new InvalidOptionError('requireSignatures', sigProblem);
   return {
     host: dev ? '127.0.0.1' : str('host', o.host, '0.0.0.0'),
     port: num('port', o.port, 5007, { min: 0, max: 65535, integer: true }),
@@ -297,6 +311,7 @@ export function resolveOptions(
         integer: true,
       },
     ),
+    maxTopics: num('maxTopics', o.maxTopics, 100_000, { min: 1, integer: true }),
     compressionThreshold: num('compressionThreshold', o.compressionThreshold, 1024, {
       min: 0,
       allowInfinity: true,
@@ -309,6 +324,8 @@ export function resolveOptions(
     authorizeSubscribe: o.authorizeSubscribe,
     requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
+    requireSignatures: o.requireSignatures,
+    keyRotationIntervalMs: num('keyRotationIntervalMs', o.keyRotationIntervalMs, 0, { min: 0 }),
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),
     apiKey: o.apiKey === undefined ? undefined : str('apiKey', o.apiKey, ''),

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
+import { SignatureGate } from './auth/signature';
+import { identityAllows } from './auth/topic-acl';
 import { type ClusterInfo, MeshEngine } from './cluster/mesh-engine';
 import { createEngine } from './engine/create-engine';
 import type { Engine } from './engine/engine';
@@ -22,12 +24,15 @@ import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
 import { type PublicationLog, TopicSequencer } from './recovery/topic-sequencer';
+import { requestRekey } from './session/e2e-session';
 import { EventHub, type Listener, type ServerEvent, type ServerEventMap } from './session/event-hub';
 import { serverFeatures } from './session/negotiate';
 import { SessionManager, type UpgradeContext } from './session/session-manager';
 import { SubscribeFlow, type TopicRecoveryReport } from './session/subscribe-flow';
 import { Fanout } from './topics/fanout';
 import { envelopeIds, toPublication } from './topics/publication';
+import { QueueGroups } from './topics/queue-groups';
+import { validateGroupName } from './topics/subscription-check';
 import { TopicRegistry } from './topics/topic-registry';
 import { TopicService } from './topics/topic-service';
 import { frameCeiling } from './transport/frame-ceiling';
@@ -68,6 +73,8 @@ export class WSEServer {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   private readonly registry = new TopicRegistry();
+  /** Queue-group memberships (PROTOCOL §4); `onInterest` is the cluster mesh's hook. */
+  readonly queueGroups = new QueueGroups();
   private readonly fanout: Fanout;
   private readonly topics: TopicService;
   private readonly hub: EventHub;
@@ -95,6 +102,7 @@ export class WSEServer {
     this.fanout = new Fanout({
       transport: { publish: (topic, data, binary) => this.transport?.publish(topic, data, binary) ?? false },
       registry: this.registry,
+      groups: this.queueGroups,
       target: (id) => this.sessions.connections.get(id),
       allConnections: () => this.sessions.connections.keys(),
       compressionThreshold: o.compressionThreshold,
@@ -109,22 +117,32 @@ export class WSEServer {
       },
     });
     // Decided (README "Recovery"): publications ALWAYS carry tp/e/o. Recovery off = numbered, not kept.
-    this.log = o.recovery.enabled ? new RecoveryStore(o.recovery) : new TopicSequencer(o.recovery);
+    this.log = o.recovery.enabled
+      ? new RecoveryStore(o.recovery)
+      : new TopicSequencer({ ttlSec: o.recovery.ttlSec, maxTopics: o.maxTopics });
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
-    this.topics = new TopicService(this.registry, this.fanout, {
-      maxSubscriptions: o.maxSubscriptionsPerConnection,
-      authorize: o.authorizeSubscribe
-        ? (sub, topic) => {
-            const conn = this.sessions.connections.get(sub.id);
-            return conn
-              ? (o.authorizeSubscribe as NonNullable<typeof o.authorizeSubscribe>)(
-                  this.sessions.info(conn),
-                  topic,
-                )
-              : false;
-          }
-        : undefined,
-    });
+    this.topics = new TopicService(
+      this.registry,
+      this.fanout,
+      {
+        maxSubscriptions: o.maxSubscriptionsPerConnection,
+        maxTopics: o.maxTopics,
+        authorize: o.authorizeSubscribe
+          ? (sub, topic) => {
+              const conn = this.sessions.connections.get(sub.id);
+              return conn
+                ? (o.authorizeSubscribe as NonNullable<typeof o.authorizeSubscribe>)(
+                    this.sessions.info(conn),
+                    topic,
+                  )
+                : false;
+            }
+          : undefined,
+      },
+      this.queueGroups,
+    );
+    // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
+    this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
     this.presenceService = o.presence.enabled
       ? new PresenceService(
@@ -188,6 +206,7 @@ export class WSEServer {
       serverVersion: SERVER_VERSION,
       subscribeFlow: this.flow,
       presence,
+      signatures: o.requireSignatures ? new SignatureGate(o.requireSignatures) : undefined,
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,
@@ -317,7 +336,10 @@ export class WSEServer {
 
   // ── sending ────────────────────────────────────────────────────────────────────────────────
 
-  /** Sends raw text (encrypted for E2E connections). False when the connection is unknown. */
+  /**
+   * Sends raw text (encrypted for E2E connections). False when the connection is unknown, or the
+   * send gate refuses it data (not authenticated yet; `requireEncryption` without E2E).
+   */
   send(connId: string, text: string): boolean {
     return this.withConn(connId, (c) => c.sendFrame(text));
   }
@@ -331,13 +353,15 @@ export class WSEServer {
   sendEvent(connId: string, event: OutgoingEvent): boolean {
     const type = event.t ?? event.type;
     if (typeof type !== 'string') throw new TypeError('sendEvent: event.t must be a string');
-    return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event));
+    return this.withConn(connId, (c) => c.sendEvent(type, event.p ?? event.payload ?? {}, event, 'data'));
   }
 
   /** Several events in one `batch` frame. */
   sendBatch(connId: string, events: OutgoingEvent[]): boolean {
     const messages = events.map((e) => buildEnvelope(e.t ?? e.type ?? '', e.p ?? e.payload ?? {}, e));
-    return this.withConn(connId, (c) => c.sendEvent('batch', { messages, count: messages.length }));
+    return this.withConn(connId, (c) =>
+      c.sendEvent('batch', { messages, count: messages.length }, {}, 'data'),
+    );
   }
 
   /** Answers a request: same `cid`, type `response` unless given. */
@@ -347,19 +371,36 @@ export class WSEServer {
     payload: Record<string, unknown>,
     type = 'response',
   ): boolean {
-    return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }));
+    return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }, 'data'));
+  }
+
+  /**
+   * Asks an E2E connection to rotate its keys (`e2e_rekey_request`, PROTOCOL §6). False when the
+   * connection is unknown, has no E2E, or a rotation is under way.
+   *
+   * @example
+   * server.requestKeyRotation(connId);
+   */
+  requestKeyRotation(connId: string): boolean {
+    const conn = this.sessions.connections.get(connId);
+    return conn ? requestRekey(conn, Date.now()) : false;
   }
 
   /** Closes one connection. */
   disconnect(connId: string, code = 1000, reason = ''): boolean {
-    return this.withConn(connId, (c) => c.close(code, reason));
+    return this.withConn(connId, (c) => c.close(code, reason), false);
   }
 
   // ── publishing ─────────────────────────────────────────────────────────────────────────────
 
-  /** To every connection on this node. Returns the number of connections it will reach. */
+  /**
+   * To every connection on this node that the send gate admits data (authenticated; encrypted under
+   * `requireEncryption`). Returns how many that is.
+   */
   broadcastAll(data: unknown): number {
-    return this.topics.publishAll(toPublication(undefined, data), this.sessions.connections.size);
+    let reach = 0;
+    for (const conn of this.sessions.connections.values()) if (conn.admits('data')) reach++;
+    return this.topics.publishAll(toPublication(undefined, data), reach);
   }
 
   /** To the topic's subscribers on this node only. Returns the local delivery count. */
@@ -386,16 +427,25 @@ export class WSEServer {
    * Server-side subscribe (no ACL check: the app decides). Returns the topics that were new. With
    * `presence` (and presence on) the connection's user joins every given topic; a presence limit
    * throws `PresenceError` (PRESENCE_DATA_TOO_LARGE / PRESENCE_FULL) AFTER subscribing — the
-   * subscriptions stay.
+   * subscriptions stay. With `queueGroup` the connection becomes a member of that group on each
+   * topic: every publication reaches one member of the group, round-robin (PROTOCOL §4); throws
+   * `TypeError` for an invalid group name.
+   *
+   * @example
+   * server.subscribeConnection(connId, ['jobs'], { queueGroup: 'workers' });
    */
   subscribeConnection(
     connId: string,
     topics: string[],
-    o: { presence?: Record<string, unknown> } = {},
+    o: { presence?: Record<string, unknown>; queueGroup?: string } = {},
   ): string[] {
+    if (o.queueGroup !== undefined) {
+      const problem = validateGroupName(o.queueGroup);
+      if (problem !== null) throw new TypeError(`subscribeConnection: queueGroup ${problem}`);
+    }
     const conn = this.sessions.connections.get(connId);
     if (!conn || conn.closed) return [];
-    const added = this.topics.subscribe(conn, topics);
+    const added = this.topics.subscribe(conn, topics, o.queueGroup);
     if (this.presenceService && o.presence !== undefined) {
       for (const topic of topics) this.presenceService.join(conn.id, conn.identity.userId, topic, o.presence);
     }
@@ -475,6 +525,57 @@ export class WSEServer {
     return { enabled: this.log.retains, ...this.log.stats() };
   }
 
+  /**
+   * `{group name: members}` of `topic` on this node (what `queue_group_stats` answers).
+   *
+   * @example
+   * server.queueGroupStats('jobs'); // { workers: 3 }
+   */
+  queueGroupStats(topic: string): Record<string, number> {
+    return this.topics.queueGroupStats(topic);
+  }
+
+  /**
+   * Sets a live connection's runtime topic ACL (`null` clears it). A topic must pass both the
+   * token's `wse_topics` and this ACL (deny wins; `allow` defaults to `['*']`, `deny` to `[]`), so
+   * it can narrow the token's ACL, never widen it; a later call replaces the earlier one, and a
+   * token refresh keeps it. Topics the connection holds that are no longer allowed are
+   * unsubscribed (presence leaves follow) and the client is told with `subscription_update
+   * {action: 'unsubscribe', success: true, success_topics: [revoked…], failed_topics: [], reason:
+   * 'acl'}` (no `cid`). Returns the revoked topics; `undefined` when the connection is unknown.
+   *
+   * @example
+   * server.setTopicAcl(connId, { allow: ['room:*'], deny: ['room:admin'] }); // ['room:admin'] if it was subscribed
+   */
+  setTopicAcl(
+    connId: string,
+    acl: { allow?: readonly string[]; deny?: readonly string[] } | null,
+  ): string[] | undefined {
+    const conn = this.sessions.connections.get(connId);
+    if (!conn || conn.closed) return undefined;
+    const globs = (v: unknown, name: string, fallback: string[]): string[] => {
+      if (v === undefined) return fallback;
+      if (!Array.isArray(v) || !v.every((g) => typeof g === 'string'))
+        throw new TypeError(`setTopicAcl: ${name} must be an array of glob strings`);
+      return [...v];
+    };
+    conn.identity.runtimeAcl =
+      acl === null
+        ? undefined
+        : { allow: globs(acl.allow, 'allow', ['*']), deny: globs(acl.deny, 'deny', []) };
+    const revoked = this.topics.topicsOf(connId).filter((t) => !identityAllows(conn.identity, t));
+    if (revoked.length === 0) return revoked;
+    this.topics.unsubscribe(conn, revoked);
+    conn.sendEvent('subscription_update', {
+      action: 'unsubscribe',
+      success: true,
+      success_topics: revoked,
+      failed_topics: [],
+      reason: 'acl',
+    });
+    return revoked;
+  }
+
   /** Server-side unsubscribe; all topics when `topics` is omitted. */
   unsubscribeConnection(connId: string, topics?: string[]): string[] {
     const conn = this.sessions.connections.get(connId);
@@ -524,12 +625,14 @@ export class WSEServer {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
+  /** Runs `fn` on an open connection; a send (`data`) only where the send gate admits data. */
   private withConn(
     connId: string,
     fn: (c: NonNullable<ReturnType<SessionManager['connections']['get']>>) => void,
+    data = true,
   ): boolean {
     const conn = this.sessions.connections.get(connId);
-    if (!conn || conn.closed) return false;
+    if (!conn || conn.closed || (data && !conn.admits('data'))) return false;
     fn(conn);
     return true;
   }

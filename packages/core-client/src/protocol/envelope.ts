@@ -34,6 +34,8 @@ export interface Envelope<P = Record<string, unknown>> {
   tp?: string;
   e?: string;
   o?: number;
+  /** Message signature `hash:signed_at:nonce:hmac` (PROTOCOL §6; see `signature.ts`); written last. */
+  sig?: string;
 }
 
 /** Protocol version spoken by this codec. */
@@ -87,6 +89,7 @@ export const PROTOCOL_TYPES: ReadonlySet<string> = new Set([
   'rate_limit_warning',
   'batch',
   'config_update',
+  'queue_group_stats',
 ]);
 
 /**
@@ -268,5 +271,6 @@ export function parseEnvelope(value: unknown): Envelope {
   optString(value, out, 'cid');
   readPriority(value, out);
   readStamp(value, out);
+  optString(value, out, 'sig');
   return out as unknown as Envelope;
 }

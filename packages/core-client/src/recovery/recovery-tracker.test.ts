@@ -183,3 +183,22 @@ describe('RecoveryTracker in-flight, forget and persistence', () => {
     expect(t.positions()).toEqual({ b: [{ epoch: 'e', offset: 3 }] });
   });
 });
+
+describe('RecoveryTracker with Object.prototype names as topics (issue 18)', () => {
+  it('positions and the recovery field hold `__proto__`, `constructor`, `toString` as plain entries', () => {
+    const tracker = new RecoveryTracker();
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    for (const [i, t] of names.entries()) tracker.observe(t, 'a1b2c3d4', i);
+    const positions = tracker.positions();
+    const field = tracker.recoveryField(names);
+    for (const [i, t] of names.entries()) {
+      expect(Object.hasOwn(positions, t)).toBe(true);
+      expect(positions[t]).toEqual([{ epoch: 'a1b2c3d4', offset: i }]);
+      expect(field[t]).toEqual({ epoch: 'a1b2c3d4', offset: i });
+    }
+    // what goes on the wire names every topic
+    expect(Object.keys(JSON.parse(JSON.stringify(field))).sort()).toEqual([...names].sort());
+    // an unknown topic is not "known" through the prototype
+    expect(tracker.positions(['valueOf']).valueOf).toBeUndefined();
+  });
+});

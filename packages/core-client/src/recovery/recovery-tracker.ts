@@ -150,7 +150,8 @@ export class RecoveryTracker {
    * (restricted to `topics` when given). Fresh arrays.
    */
   positions(topics?: readonly string[]): Record<string, StreamPosition[]> {
-    const out: Record<string, StreamPosition[]> = {};
+    // Keyed by topic names: no prototype, so `__proto__` or `constructor` are entries like any other.
+    const out = Object.create(null) as Record<string, StreamPosition[]>;
     for (const topic of topics ?? this.#streams.keys()) {
       const streams = this.#streams.get(topic);
       if (!streams || streams.size === 0) continue;
@@ -167,7 +168,7 @@ export class RecoveryTracker {
    * position are left out (the server then subscribes them from now).
    */
   recoveryField(topics?: readonly string[]): RecoveryField {
-    const out: RecoveryField = {};
+    const out = Object.create(null) as RecoveryField;
     for (const [topic, list] of Object.entries(this.positions(topics))) {
       out[topic] = list.length === 1 ? (list[0] as StreamPosition) : list;
     }

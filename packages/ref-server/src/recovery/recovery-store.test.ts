@@ -1,6 +1,10 @@
 import { type Envelope, encodeFrame, ProtocolError } from '@wse/core-client/protocol';
 import { describe, expect, it } from 'vitest';
+import { publicationCost, STREAM_OVERHEAD as S } from './memory-cost';
 import { RecoveryStore } from './recovery-store';
+
+/** What the budget is charged for one retained publication. */
+const cost = (p: { bytes: number; json: string }) => publicationCost(p.bytes, p.json.length);
 
 type Env = { t: number };
 
@@ -80,7 +84,7 @@ describe('RecoveryStore.stamp', () => {
     expect(a.bytes).toBe(new TextEncoder().encode(a.json).length);
     expect(a.bytes).toBeGreaterThan(a.json.length); // multi-byte chars counted as UTF-8
     expect(Object.isFrozen(a) && Object.isFrozen(a.envelope)).toBe(true);
-    expect(store.stats()).toMatchObject({ buffers: 1, messages: 2, bytes: a.bytes + b.bytes });
+    expect(store.stats()).toMatchObject({ buffers: 1, messages: 2, bytes: S + cost(a) + cost(b) });
     expect(store.position('chat')).toEqual({ epoch: '00000001', offset: 1 });
   });
 
@@ -112,7 +116,7 @@ describe('RecoveryStore.stamp', () => {
   it('accounting follows ring eviction', () => {
     const { store } = setup({ bufferSize: 16 });
     const pubs = Array.from({ length: 40 }, (_, i) => store.stamp('a', msg(i)));
-    const retained = pubs.slice(-16).reduce((sum, p) => sum + p.bytes, 0);
+    const retained = pubs.slice(-16).reduce((sum, p) => sum + cost(p), S);
     expect(store.stats()).toMatchObject({ messages: 16, bytes: retained });
   });
 });
@@ -170,7 +174,9 @@ describe('RecoveryStore.recover', () => {
     expect(pos).toEqual({ epoch: '00000001', offset: -1 });
     const p = store.stamp('quiet', msg(0));
     expect(p.epoch).toBe(pos.epoch);
-    expect(store.recover('quiet', pos).publications).toEqual([p]);
+    const [replayed] = store.recover('quiet', pos).publications;
+    expect([replayed?.offset, replayed?.json, replayed?.bytes]).toEqual([p.offset, p.json, p.bytes]);
+    expect(replayed?.envelope).toEqual(p.envelope); // parsed back from the text (the ring keeps no object tree)
   });
 
   it('gap larger than maxMessages → recovered false, zero publications, current position', () => {
@@ -243,8 +249,8 @@ describe('RecoveryStore memory budget', () => {
 
   it('evicts the least recently written buffer, not the one being written', () => {
     const { store } = setup({ bufferSize: 16 });
-    const size = store.stamp('prb', msg(0)).bytes; // same-length topics and i < 10: same size
-    const { store: s } = setup({ bufferSize: 16, memoryBudget: size * 4 });
+    const size = cost(store.stamp('prb', msg(0))); // same-length topics and i < 10: same size
+    const { store: s } = setup({ bufferSize: 16, memoryBudget: 3 * S + size * 4 });
     s.stamp('old', msg(1)); // epoch 1
     s.stamp('mid', msg(2)); // epoch 2
     s.stamp('old', msg(3)); // old is now more recent than mid
@@ -253,7 +259,7 @@ describe('RecoveryStore memory budget', () => {
     s.stamp('new', msg(5)); // over: evict 'mid' (least recently written)
     expect(s.position('mid')).toBeUndefined();
     expect(s.position('old')).toEqual({ epoch: '00000001', offset: 1 });
-    expect(s.stats()).toMatchObject({ evictedBuffers: 1, messages: 4, bytes: size * 4 });
+    expect(s.stats()).toMatchObject({ evictedBuffers: 1, messages: 4, bytes: 2 * S + size * 4 });
     // an evicted topic comes back with a NEW epoch and offsets from 0
     expect(s.stamp('mid', msg(6))).toMatchObject({ epoch: '00000004', offset: 0 });
     expect(s.recover('mid', { epoch: '00000002', offset: 0 }).recovered).toBe(false);
@@ -261,20 +267,20 @@ describe('RecoveryStore memory budget', () => {
 
   it('trims the buffer being written when it alone exceeds the budget', () => {
     const { store: probe } = setup();
-    const size = probe.stamp('solo', msg(0)).bytes;
-    const { store } = setup({ bufferSize: 16, memoryBudget: size * 3 });
+    const size = cost(probe.stamp('solo', msg(0)));
+    const { store } = setup({ bufferSize: 16, memoryBudget: S + size * 3 });
     for (let i = 0; i < 5; i++) store.stamp('solo', msg(i));
-    expect(store.stats()).toMatchObject({ messages: 3, bytes: size * 3, trimmedMessages: 2 });
+    expect(store.stats()).toMatchObject({ messages: 3, bytes: S + size * 3, trimmedMessages: 2 });
     expect(store.position('solo')).toEqual({ epoch: '00000001', offset: 4 }); // same epoch
     expect(store.recover('solo', { epoch: '00000001', offset: 1 }).recovered).toBe(true);
     expect(store.recover('solo', { epoch: '00000001', offset: 0 }).recovered).toBe(false);
   });
 
   it('a single publication larger than the budget is delivered but not retained', () => {
-    const { store } = setup({ memoryBudget: 100 });
+    const { store } = setup({ memoryBudget: S + 100 });
     const big = store.stamp('a', msg(0, 'y'.repeat(200)));
     expect(big.offset).toBe(0);
-    expect(store.stats()).toMatchObject({ messages: 0, bytes: 0 });
+    expect(store.stats()).toMatchObject({ messages: 0, bytes: S });
     expect(store.recover('a', { epoch: big.epoch, offset: -1 }).recovered).toBe(false);
     expect(store.recover('a', { epoch: big.epoch, offset: 0 }).recovered).toBe(true);
   });

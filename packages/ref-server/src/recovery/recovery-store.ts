@@ -1,4 +1,5 @@
 import { type Envelope, parseEnvelope } from '@wse/core-client/protocol';
+import { publicationCost, STREAM_OVERHEAD } from './memory-cost';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery-options';
 import type {
   RecoveryResult,
@@ -18,9 +19,35 @@ interface Stream {
   readonly topic: string;
   readonly epoch: string;
   readonly origin: string | null;
-  readonly ring: RingBuffer<StoredPublication>;
+  readonly ring: RingBuffer<StoredRecord>;
+  /** Accounted bytes: {@link STREAM_OVERHEAD} plus the cost of every retained publication. */
   bytes: number;
   lastWrite: number;
+}
+
+/**
+ * What a ring slot holds: the JSON text and the stamp, NOT the envelope object (its object tree
+ * cost 1–3× the text again, depending on the payload's shape, and cannot be bounded by the text's
+ * length). The envelope is parsed back from the text when asked for — only a replay to a msgpack or
+ * E2E connection, or a cluster peer, does.
+ */
+class StoredRecord implements StoredPublication {
+  constructor(
+    readonly topic: string,
+    readonly epoch: string,
+    readonly offset: number,
+    readonly bytes: number,
+    readonly json: string,
+  ) {}
+
+  get envelope(): Readonly<Envelope> {
+    return Object.freeze(JSON.parse(this.json) as Envelope);
+  }
+
+  /** Bytes charged to the budget ({@link publicationCost}). */
+  get cost(): number {
+    return publicationCost(this.bytes, this.json.length);
+  }
 }
 
 interface TopicStreams {
@@ -39,10 +66,12 @@ const EPOCH_ATTEMPTS = 16;
  * next one gets a new epoch. Streams received from other nodes ({@link ingest}) live beside it under
  * their own epochs.
  *
- * The memory budget is enforced inside {@link stamp}/{@link ingest}: over budget, whole
- * least-recently-written buffers other than the one being written are evicted; if that is not enough,
- * the oldest messages of the buffer being written are dropped. So `stats().bytes <= budget` holds
- * after every call. Idle buffers (no write for `ttlSec`) are dropped by {@link sweep} (call it from a
+ * The memory budget counts real memory ({@link publicationCost}, {@link STREAM_OVERHEAD}) and is
+ * enforced whenever something is added: over budget, never-written streams are evicted first (oldest
+ * first), then whole least-recently-written buffers other than the one being written; if that is not
+ * enough, the oldest messages of the buffer being written are dropped. So `stats().bytes <= budget`
+ * holds after every call (a budget below one stream's overhead is the exception: the one stream in
+ * use stays). Idle buffers (no write for `ttlSec`) are dropped by {@link sweep} (call it from a
  * timer; this module has none) and lazily whenever they are accessed.
  *
  * @example
@@ -64,7 +93,11 @@ export class RecoveryStore implements PublicationLog {
   private readonly topics = new Map<string, TopicStreams>();
   /** Streams with at least one write, least recently written first (Set keeps insertion order). */
   private readonly written = new Set<Stream>();
-  /** Streams opened (recover/open) but never written, oldest first. Not evictable: they hold 0 bytes. */
+  /**
+   * Streams opened (recover/open) but never written, oldest first. They cost {@link STREAM_OVERHEAD}
+   * each and are evicted first (losing one loses no message: at worst a recovery answers `recovered:
+   * false`), and dropped when the topic's last subscriber leaves ({@link release}).
+   */
   private readonly unwritten = new Set<Stream>();
   private bytes = 0;
   private messages = 0;
@@ -95,9 +128,18 @@ export class RecoveryStore implements PublicationLog {
   stamp(topic: string, envelope: Envelope): StoredPublication {
     assertTopic(topic);
     const now = this.now();
-    const stream = this.localStream(topic, now) ?? this.createStream(topic, null, 0, now);
-    const stamped = withStamp(parseEnvelope(envelope), topic, stream.epoch, stream.ring.nextOffset);
-    return this.store(stream, stamped, JSON.stringify(stamped), now);
+    const canonical = parseEnvelope(envelope);
+    const existing = this.localStream(topic, now);
+    const stream = existing ?? this.createStream(topic, null, 0, now);
+    const stamped = withStamp(canonical, topic, stream.epoch, stream.ring.nextOffset);
+    let json: string;
+    try {
+      json = JSON.stringify(stamped);
+    } catch (err) {
+      if (!existing) this.drop(stream); // nothing stored: nothing kept
+      throw err;
+    }
+    return this.store(stream, stamped, json, now);
   }
 
   /**
@@ -308,6 +350,21 @@ export class RecoveryStore implements PublicationLog {
   }
 
   /**
+   * The topic's last local subscriber left: its local stream goes if nothing was ever written to it
+   * (a subscribe with `recover: true` to a quiet topic opens one to answer a position). A stream with
+   * publications stays for the TTL — someone may come back for them.
+   *
+   * @example
+   * ```ts
+   * topics.onLeft = (topic) => { if (registry.subscriberCount(topic) === 0) store.release(topic); };
+   * ```
+   */
+  release(topic: string): void {
+    const stream = this.topics.get(topic)?.local;
+    if (stream && this.unwritten.has(stream)) this.drop(stream);
+  }
+
+  /**
    * Drops every buffer without a write for more than `ttlSec`; call it from the runtime's timer.
    *
    * @returns the number of buffers dropped
@@ -331,7 +388,7 @@ export class RecoveryStore implements PublicationLog {
   }
 
   /**
-   * Current counters; `bytes` is the accounted size of every retained publication.
+   * Current counters; `bytes` is the accounted memory (streams and retained publications).
    *
    * @example
    * ```ts
@@ -341,6 +398,7 @@ export class RecoveryStore implements PublicationLog {
   stats(): RecoveryStats {
     return {
       buffers: this.written.size + this.unwritten.size,
+      topics: this.topics.size,
       messages: this.messages,
       bytes: this.bytes,
       budget: this.options.memoryBudget,
@@ -371,6 +429,7 @@ export class RecoveryStore implements PublicationLog {
     const bytes = Buffer.byteLength(json, 'utf8');
     const { topic, epoch } = stream;
     const offset = stream.ring.nextOffset;
+    // The live copy (with its envelope) goes to the fan-out and dies young; the ring keeps the text.
     const pub: StoredPublication = Object.freeze({
       topic,
       epoch,
@@ -379,9 +438,10 @@ export class RecoveryStore implements PublicationLog {
       bytes,
       json,
     });
-    const evicted = stream.ring.append(pub);
-    if (evicted) this.account(stream, -evicted.bytes, -1);
-    this.account(stream, bytes, 1);
+    const record = new StoredRecord(topic, epoch, offset, bytes, json);
+    const evicted = stream.ring.append(record);
+    if (evicted) this.account(stream, -evicted.cost, -1);
+    this.account(stream, record.cost, 1);
     stream.lastWrite = now;
     this.unwritten.delete(stream);
     this.written.delete(stream); // re-insert: most recently written goes last
@@ -390,20 +450,24 @@ export class RecoveryStore implements PublicationLog {
     return pub;
   }
 
-  /** Evicts least-recently-written buffers (not `current`), then trims `current`, until under budget. */
+  /**
+   * Evicts never-written streams, then least-recently-written buffers (never `current`), then trims
+   * `current`, until under budget.
+   */
   private enforceBudget(current: Stream): void {
     const budget = this.options.memoryBudget;
-    if (this.bytes <= budget) return;
-    for (const stream of this.written) {
-      if (this.bytes <= budget) return;
-      if (stream === current || stream.bytes === 0) continue;
-      this.drop(stream); // deleting the visited entry of a Set while iterating it is safe
-      this.evictedBuffers += 1;
+    for (const set of [this.unwritten, this.written]) {
+      for (const stream of set) {
+        if (this.bytes <= budget) return;
+        if (stream === current) continue;
+        this.drop(stream); // deleting the visited entry of a Set while iterating it is safe
+        this.evictedBuffers += 1;
+      }
     }
     while (this.bytes > budget) {
       const oldest = current.ring.shift();
       if (!oldest) break;
-      this.account(current, -oldest.bytes, -1);
+      this.account(current, -oldest.cost, -1);
       this.trimmedMessages += 1;
     }
   }
@@ -443,7 +507,7 @@ export class RecoveryStore implements PublicationLog {
       entry = { local: undefined, byEpoch: new Map() };
       this.topics.set(topic, entry);
     }
-    const ring = new RingBuffer<StoredPublication>(this.options.bufferSize, startOffset);
+    const ring = new RingBuffer<StoredRecord>(this.options.bufferSize, startOffset);
     const stream: Stream = {
       topic,
       epoch: epoch ?? this.freshEpoch(entry),
@@ -455,6 +519,8 @@ export class RecoveryStore implements PublicationLog {
     entry.byEpoch.set(stream.epoch, stream);
     if (origin === null) entry.local = stream;
     this.unwritten.add(stream);
+    this.account(stream, STREAM_OVERHEAD, 0);
+    this.enforceBudget(stream);
     return stream;
   }
 
@@ -471,7 +537,7 @@ export class RecoveryStore implements PublicationLog {
   }
 
   private resetStream(stream: Stream, nextOffset: number): void {
-    this.account(stream, -stream.bytes, -stream.ring.size);
+    this.account(stream, STREAM_OVERHEAD - stream.bytes, -stream.ring.size);
     stream.ring.reset(nextOffset);
   }
 

@@ -5,10 +5,10 @@ import type { Envelope } from '@wse/core-client/protocol';
  * order `c,t,p,id,ts,seq,v,cid,pri,tp,e,o`, unknown fields dropped), kept ONCE for every format and
  * every encrypted connection, plus its JSON text.
  *
- * Accounting (decided here): `bytes` is the exact UTF-8 byte length of `json`, i.e. of
- * `JSON.stringify(envelope)` — the same text `encodeFrame(envelope)` sends below its compression
- * threshold. The budget counts exactly that, nothing else (the real heap cost is
- * higher: the envelope object, the UTF-16 string and the ring slots — size the budget accordingly).
+ * `bytes` is the exact UTF-8 byte length of `json`, i.e. of `JSON.stringify(envelope)` — the same
+ * text `encodeFrame(envelope)` sends below its compression threshold. The memory budget charges more
+ * than that (`publicationCost` in memory-cost.ts: the string as V8 holds it plus the record and its
+ * ring slot); the ring keeps only the text, and a stored record's `envelope` is parsed from it.
  * `json` is what a JSON-format connection can send verbatim; msgpack and encrypted connections frame
  * `envelope` per connection. Objects are frozen (shallowly): never mutate `envelope.p` after stamping.
  *
@@ -111,8 +111,10 @@ export interface StreamInfo {
  */
 export interface RecoveryStats {
   buffers: number;
+  /** Topics with recovery state on this node (a stream, or with recovery off a numbering counter). */
+  topics: number;
   messages: number;
-  /** Accounted bytes (sum of `StoredPublication.bytes` retained). */
+  /** Accounted memory: every stream's overhead plus every retained publication's cost (memory-cost.ts). */
   bytes: number;
   budget: number;
   /** Whole buffers evicted to stay under the memory budget. */

@@ -40,6 +40,8 @@ export interface PublicationLog {
   recoverTopic(topic: string, positions: readonly StreamPosition[]): TopicRecoveryResult;
   /** The topic's current local position (created empty, offset -1, when missing). */
   open(topic: string): StreamPosition;
+  /** The topic's last local subscriber left: drop its state if nothing was ever published to it. */
+  release(topic: string): void;
   sweep(): number;
   stats(): RecoveryStats;
 }
@@ -70,11 +72,17 @@ export class TopicSequencer implements PublicationLog {
   readonly retains = false;
   private readonly counters = new Map<string, Counter>();
   private readonly ttlMs: number;
+  /** Counters kept at most; past it the oldest-created goes (its topic's next publication starts a new epoch). */
+  private readonly maxCounters: number;
   private readonly now: () => number;
   private readonly drawEpoch: () => string;
 
-  constructor(options: { ttlSec: number }, env: { now?: () => number; randomEpoch?: () => string } = {}) {
+  constructor(
+    options: { ttlSec: number; maxTopics?: number },
+    env: { now?: () => number; randomEpoch?: () => string } = {},
+  ) {
     this.ttlMs = options.ttlSec * 1000;
+    this.maxCounters = options.maxTopics ?? Number.POSITIVE_INFINITY;
     this.now = env.now ?? Date.now;
     this.drawEpoch = env.randomEpoch ?? randomEpoch;
   }
@@ -104,6 +112,11 @@ export class TopicSequencer implements PublicationLog {
     return { epoch: counter.epoch, offset: counter.next - 1 };
   }
 
+  /** A counter that never numbered a publication holds nothing worth keeping (issue 18). */
+  release(topic: string): void {
+    if (this.counters.get(topic)?.next === 0) this.counters.delete(topic);
+  }
+
   sweep(): number {
     const now = this.now();
     let dropped = 0;
@@ -115,9 +128,15 @@ export class TopicSequencer implements PublicationLog {
     return dropped;
   }
 
+  /** Live counters (one per numbered topic). */
+  get size(): number {
+    return this.counters.size;
+  }
+
   stats(): RecoveryStats {
     return {
       buffers: 0,
+      topics: this.counters.size,
       messages: 0,
       bytes: 0,
       budget: 0,
@@ -132,7 +151,12 @@ export class TopicSequencer implements PublicationLog {
     if (c && now - c.lastWrite > this.ttlMs) c = undefined;
     if (!c) {
       c = { epoch: this.drawEpoch(), next: 0, lastWrite: now };
+      this.counters.delete(topic); // an expired one: re-insert as the newest
       this.counters.set(topic, c);
+      if (this.counters.size > this.maxCounters) {
+        const oldest = this.counters.keys().next().value as string;
+        this.counters.delete(oldest);
+      }
     }
     if (write) c.lastWrite = now;
     return c;

@@ -1,5 +1,7 @@
 import {
   decodeAnyFrame,
+  decryptBytes,
+  E2EChannel,
   hexToBytes,
   loadVectorSessionKey,
   loadVectors,
@@ -59,9 +61,9 @@ describe('server encode path against the golden vectors', () => {
 
   const encrypted = vectors.frames.filter((v) => v.kind === 'encrypted');
   it.each(encrypted.map((v) => [v.name, v] as const))('%s (fresh IV, same plaintext)', async (_name, v) => {
-    const key = await loadVectorSessionKey();
+    const key = await loadVectorSessionKey(v.direction);
     const { conn, sent } = connection(v.options.format ?? 'json');
-    conn.key = key;
+    conn.e2e = new E2EChannel(1, { send: key, recv: key });
     conn.sendEnvelope(v.envelope);
     await conn.flushed();
     const out = sent[0]?.data as Uint8Array;
@@ -78,7 +80,7 @@ describe('Connection', () => {
     const key = await loadVectorSessionKey();
     const { conn, sent } = connection('json');
     conn.sendEvent('a', { n: 1 });
-    conn.key = key;
+    conn.e2e = new E2EChannel(1, { send: key, recv: key });
     for (let i = 0; i < 5; i++) conn.sendEvent('b', { i }, { cid: `x${i}` });
     await conn.flushed();
     const first = await decodeAnyFrame(sent[0]?.data as string);
@@ -93,10 +95,29 @@ describe('Connection', () => {
     ]);
   });
 
+  it('never compresses inside E:, nor for a client that said compression: false', async () => {
+    const key = await loadVectorSessionKey();
+    const big = { pad: 'x'.repeat(4096) };
+    const enc = connection('json');
+    enc.conn.e2e = new E2EChannel(1, { send: key, recv: key });
+    enc.conn.sendEvent('big', big);
+    await enc.conn.flushed();
+    const inner = await decryptBytes(key, enc.sent[0]?.data as Uint8Array);
+    expect(inner[0]).toBe(0x7b); // '{'
+    const plain = connection('json');
+    plain.conn.sendEvent('big', big);
+    expect((plain.sent[0] as { data: Uint8Array }).data[0]).toBe(0x43); // 'C:' by default
+    const noZ = connection('json');
+    noZ.conn.compress = false;
+    noZ.conn.sendEvent('big', big);
+    expect(typeof noZ.sent[0]?.data).toBe('string');
+    expect(noZ.conn.direct).toBe(true);
+  });
+
   it('closes after pending encrypted frames and ignores sends after close', async () => {
     const key = await loadVectorSessionKey();
     const { conn, sent, closes } = connection('json');
-    conn.key = key;
+    conn.e2e = new E2EChannel(1, { send: key, recv: key });
     conn.sendError('AUTH_FAILED', 'no');
     conn.close(4401);
     expect(closes).toEqual([]);
@@ -104,5 +125,59 @@ describe('Connection', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(sent.length).toBe(1);
     expect(closes).toEqual([4401]);
+  });
+});
+
+describe('the send gate (Connection.admits, issue 18)', () => {
+  function gated(identity: boolean, requireEncryption: boolean) {
+    const socket = fakeSocket();
+    const conn = new Connection(
+      'c2',
+      identity ? { userId: 'u', anonymous: true, claims: {} } : undefined,
+      '127.0.0.1',
+      'json',
+      {
+        compressionThreshold: 1024,
+        requireEncryption,
+        rateLimit: { capacity: 10, refillPerSec: 1 },
+        now: () => 0,
+        onSent: () => {},
+        onSendError: () => {},
+      },
+    );
+    conn.handle = socket.handle;
+    const everyPath = () => {
+      conn.sendEvent('server_ready', {});
+      conn.sendEvent('ping', {});
+      conn.sendError('AUTH_REQUIRED', 'token please');
+      conn.sendEvent('chat', { secret: 1 });
+      conn.sendEvent('error', { code: 'X', secret: 1 }, {}, 'data'); // an app send claiming to be an error
+      conn.sendFrame('{"t":"raw"}');
+      conn.sendPublication({ envelope: { c: 'U', t: 'pub', p: {} }, json: '{"t":"pub"}' });
+      conn.sendEncrypted(new Uint8Array([1]));
+      return socket.sent.map((s) => String(s.data));
+    };
+    return { conn, everyPath };
+  }
+
+  it('before authentication: errors only', () => {
+    const { conn, everyPath } = gated(false, false);
+    expect(conn.direct).toBe(true); // kept off uWS's shared frames
+    const sent = everyPath();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('AUTH_REQUIRED');
+  });
+
+  it('requireEncryption without a key: control frames and errors, no data', () => {
+    const { conn, everyPath } = gated(true, true);
+    expect(conn.direct).toBe(true);
+    const types = everyPath().map((s) => (JSON.parse(s) as { t: string }).t);
+    expect(types).toEqual(['server_ready', 'ping', 'error']);
+  });
+
+  it('authenticated, no requireEncryption: everything', () => {
+    const { conn, everyPath } = gated(true, false);
+    expect(conn.direct).toBe(false);
+    expect(everyPath()).toHaveLength(7); // sendEncrypted without a key sends nothing
   });
 });

@@ -1,9 +1,9 @@
 import {
   buildEnvelope,
+  type E2EChannel,
   type Envelope,
   type ErrorCodeValue,
   encodeFrame,
-  encryptBytes,
   toBytes,
 } from '@wse/core-client/protocol';
 import type { VerifiedToken } from '../auth/token-verifier';
@@ -16,9 +16,40 @@ import { TokenBucket } from './token-bucket';
 /** Where a connection is in PROTOCOL §3. */
 export type Phase = 'auth' | 'open' | 'ready' | 'closed';
 
+/**
+ * What an outbound frame is, to the send gate ({@link Connection.admits}): an `error`, a protocol
+ * `control` frame (handshake, heartbeat, refresh, rate-limit notice), or `data` — everything else:
+ * publications, broadcasts, presence, replies, anything the application sends.
+ */
+export type SendKind = 'error' | 'control' | 'data';
+
+/** Protocol frames that carry no application data (sent by the server itself). */
+const CONTROL_TYPES: ReadonlySet<string> = new Set([
+  'server_ready',
+  'server_hello',
+  'ping',
+  'PONG',
+  'auth_refreshed',
+  'rate_limit_warning',
+]);
+
+/**
+ * The gate's kind of a frame the SERVER builds, by type. The application's own sends are always
+ * `data` (`WSEServer.sendEvent` passes it), whatever type they claim.
+ *
+ * @example
+ * sendKindOf('server_hello'); // 'control'
+ */
+export function sendKindOf(type: string): SendKind {
+  if (type === 'error') return 'error';
+  return CONTROL_TYPES.has(type) ? 'control' : 'data';
+}
+
 /** What the connection needs from its server; ONE object shared by all connections (no per-connection closures). */
 export interface ConnectionEnv {
   compressionThreshold: number;
+  /** `requireEncryption`: no data in plaintext ({@link Connection.admits}). */
+  requireEncryption?: boolean;
   rateLimit: { capacity: number; refillPerSec: number };
   now(): number;
   onSent(bytes: number): void;
@@ -31,14 +62,21 @@ export interface Identity {
   anonymous: boolean;
   claims: Record<string, unknown>;
   acl?: VerifiedToken['topics'];
+  /**
+   * The app's runtime ACL (`server.setTopicAcl`): a topic must pass both this and `acl`. Survives
+   * a token refresh (the token can only narrow further, never widen past it).
+   */
+  runtimeAcl?: VerifiedToken['topics'];
   expiresAt?: number;
 }
 
 /**
  * One client connection: identity, negotiated format and key, limits, and the outbound path.
  *
- * Invariant: once `key` is set every outbound frame is `E:`, and encrypted frames leave through one
- * promise chain so they keep their order even though encryption is async.
+ * Invariants: once `e2e` is set every outbound frame is `E:` (JSON or `M:` inside, never `C:`), and
+ * encrypted frames leave through one promise chain so they keep their order even though encryption
+ * is async; key and IV are picked at the call (`E2EChannel.seal`), so a key rotation between two
+ * sends switches exactly there. A connection that said `features.compression: false` never gets `C:`.
  *
  * @example
  * conn.sendEvent('PONG', { latency: 3 }, { cid });
@@ -47,7 +85,14 @@ export class Connection {
   handle: SocketHandle | null = null;
   phase: Phase;
   format: 'json' | 'msgpack';
-  key?: CryptoKey;
+  /** E2E state (PROTOCOL §6), set at `server_hello`. */
+  e2e?: E2EChannel;
+  /** The client's first `E:` frame arrived: plaintext application frames are refused from now on. */
+  clientEncrypted = false;
+  /** False when the client's hello said `features.compression: false`. */
+  compress = true;
+  /** When the last E2E rotation completed (or E2E started), for the server's rotation requests. */
+  keysSince = 0;
   identity: Identity;
   readonly connectedAt: number;
   readonly bucket: TokenBucket;
@@ -90,9 +135,39 @@ export class Connection {
     this.bucket = new TokenBucket(env.rateLimit, env);
   }
 
-  /** Needs its own frame for publications (cannot ride on uWS's shared frame). */
+  /**
+   * Needs its own frame for publications (cannot ride on uWS's shared frame). A connection the gate
+   * refuses data is direct too: it is then never subscribed in uWS, so `app.publish` cannot reach
+   * it, and the fan-out's per-connection path stops at {@link admits}.
+   */
   get direct(): boolean {
-    return this.format === 'msgpack' || this.key !== undefined;
+    return this.format === 'msgpack' || this.e2e !== undefined || !this.compress || !this.admits('data');
+  }
+
+  /** E2E is on (every frame to this connection is `E:`). */
+  get encrypted(): boolean {
+    return this.e2e !== undefined;
+  }
+
+  /** The compression threshold for this connection: none inside `E:` or when the client said no. */
+  private get threshold(): number {
+    return this.e2e || !this.compress ? Number.POSITIVE_INFINITY : this.env.compressionThreshold;
+  }
+
+  /**
+   * THE send gate (DESIGN: nothing reaches a socket before it is authenticated, except the auth
+   * exchange). Every outbound method of this class asks it, so every send path — broadcasts, topic
+   * fan-out, presence, replays, replies, the application's own sends — is checked here:
+   * - before authentication (`phase: 'auth'`, waiting for the in-band token): errors only;
+   * - with `requireEncryption` and no session key: errors and protocol control frames only
+   *   (PROTOCOL §6: no data in plaintext);
+   * - otherwise everything.
+   */
+  admits(kind: SendKind): boolean {
+    if (kind === 'error') return true;
+    if (this.phase === 'auth') return false;
+    if (kind === 'control') return true;
+    return this.e2e !== undefined || this.env.requireEncryption !== true;
   }
 
   get closed(): boolean {
@@ -104,29 +179,34 @@ export class Connection {
     return (this.handle?.bufferedAmount() ?? 0) + this.pendingEncrypted;
   }
 
-  /** Builds an envelope (c, id, ts, v, seq filled) and sends it in this connection's format. */
-  sendEvent(type: string, payload: object = {}, extra: { cid?: string; pri?: number } = {}): void {
-    if (this.closed) return;
+  /**
+   * Builds an envelope (c, id, ts, v, seq filled) and sends it in this connection's format, if the
+   * gate admits it (`kind`: by type for the server's own frames; the application's are `data`).
+   */
+  sendEvent(
+    type: string,
+    payload: object = {},
+    extra: { cid?: string; pri?: number } = {},
+    kind: SendKind = sendKindOf(type),
+  ): void {
+    if (this.closed || !this.admits(kind)) return;
     const options = envelopeIds();
     options.seq = ++this.seq;
     if (extra.cid !== undefined) options.cid = extra.cid;
     if (extra.pri !== undefined) options.pri = extra.pri;
     const env = buildEnvelope(type, payload, options);
-    this.sendEnvelope(env as Envelope);
+    this.sendEnvelope(env as Envelope, kind);
   }
 
   sendError(code: ErrorCodeValue, message: string, extra: Record<string, unknown> = {}, cid?: string): void {
     this.sendEvent('error', { code, message, ...extra }, { cid });
   }
 
-  /** Sends a complete envelope (the caller filled it) in this connection's format. */
-  sendEnvelope(env: Envelope): void {
-    if (this.closed) return;
-    const frame = encodeFrame(env, {
-      format: this.format,
-      compressionThreshold: this.env.compressionThreshold,
-    });
-    this.sendFrame(frame);
+  /** Sends a complete envelope (the caller filled it) in this connection's format, if the gate admits it. */
+  sendEnvelope(env: Envelope, kind: SendKind = sendKindOf(env.t)): void {
+    if (this.closed || !this.admits(kind)) return;
+    const frame = encodeFrame(env, { format: this.format, compressionThreshold: this.threshold });
+    this.write(frame);
   }
 
   /**
@@ -139,30 +219,46 @@ export class Connection {
     readonly json: string;
     readonly bytes?: number;
   }): void {
-    if (this.closed) return;
-    if (this.format === 'json') this.sendFrame(jsonFrame(pub.json, this.env.compressionThreshold, pub.bytes));
-    else this.sendEnvelope(pub.envelope as Envelope);
+    if (this.closed || !this.admits('data')) return;
+    if (this.format === 'json') this.write(jsonFrame(pub.json, this.threshold, pub.bytes));
+    else this.sendEnvelope(pub.envelope as Envelope, 'data');
   }
 
-  /** Sends an already encoded frame; encrypts it first when E2E is on. */
+  /** Sends an already encoded data frame (the gate decides); encrypts it first when E2E is on. */
   sendFrame(frame: string | Uint8Array): void {
-    if (this.closed) return;
-    if (this.key) {
-      this.sendEncrypted(toBytes(frame));
+    if (this.closed || !this.admits('data')) return;
+    this.write(frame);
+  }
+
+  /** Below the gate: every caller has asked {@link admits}. */
+  private write(frame: string | Uint8Array): void {
+    if (this.e2e) {
+      this.encrypt(toBytes(frame));
       return;
     }
     this.handle?.send(frame, typeof frame !== 'string');
     this.env.onSent(frame.length);
   }
 
-  /** Encrypts `inner` (a JSON/C:/M: frame) with the session key and sends it, in call order. */
+  /** Encrypts `inner` (a JSON or `M:` data frame) and sends it, in call order. */
   sendEncrypted(inner: Uint8Array): void {
-    const key = this.key;
-    if (!key || this.closed) return;
+    if (this.closed || !this.admits('data')) return;
+    this.encrypt(inner);
+  }
+
+  /**
+   * Sealing starts now (key and IV fixed at the call, several frames encrypt in parallel); the
+   * chain only orders the sends.
+   */
+  private encrypt(inner: Uint8Array): void {
+    const e2e = this.e2e;
+    if (!e2e || this.closed) return;
     this.pendingEncrypted += inner.byteLength;
+    const sealing = e2e.seal(inner);
+    sealing.catch(() => {}); // observed in the chain below
     this.chain = (this.chain ?? Promise.resolve()).then(async () => {
       try {
-        const bytes = await encryptBytes(key, inner);
+        const bytes = await sealing;
         this.handle?.send(bytes, true);
         this.env.onSent(bytes.byteLength);
       } catch (err) {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import { AuthRefusalLog } from '../auth/auth-refusal-log';
+import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
@@ -16,6 +18,7 @@ import type {
   UpgradeInfo,
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
+import { requestRekey } from './e2e-session';
 import type { EventHub } from './event-hub';
 import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
@@ -47,6 +50,7 @@ export interface SessionDeps {
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
   presence: PresenceService | null;
+  signatures?: SignatureGate;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -96,6 +100,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
   readonly presence: PresenceService | null;
+  readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -106,10 +111,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   private sweepTimer?: ReturnType<typeof setInterval>;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
+  private readonly authRefusals: AuthRefusalLog;
 
   constructor(private readonly deps: SessionDeps) {
     this.options = deps.options;
     this.logger = deps.logger;
+    this.authRefusals = new AuthRefusalLog(deps.logger);
     this.metrics = deps.metrics;
     this.topics = deps.topics;
     this.events = deps.events;
@@ -119,10 +126,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.now = deps.now ?? Date.now;
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
+    this.signatures = deps.signatures;
     this.router = new MessageRouter(this);
     const { metrics, logger } = deps;
     this.connEnv = {
       compressionThreshold: this.options.compressionThreshold,
+      requireEncryption: this.options.requireEncryption,
       rateLimit: this.options.rateLimit,
       now: this.now,
       onSent: (bytes) => metrics.messageOut(1, bytes),
@@ -261,10 +270,16 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
+    const runtimeAcl = conn.identity.runtimeAcl;
     conn.identity = toIdentity(v);
+    if (runtimeAcl) conn.identity.runtimeAcl = runtimeAcl; // the app's narrowing outlives a refresh
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
-    if (conn.phase === 'auth') conn.phase = 'open';
+    if (conn.phase !== 'auth') return;
+    // The send gate opens: topics the app subscribed it to before now move onto uWS's shared frames.
+    const wasDirect = conn.direct;
+    conn.phase = 'open';
+    if (wasDirect && !conn.direct) this.topics.makeShared(conn);
   }
 
   ready(conn: Connection): void {
@@ -293,6 +308,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   rejectAuth(conn: Connection, code: AuthCode, message: string, extra?: Record<string, unknown>): void {
     this.metrics.authFailure();
     this.stats.authFailures++;
+    this.authRefusals.refused(code, message, conn.remoteAddress);
     conn.sendError(code, message, extra);
     conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
   }
@@ -310,19 +326,21 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       anonymous: conn.identity.anonymous,
       topics: this.topics.topicsOf(conn.id),
       format: conn.format,
-      encrypted: conn.key !== undefined,
+      encrypted: conn.encrypted,
       connectedAt: conn.connectedAt,
       claims: conn.identity.claims,
       remoteAddress: conn.remoteAddress,
     };
     if (conn.identity.expiresAt !== undefined) info.tokenExpiresAt = conn.identity.expiresAt;
+    if (conn.e2e) info.e2e = { version: conn.e2e.version, rotations: conn.e2e.rotations };
     return info;
   }
 
   /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
   startSweep(): void {
     const o = this.options;
-    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000);
+    const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
+    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
     const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), period);
     this.sweepTimer.unref?.();
@@ -365,6 +383,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
           conn.lastPingAt = now;
           conn.sendEvent('ping', { server_time: now });
         }
+        const rotateEvery = o.keyRotationIntervalMs;
+        if (rotateEvery > 0 && conn.e2e && now - conn.keysSince >= rotateEvery) requestRekey(conn, now);
         this.checkBackpressure(conn, now);
       }
     }
