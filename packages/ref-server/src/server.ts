@@ -6,7 +6,7 @@ import { SignatureGate } from './auth/signature';
 import { identityAllows } from './auth/topic-acl';
 import { type ClusterInfo, MeshEngine } from './cluster/mesh-engine';
 import { createEngine } from './engine/create-engine';
-import type { Engine } from './engine/engine';
+import { type Engine, groupInterestKey } from './engine/engine';
 import { createEngineHost } from './engine/engine-host';
 import { earlyHttpAnswer, type HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
@@ -184,9 +184,17 @@ export class WSEServer {
       o,
       this.logger,
     );
-    this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+    // Interest is tracked only for engines that route by it (memory ignores it: no per-topic set).
+    if (this.engine.name !== 'memory') {
+      this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
+      // Group interest travels under its own key; Fanout.groupFilter (one node per group,
+      // cluster-wide) is the next step and not installed yet: today each node serves one member.
+      this.queueGroups.onInterest = (topic, group, present) =>
+        this.engine.interest(groupInterestKey(topic, group), present);
+    }
     const engine = this.engine;
     if (engine.recoverRemote) {
+      // Streams this node does not hold are fetched from the cluster before the subscribe reply.
       this.flow.remote = {
         recover: (topic, position, max) =>
           engine.recoverRemote?.(topic, position, max) ?? Promise.resolve(null),

@@ -3,7 +3,7 @@ import type { PresenceService } from '../presence/presence-service';
 import { RecoveryStore } from '../recovery/recovery-store';
 import type { PublicationLog } from '../recovery/topic-sequencer';
 import type { TopicService } from '../topics/topic-service';
-import type { EngineHost } from './engine';
+import { type EngineHost, groupInterestKey } from './engine';
 
 /**
  * The server's side of the engine seam: stamping with the node's log, local fan-out through the
@@ -62,6 +62,6 @@ export function createEngineHost(deps: {
       }
     },
     subscriberCount: (topic) => topics.subscriberCount(topic),
-    localTopics: () => topics.topics(),
+    localTopics: () => topics.interestKeys(groupInterestKey),
   };
 }

@@ -128,7 +128,8 @@ export class Fanout {
   /**
    * Queues a publication stamped already (by this node's log through the engine, or by another node
    * or store: the stamp is kept as is). Same queue, same one-publish-per-format-group path as
-   * {@link enqueue}; nothing is queued when the topic has no local subscriber.
+   * {@link enqueue}; nothing is queued when nobody on this node holds the topic (plainly or in a
+   * queue group).
    */
   enqueueStamped(topic: string, s: Stamped): void {
     const grouped = this.deps.groups?.hasTopic(topic) === true;

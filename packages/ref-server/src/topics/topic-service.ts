@@ -109,7 +109,7 @@ export class TopicService {
         this.groups.leave(sub.id, topic);
       }
       added.push(topic);
-      if (this.onInterest && this.registry.subscriberCount(topic) === 1) this.onInterest(topic, true);
+      this.gainedInterest(topic);
     }
     return added;
   }
@@ -138,20 +138,39 @@ export class TopicService {
   /** Connection closed: uWS already forgot it, the registry and the groups must too. */
   detach(connId: string): string[] {
     const topics = this.registry.removeAll(connId);
-    for (const topic of topics) this.lostInterest(topic);
     for (const topic of this.groups.leaveAll(connId)) topics.push(topic);
+    for (const topic of topics) this.lostInterest(topic);
     this.onLeft?.(connId, topics, true);
     this.emptied(topics);
     return topics;
   }
 
-  private lostInterest(topic: string): void {
-    if (this.onInterest && this.registry.subscriberCount(topic) === 0) this.onInterest(topic, false);
+  /** Topics announced to the engine as held here (only kept while an engine listens). */
+  private readonly announced = new Set<string>();
+
+  private gainedInterest(topic: string): void {
+    if (!this.onInterest || this.announced.has(topic) || !this.held(topic)) return;
+    this.announced.add(topic);
+    this.onInterest(topic, true);
   }
 
-  /** Every topic with at least one local subscriber. */
+  private lostInterest(topic: string): void {
+    if (!this.onInterest || this.held(topic) || !this.announced.delete(topic)) return;
+    this.onInterest(topic, false);
+  }
+
+  /** Every topic held on this node (a plain subscriber or a queue-group member). */
   topics(): string[] {
-    return this.registry.topics();
+    return this.onInterest ? [...this.announced] : this.registry.topics();
+  }
+
+  /** What the engine announces in full (RESYNC): every held topic, and each group's key on it. */
+  *interestKeys(groupKey: (topic: string, group: string) => string): Iterable<string> {
+    for (const topic of this.topics()) {
+      yield topic;
+      if (this.groups.hasTopic(topic))
+        for (const group of this.groups.groupsOn(topic)) yield groupKey(topic, group);
+    }
   }
 
   subscriberCount(topic: string): number {
