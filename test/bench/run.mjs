@@ -5,7 +5,7 @@
 //   node test/bench/run.mjs --quick               short durations, for development
 // Options (all optional):
 //   --scenarios fanout,connect,memory,rtt,recovery,decode
-//   --targets uws,uws-direct,ws,sio,wse,wse-rec   servers under test (ours are skipped with a
+//   --targets uws,uws-direct,ws,sio,sio-uws,wse,wse-rec   servers under test (ours are skipped with a
 //                                                 note while their source does not exist)
 //   --tiers 100,1000,5000   fan-out subscriber counts      --duration 3   seconds measured per tier
 //   --warmup 1              seconds before measuring       --repeat 2     rounds, best kept (peers)
@@ -34,7 +34,8 @@ import { NotAvailable, recoveryRun } from './scenarios/recovery.mjs';
 import { rttOne } from './scenarios/rtt.mjs';
 
 const ALL_SCENARIOS = ['fanout', 'connect', 'memory', 'rtt', 'recovery', 'decode'];
-const PAIRED = ['uws', 'wse', 'wse-rec']; // measured together, in alternating slices
+// Measured together, in alternating slices: the baseline (raw uWS), ours, and the strongest peer.
+const PAIRED = ['uws', 'wse', 'wse-rec', 'sio-uws'];
 
 function parseArgs(argv) {
   const a = {};
@@ -77,7 +78,7 @@ const list = (v, d) => (v ? String(v).split(',').filter(Boolean) : d);
 const quick = args.quick === true;
 const cfg = {
   scenarios: list(args.scenarios, ALL_SCENARIOS),
-  targets: list(args.targets, ['uws', 'uws-direct', 'ws', 'sio', 'wse', 'wse-rec']),
+  targets: list(args.targets, ['uws', 'uws-direct', 'ws', 'sio', 'sio-uws', 'wse', 'wse-rec']),
   tiers: list(args.tiers, quick ? ['100', '1000'] : ['100', '1000', '5000']).map(Number),
   durationMs: Number(args.duration ?? (quick ? 2 : 3)) * 1000,
   warmupMs: Number(args.warmup ?? (quick ? 0.5 : 1)) * 1000,

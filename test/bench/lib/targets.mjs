@@ -12,6 +12,12 @@ export const TARGETS = {
   },
   ws: { kind: 'ws', proto: 'raw', path: '/', label: 'ws' },
   sio: { kind: 'sio', proto: 'sio', path: '/socket.io/?EIO=4&transport=websocket', label: 'Socket.IO' },
+  'sio-uws': {
+    kind: 'sio-uws',
+    proto: 'sio',
+    path: '/socket.io/?EIO=4&transport=websocket',
+    label: 'Socket.IO on uWS',
+  },
   wse: {
     kind: 'wse',
     proto: 'wse',
@@ -30,5 +36,5 @@ export const TARGETS = {
   },
 };
 
-export const PEERS = ['uws', 'ws', 'sio'];
+export const PEERS = ['uws', 'ws', 'sio', 'sio-uws'];
 export const OURS = ['wse', 'wse-rec'];

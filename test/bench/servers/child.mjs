@@ -17,7 +17,13 @@ import { nowUs } from './payload.mjs';
 
 const kind = process.argv[2];
 const opts = JSON.parse(process.argv[3] ?? '{}');
-const files = { uws: './uws.mjs', ws: './ws.mjs', sio: './sio.mjs', wse: './wse.mjs' };
+const files = {
+  uws: './uws.mjs',
+  ws: './ws.mjs',
+  sio: './sio.mjs',
+  'sio-uws': './sio-uws.mjs',
+  wse: './wse.mjs',
+};
 
 process.on('disconnect', () => process.exit(0));
 

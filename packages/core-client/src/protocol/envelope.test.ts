@@ -83,6 +83,25 @@ describe('parseEnvelope', () => {
     });
   });
 
+  it('keeps every valid field, in canonical key order, whatever the input order', () => {
+    const env = parseEnvelope({
+      o: 0,
+      e: '09af09af',
+      tp: 'room',
+      pri: 10,
+      cid: 'r1',
+      v: 1,
+      seq: 0,
+      ts: 'now',
+      id: 'i',
+      p: {},
+      t: 'x',
+      c: 'U',
+    });
+    expect(Object.keys(env)).toEqual(['c', 't', 'p', 'id', 'ts', 'seq', 'v', 'cid', 'pri', 'tp', 'e', 'o']);
+    expect(env).toMatchObject({ seq: 0, v: 1, cid: 'r1', pri: 10, tp: 'room', e: '09af09af', o: 0 });
+  });
+
   it('defaults p to {} and keeps an explicit c', () => {
     expect(parseEnvelope({ t: 'x', c: 'S' })).toEqual({ c: 'S', t: 'x', p: {} });
   });
@@ -104,6 +123,21 @@ describe('parseEnvelope', () => {
     [{ t: 'x', tp: 'a' }, 'INVALID_FIELD'],
     [{ t: 'x', tp: 'a', e: 'abcdef0', o: 1 }, 'INVALID_FIELD'],
     [{ t: 'x', tp: 'a', e: 'abcdef01', o: 2 ** 53 }, 'INVALID_FIELD'],
+    // Every field of the named-load readers (issue 16), so no check can silently drop out.
+    [{ t: 'x', ts: 5 }, 'INVALID_FIELD'],
+    [{ t: 'x', cid: 5 }, 'INVALID_FIELD'],
+    [{ t: 'x', seq: '1' }, 'INVALID_FIELD'],
+    [{ t: 'x', v: 1.5 }, 'INVALID_FIELD'],
+    [{ t: 'x', pri: 11 }, 'INVALID_FIELD'],
+    [{ t: 'x', pri: 2.5 }, 'INVALID_FIELD'],
+    [{ t: 'x', e: 'abcdef01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: '', e: 'abcdef01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'ABCDEF01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcdef0g', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcdef012', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcd/f01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcd:f01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcdef01' }, 'INVALID_FIELD'],
   ])('rejects %j with %s', (value, expected) => {
     expect(code(() => parseEnvelope(value))).toBe(expected);
   });

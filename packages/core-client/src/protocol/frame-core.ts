@@ -199,6 +199,7 @@ function ensure(codecs: FrameCodecs, part: CodecPart | undefined): Promise<void>
 // string does not count) and stops at the first level past the limit; on text JSON.parse would
 // reject anyway it may answer JSON_TOO_DEEP instead of INVALID_JSON, which is as true.
 function checkDepth(text: string): void {
+  if (fewOpeners(text)) return;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -212,6 +213,17 @@ function checkDepth(text: string): void {
       if (++depth > MAX_DEPTH) throw new ProtocolError('JSON_TOO_DEEP', `JSON nesting exceeds ${MAX_DEPTH}`);
     } else if (ch === 0x7d || ch === 0x5d) depth--;
   }
+}
+
+// Nesting can never exceed the number of `{` and `[` in the text (inside strings or not), so a text
+// with at most MAX_DEPTH of them needs no scan. `indexOf` is native: for an ordinary envelope
+// (two or three braces) this costs a few calls instead of a JS loop over every character, which
+// was ~20 % of decoding a 256-byte frame.
+function fewOpeners(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++n > MAX_DEPTH) return false;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++n > MAX_DEPTH) return false;
+  return true;
 }
 
 function parseJsonText(text: string): Envelope {
@@ -294,11 +306,15 @@ function guard<T>(fn: () => T): T {
  */
 export function decodeFrameWith(codecs: FrameCodecs, data: WireData, options: DecodeOptions = {}): Envelope {
   const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  return guard(() => {
+  // guard() inlined: no closure allocated per decoded frame on the hot path.
+  try {
     if (typeof data === 'string') return decodeText(data, max);
     const { b, kind } = checkedBytes(data, max);
     return decodePlain(codecs, b, kind, max);
-  });
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    throw new ProtocolError('INVALID_FIELD', 'frame could not be decoded', { cause: err });
+  }
 }
 
 /**
