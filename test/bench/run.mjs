@@ -12,6 +12,8 @@
 //   --slices 6              paired rounds (uws vs ours)    --slice-ms 1000 ms measured per slice
 //   --workers 2             load generator threads         --inflight 200000 deliveries in flight
 //   --connect 2000          connect-storm size             --memory 2000  idle connections
+//   --memory-idle 12000     ms idle before the second memory reading (V8's memory reducer gives
+//                           back the connect burst's heap only after ~8 s without allocation)
 //   --out test/bench/results   where the JSON and Markdown go ('-' = do not write)
 //   --name latest           file names: <name>.json and <name>.md
 //   --render results/latest.json   only re-render that report's Markdown and summary
@@ -93,6 +95,7 @@ const cfg = {
   lightRate: 20_000,
   connectN: Number(args.connect ?? 2000),
   memoryN: Number(args.memory ?? 2000),
+  memoryIdleMs: Number(args['memory-idle'] ?? (quick ? 0 : 12_000)),
   rttMs: quick ? 1000 : 2000,
   rttConns: 16,
   recoveryMissed: 500,

@@ -119,9 +119,19 @@ export function summarize(report) {
   }
   if (results.memory.length) {
     const rows = by(results.memory);
-    const v = Object.fromEntries(Object.entries(rows).map(([t, r]) => [t, r.bytesPerConn]));
+    const idle = Object.values(rows).every((r) => typeof r.idleBytesPerConn === 'number');
+    const v = Object.fromEntries(
+      Object.entries(rows).map(([t, r]) => [t, idle ? r.idleBytesPerConn : r.bytesPerConn]),
+    );
+    if (idle) {
+      const burst = Object.fromEntries(Object.entries(rows).map(([t, r]) => [t, r.bytesPerConn]));
+      out.push(
+        line('idle memory', 'RSS bytes per connection, 0.5 s after the burst', burst, { higher: false }),
+      );
+    }
+    const ms = idle ? Object.values(rows)[0].idleMs : 500;
     out.push(
-      line('idle memory', 'RSS bytes per connection', v, {
+      line('idle memory', `RSS bytes per connection, ${ms / 1000} s idle`, v, {
         higher: false,
         target: '≤ raw uWS + 2 KB',
         check: (vals) =>
@@ -337,7 +347,19 @@ export function renderMarkdown(report) {
     parts.push('## Idle memory', '');
     parts.push(
       mdTable(
-        ['server', 'connections', 'RSS before MB', 'RSS after MB', 'RSS bytes/conn', 'JS heap bytes/conn'],
+        [
+          'server',
+          'connections',
+          'RSS before MB',
+          'RSS after MB',
+          'RSS bytes/conn (0.5 s)',
+          'JS heap bytes/conn',
+          'heap committed/conn',
+          'external/conn',
+          'RSS bytes/conn (idle)',
+          'JS heap bytes/conn (idle)',
+          'heap committed/conn (idle)',
+        ],
         r.memory.map((x) => [
           TARGETS[x.target]?.label ?? x.target,
           x.connections,
@@ -345,6 +367,11 @@ export function renderMarkdown(report) {
           x.rssAfterMB,
           x.bytesPerConn,
           x.heapBytesPerConn,
+          x.heapCommittedPerConn ?? '–',
+          x.externalPerConn ?? '–',
+          x.idleBytesPerConn ?? '–',
+          x.idleHeapBytesPerConn ?? '–',
+          x.idleHeapCommittedPerConn ?? '–',
         ]),
       ),
       '',

@@ -99,7 +99,13 @@ async function handle(msg) {
         await new Promise((r) => setTimeout(r, 20));
       }
       const m = process.memoryUsage();
-      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, gc: typeof global.gc === 'function' };
+      return {
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        gc: typeof global.gc === 'function',
+      };
     }
     case 'cpu':
       return process.cpuUsage();
