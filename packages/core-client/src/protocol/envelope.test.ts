@@ -40,6 +40,13 @@ describe('uuidv7', () => {
   it('sorts by time', () => {
     expect(uuidv7(1000) < uuidv7(2000)).toBe(true);
   });
+
+  it('writes every random byte in place, in order (table lookup, shared scratch buffer)', () => {
+    const counting = (b: Uint8Array) => b.forEach((_, i) => (b[i] = 0x10 * i + i)); // 00 11 22 … ff
+    expect(uuidv7(0, counting)).toBe('00000000-0000-7677-8899-aabbccddeeff');
+    // A second call does not see the first call's bytes.
+    expect(uuidv7(0, (b) => b.fill(0))).toBe('00000000-0000-7000-8000-000000000000');
+  });
 });
 
 describe('buildEnvelope', () => {

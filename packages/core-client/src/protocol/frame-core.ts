@@ -354,6 +354,30 @@ export async function decodeAnyFrameWith(
   );
 }
 
+/**
+ * UTF-8 byte length of a string exactly as `TextEncoder` encodes it (a lone surrogate becomes
+ * U+FFFD, 3 bytes), without allocating the bytes.
+ *
+ * @example
+ * utf8Length('é€😀'); // 2 + 3 + 4 = 9
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2; // a pair: 2 UTF-16 units, 4 bytes
+        i++;
+      } else n += 2;
+    } else n += 2; // BMP char or lone surrogate: 3 bytes
+  }
+  return n;
+}
+
 function stringify(env: Envelope): string {
   try {
     return JSON.stringify(env);
@@ -382,8 +406,10 @@ function startEncoding(env: Envelope, options: EncodeOptions): string | Unfinish
   const text = stringify(canonical);
   const threshold = options.compressionThreshold ?? DEFAULT_COMPRESSION_THRESHOLD;
   if (text.length * 3 <= threshold) return text;
+  // Counted, not encoded: a 400–1000-char frame (server_ready, server_hello) stays text, and
+  // allocating its UTF-8 copy just to measure it was half of its encoding cost (connect profile).
+  if (text.length <= threshold && utf8Length(text) <= threshold) return text;
   const bytes = utf8Encoder.encode(text);
-  if (bytes.length <= threshold) return text;
   return { part: 'zlib', finish: (c) => compress(need(c, 'zlib'), bytes) };
 }
 
