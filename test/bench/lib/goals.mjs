@@ -27,6 +27,9 @@ export function goals(report) {
     met: typeof wse?.pairedRatioMedian === 'number' ? wse.pairedRatioMedian >= 0.85 : null,
     vsUws: num(wse?.pairedRatioMedian),
     vsSioUws: pairedMedian(wse, f100.get('sio-uws')),
+    // The floor: raw uWS sending frames as large as ours, in the same rounds.
+    vsFloor: pairedMedian(wse, f100.get('uws-245')),
+    floorLabel: 'raw uWS with 245-byte frames',
   });
   const rec = f100.get('wse-rec');
   out.push({
@@ -38,6 +41,8 @@ export function goals(report) {
     met: typeof rec?.pairedRatioMedian === 'number' ? rec.pairedRatioMedian >= 0.85 : null,
     vsUws: num(rec?.pairedRatioMedian),
     vsSioUws: pairedMedian(rec, f100.get('sio-uws')),
+    vsFloor: pairedMedian(rec, f100.get('uws-245')),
+    floorLabel: 'raw uWS with 245-byte frames',
   });
   const mem = by(results.memory);
   const m = mem.get('wse-rec');
@@ -79,6 +84,7 @@ export function goals(report) {
     vsUws: null,
     vsSioUws: ratio(d?.msgsPerSec, dec.get('sio')?.msgsPerSec),
     vsFloor: ratio(d?.msgsPerSec, dec.get('json-frame')?.msgsPerSec),
+    floorLabel: 'JSON.parse of the same frame',
     note: 'vs socket.io-client parsers (the same on either Socket.IO server)',
   });
   return out;

@@ -4,9 +4,10 @@
 import { goals, pairedMedian } from './goals.mjs';
 import { TARGETS } from './targets.mjs';
 
-const COLS = ['uws', 'ws', 'sio', 'sio-uws', 'wse', 'wse-rec'];
+const COLS = ['uws', 'uws-245', 'ws', 'sio', 'sio-uws', 'wse', 'wse-rec'];
 const HEAD = {
   uws: 'raw uWS',
+  'uws-245': 'uWS 245 B',
   ws: 'ws',
   sio: 'Socket.IO',
   'sio-uws': 'SIO on uWS',
@@ -234,7 +235,7 @@ const goalCells = (g) => [
   g.met === null ? '?' : g.met ? 'met' : 'MISSED',
   fmtRatio(g.vsUws),
   `${fmtRatio(g.vsSioUws)}${g.note ? ` (${g.note})` : ''}`,
-  g.vsFloor === undefined ? '' : `${fmtRatio(g.vsFloor)} of JSON.parse of the same frame`,
+  g.vsFloor === undefined ? '' : `${fmtRatio(g.vsFloor)} of ${g.floorLabel}`,
 ];
 
 export function renderSummary(report) {
