@@ -46,6 +46,12 @@ describe('uuidv7', () => {
     expect(uuidv7(0, counting)).toBe('00000000-0000-7677-8899-aabbccddeeff');
     // A second call does not see the first call's bytes.
     expect(uuidv7(0, (b) => b.fill(0))).toBe('00000000-0000-7000-8000-000000000000');
+    // The timestamp part is cached per millisecond: it must follow every change of `now`.
+    const zero = (b: Uint8Array) => b.fill(0);
+    expect(uuidv7(0x0190f3a07c00, zero).slice(0, 14)).toBe('0190f3a0-7c00-');
+    expect(uuidv7(0x0190f3a07c01, zero).slice(0, 14)).toBe('0190f3a0-7c01-');
+    expect(uuidv7(0x0190f3a07c00, zero).slice(0, 14)).toBe('0190f3a0-7c00-');
+    expect(uuidv7(0xffffffffffff, zero).slice(0, 14)).toBe('ffffffff-ffff-');
   });
 });
 

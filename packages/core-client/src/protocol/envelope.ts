@@ -125,16 +125,24 @@ export function uuidv7(
 ): string {
   const b = idBytes;
   random(b);
-  let ms = Math.max(0, Math.floor(now));
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256;
-    ms = Math.floor(ms / 256);
+  const ms = Math.max(0, Math.floor(now));
+  if (ms !== prefixMs) {
+    // The 48-bit timestamp part, written once per millisecond (a busy server makes many ids per ms).
+    let t = ms;
+    const ts = new Uint8Array(6);
+    for (let i = 5; i >= 0; i--) {
+      ts[i] = t % 256;
+      t = Math.floor(t / 256);
+    }
+    const h = (i: number) => HEX2[ts[i]!]!;
+    prefix = `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-`;
+    prefixMs = ms;
   }
-  b[6] = 0x70 | (b[6]! & 0x0f);
-  b[8] = 0x80 | (b[8]! & 0x3f);
   const h = (i: number) => HEX2[b[i]!]!;
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+  return `${prefix}${HEX2[0x70 | (b[6]! & 0x0f)]}${h(7)}-${HEX2[0x80 | (b[8]! & 0x3f)]}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
+let prefixMs = -1;
+let prefix = '';
 
 /** Options of {@link buildEnvelope}; every field overrides the generated default. */
 export interface BuildOptions {
