@@ -37,9 +37,11 @@ export default defineConfig({
         text: 'Concepts',
         items: [
           { text: 'Topics and messages', link: '/concepts/topics' },
+          { text: 'Queue groups', link: '/concepts/queue-groups' },
           { text: 'Recovery', link: '/concepts/recovery' },
           { text: 'Presence', link: '/concepts/presence' },
           { text: 'End-to-end encryption', link: '/concepts/encryption' },
+          { text: 'Message signing', link: '/concepts/signing' },
           { text: 'Clustering (planned)', link: '/concepts/clustering' },
         ],
       },

@@ -30,6 +30,8 @@ describe('docs site build', () => {
       'concepts/presence',
       'concepts/encryption',
       'concepts/clustering',
+      'concepts/queue-groups',
+      'concepts/signing',
       'protocol/index',
       'packages/core-client',
       'packages/ref-server',

@@ -117,7 +117,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   once<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   once<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   once(event: string, listener: AnyListener): this {
-    this.#rt.emitter.once(event, listener as EmitterListener);
+    this.#rt.emitter.on(event, listener as EmitterListener, true);
     return this;
   }
 
@@ -220,8 +220,8 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     topic: string,
     handler: (message: ClientMessage<P>) => void,
   ): () => void {
-    const listener = (m: ClientMessage): void => {
-      if (m.topic === topic) handler(m as ClientMessage<P>);
+    const listener: EmitterListener = (m) => {
+      if ((m as ClientMessage).topic === topic) handler(m as ClientMessage<P>);
     };
     this.#rt.emitter.on('*', listener);
     return () => void this.#rt.emitter.off('*', listener);

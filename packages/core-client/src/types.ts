@@ -79,6 +79,11 @@ export interface ClientOptions {
   format?: FrameFormat;
   /** `true` for E2E encryption; `{ serverIdentityKey }` (base64 raw P-256 ECDSA key or a CryptoKey) to pin the server. */
   encryption?: boolean | { serverIdentityKey: string | CryptoKey };
+  /**
+   * With `encryption`: rotate the E2E keys of a live connection this often (`e2e_rekey`,
+   * PROTOCOL §6); default 3 600 000 ms (1 h), `0` = never (the server may still ask).
+   */
+  keyRotationIntervalMs?: number;
   /** Reconnect backoff; `false` disables reconnecting. Defaults: 500 ms base, 20 s max, unlimited attempts. */
   reconnect?: false | { baseMs?: number; maxMs?: number; maxAttempts?: number };
   /** Time from opening a socket to `server_hello`; default 10 000 ms. */
@@ -105,8 +110,30 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Reported in `client_hello.p.client_version`. */
   clientVersion?: string;
+  /**
+   * Message signing (PROTOCOL §6): adds `sig` (HMAC-SHA256 over the canonical JSON of `p`, a
+   * timestamp and a nonce) to the listed types, or to every application message with `'all'`.
+   * The WebCrypto code is a lazy chunk fetched with the first signed message.
+   */
+  signing?: SigningOptions;
   /** Injected environment (tests, exotic platforms). */
   env?: ClientEnvironment;
+}
+
+/**
+ * The `signing` option: a shared `key` (string = its UTF-8 bytes, raw bytes, or an HMAC
+ * CryptoKey) or your own `sign(input)` returning the hex HMAC-SHA256 of `input` (a key kept in a
+ * worker or an HSM); `types` lists what to sign (`'all'`: every application message and `publish`).
+ *
+ * @example
+ * ```ts
+ * const signing: SigningOptions = { key: import.meta.env.VITE_SIGNING_KEY, types: ['order_placed'] };
+ * ```
+ */
+export interface SigningOptions {
+  key?: string | Uint8Array | CryptoKey;
+  sign?: (input: string) => string | Promise<string>;
+  types: readonly string[] | 'all';
 }
 
 /**
@@ -318,6 +345,12 @@ export interface SubscribeOptions {
   presence?: Record<string, unknown>;
   /** Keep `client.presence(topic)` current without joining; implied by `presence`. */
   trackPresence?: boolean;
+  /**
+   * Join this queue group on the topics (PROTOCOL §4): each publication goes to ONE member of the
+   * group (round-robin), not to all; such topics are not tracked for recovery (group deliveries
+   * are never replayed).
+   */
+  queueGroup?: string;
 }
 
 /**

@@ -38,7 +38,8 @@ export interface WorkerInit {
  * ```
  */
 export type WorkerRequest =
-  | { op: 'subscribe' | 'unsubscribe'; id: number; topics: string[] }
+  | { op: 'subscribe'; id: number; topics: string[]; queueGroup?: string }
+  | { op: 'unsubscribe'; id: number; topics: string[] }
   | { op: 'send'; id: number; type: string; payload: object; priority?: number }
   | { op: 'request'; id: number; type: string; payload: object; priority?: number; timeoutMs: number }
   | { op: 'stats' | 'close'; id: number }

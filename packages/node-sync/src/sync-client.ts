@@ -78,10 +78,18 @@ export class SyncClient {
 
   /**
    * Subscribes and blocks until the server confirms. Throws `WSEServerError` when every topic
-   * was refused; a partial refusal is in the result's `failed`.
+   * was refused; a partial refusal is in the result's `failed`. With `queueGroup` this client
+   * joins that group: each publication goes to one member of the group (a pool of workers).
+   *
+   * @example
+   * client.subscribe(['jobs'], { queueGroup: 'workers' });
    */
-  subscribe(topics: readonly string[], options: CallOptions = {}): SubscriptionResult {
-    return this.call({ op: 'subscribe', topics: [...topics] }, options.timeoutMs) as SubscriptionResult;
+  subscribe(
+    topics: readonly string[],
+    options: CallOptions & { queueGroup?: string } = {},
+  ): SubscriptionResult {
+    const req = { op: 'subscribe' as const, topics: [...topics], queueGroup: options.queueGroup };
+    return this.call(req, options.timeoutMs) as SubscriptionResult;
   }
 
   /** Unsubscribes and blocks until the server confirms. */

@@ -134,7 +134,10 @@ export class WorkerHost {
   private async run(req: Exclude<WorkerRequest, { op: 'pull' }>): Promise<unknown> {
     switch (req.op) {
       case 'subscribe':
-        return this.client.subscribe(req.topics);
+        return this.client.subscribe(
+          req.topics,
+          req.queueGroup === undefined ? {} : { queueGroup: req.queueGroup },
+        );
       case 'unsubscribe':
         return this.client.unsubscribe(req.topics);
       case 'send':

@@ -216,3 +216,33 @@ describe('process lifetime and module formats', () => {
     expect((await c.exited).code).toBe(0);
   });
 });
+
+describe('queue groups', () => {
+  it('two blocking workers with subscribe(["jobs"], { queueGroup }) share the jobs, each job once', async () => {
+    const worker = () =>
+      child(`
+        import { sync, out, waitLine } from './prelude.mjs';
+        const client = sync.connectSync(process.env.WSE_URL, { token: process.env.WSE_TOKEN, timeoutMs: 5000 });
+        const sub = client.subscribe(['jobs'], { queueGroup: 'workers' });
+        out({ step: 'subscribed', sub });
+        waitLine();
+        const jobs = [];
+        for (const ev of client.iter({ idleMs: 1000, max: 20 })) jobs.push(ev.payload.data.n);
+        out({ step: 'done', jobs });
+        client.close();
+      `);
+    const workers = [worker(), worker()];
+    for (const w of workers) {
+      const sub = await w.next((l) => l.step === 'subscribed');
+      expect(sub.sub).toMatchObject({ success: true, topics: ['jobs'] });
+    }
+    expect(server.queueGroupStats('jobs')).toEqual({ workers: 2 });
+    for (let n = 0; n < 20; n++) server.broadcast('jobs', { n });
+    for (const w of workers) w.tell('go');
+    const shares = await Promise.all(
+      workers.map(async (w) => (await w.next((l) => l.step === 'done')).jobs as number[]),
+    );
+    expect(shares.map((s) => s.length)).toEqual([10, 10]);
+    expect(shares.flat().sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+  });
+});

@@ -14,6 +14,8 @@ import { useWSEContext } from './wse-provider';
 export interface UseTopicOptions {
   /** Join the topic's presence with this data (compared by value, not identity). */
   presence?: Record<string, unknown>;
+  /** Join this queue group: each publication reaches one member of the group, not all (PROTOCOL §4). */
+  queueGroup?: string;
 }
 
 /**
@@ -39,13 +41,14 @@ export function useTopic<P = Record<string, unknown>>(
   const { client, lingerMs } = useWSEContext('useTopic');
   const latest = useLatest(handler);
   const presenceKey = options.presence === undefined ? '' : JSON.stringify(options.presence);
+  const { queueGroup } = options;
   useEffect(() => {
     const off = client.onTopic<P>(topic, (m) => latest.current(m));
     const presence = presenceKey === '' ? undefined : (JSON.parse(presenceKey) as Record<string, unknown>);
-    const release = client.retainTopic(topic, { presence, lingerMs });
+    const release = client.retainTopic(topic, { presence, lingerMs, queueGroup });
     return () => {
       off();
       release();
     };
-  }, [client, topic, presenceKey, lingerMs, latest]);
+  }, [client, topic, presenceKey, lingerMs, latest, queueGroup]);
 }

@@ -39,6 +39,11 @@ function Room({ name }: { name: string }) {
   );
 }
 
+function Worker({ tag, got }: { tag: string; got: string[] }) {
+  useTopic<{ data: number }>('jobs', (m) => got.push(`${tag}:${m.payload.data}`), { queueGroup: 'workers' });
+  return null;
+}
+
 function Status() {
   const { state, connectionHealth, topics } = useWSE();
   return <p data-testid="status">{`${state}/${connectionHealth}/${topics.join(',')}`}</p>;
@@ -204,5 +209,24 @@ describe('@wse/react against the reference server', () => {
     });
     await waitFor(() => expect(calls).toEqual(['b:x']));
     expect(on.mock.calls.filter(([type]) => type === 'chat')).toHaveLength(1);
+  });
+
+  it('useTopic({ queueGroup }) joins the group: each job reaches one of the two workers', async () => {
+    const got: string[] = [];
+    render(
+      <>
+        <WSEProvider options={clientOptions(t.url, 'w1')} lingerMs={LINGER}>
+          <Worker tag="a" got={got} />
+        </WSEProvider>
+        <WSEProvider options={clientOptions(t.url, 'w2')} lingerMs={LINGER}>
+          <Worker tag="b" got={got} />
+        </WSEProvider>
+      </>,
+    );
+    await waitFor(() => expect(t.server.queueGroupStats('jobs')).toEqual({ workers: 2 }));
+    for (let n = 0; n < 4; n++) t.server.broadcast('jobs', n);
+    await waitFor(() => expect(got).toHaveLength(4));
+    expect(got.map((g) => Number(g.split(':')[1])).sort()).toEqual([0, 1, 2, 3]);
+    expect(got.filter((g) => g.startsWith('a:'))).toHaveLength(2);
   });
 });

@@ -205,6 +205,16 @@ export const CLI_OPTIONS: readonly OptionSpec[] = [
     g.o.requireEncryption = v as boolean;
   }),
   spec(
+    'key-rotation-interval',
+    'int',
+    '0',
+    'ms; ask E2E clients to rotate their keys this often (0 = off)',
+    (g, v) => {
+      g.o.keyRotationIntervalMs = v as number;
+    },
+    int(0),
+  ),
+  spec(
     'jwt-secret',
     'string',
     '-',

@@ -6,6 +6,13 @@
  * const server = new WSEServer({ port: 0, auth: false });
  * await server.start();
  */
+export {
+  NonceCache,
+  type SignatureFailure,
+  type SignatureRequirement,
+  type SignatureVerdict,
+  verifySignature,
+} from './auth/signature';
 export type { AuthOptions, VerifiedToken } from './auth/token-verifier';
 export type { Engine } from './engine/engine';
 export { MemoryEngine } from './engine/engine';
@@ -33,3 +40,4 @@ export type {
 export type { TopicRecoveryReport } from './session/subscribe-flow';
 export { TokenBucket } from './session/token-bucket';
 export type { PublishPolicy } from './topics/publish-policy';
+export { QueueGroups } from './topics/queue-groups';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { type SignatureRequirement, signatureOptionProblem } from './auth/signature';
 import { type AuthOptions, TokenVerifier } from './auth/token-verifier';
 import { type RecoveryOptions, resolveRecoveryOptions } from './recovery/recovery-options';
 import { checkPublishPolicy, type PublishPolicy } from './topics/publish-policy';
@@ -21,6 +22,8 @@ export interface ConnectionInfo {
   topics: string[];
   format: 'json' | 'msgpack';
   encrypted: boolean;
+  /** With E2E: the scheme version (PROTOCOL §6) and how many key rotations completed. */
+  e2e?: { version: 1 | 2; rotations: number };
   /** Epoch ms. */
   connectedAt: number;
   /** Token expiry, epoch ms. */
@@ -81,8 +84,12 @@ export interface WSEServerOptions {
   authorizeSubscribe?: (conn: ConnectionInfo, topic: string) => boolean | Promise<boolean>;
   /** refuse application frames from connections without E2E [false] */
   requireEncryption?: boolean;
-  /** long-term ECDSA P-256 key that signs the E2E handshake */
+  /** long-term ECDSA P-256 key that signs the E2E handshake (and every rotation's new key) */
   identityKey?: CryptoKeyPair;
+  /** message signing (PROTOCOL §6): these types need a valid `sig` before the app sees them [off] */
+  requireSignatures?: SignatureRequirement;
+  /** ms [0 = off]: ask E2E clients to rotate their keys (`e2e_rekey_request`) this often */
+  keyRotationIntervalMs?: number;
   recovery?: Partial<RecoveryOptions>;
   presence?: PresenceOptions;
   /** guards POST /api/publish and /api/broadcast */
@@ -118,6 +125,8 @@ export interface ResolvedOptions {
   authorizeSubscribe?: WSEServerOptions['authorizeSubscribe'];
   requireEncryption: boolean;
   identityKey?: CryptoKeyPair;
+  requireSignatures?: SignatureRequirement;
+  keyRotationIntervalMs: number;
   recovery: RecoveryOptions;
   presence: Required<PresenceOptions>;
   apiKey?: string;
@@ -259,6 +268,8 @@ export function resolveOptions(
     );
   }
   resolveFunctions(o);
+  const sigProblem = o.requireSignatures === undefined ? null : signatureOptionProblem(o.requireSignatures);
+  if (sigProblem) throw new InvalidOptionError('requireSignatures', sigProblem);
   return {
     host: dev ? '127.0.0.1' : str('host', o.host, '0.0.0.0'),
     port: num('port', o.port, 5007, { min: 0, max: 65535, integer: true }),
@@ -296,6 +307,8 @@ export function resolveOptions(
     authorizeSubscribe: o.authorizeSubscribe,
     requireEncryption: bool('requireEncryption', o.requireEncryption, false),
     identityKey: o.identityKey,
+    requireSignatures: o.requireSignatures,
+    keyRotationIntervalMs: num('keyRotationIntervalMs', o.keyRotationIntervalMs, 0, { min: 0 }),
     recovery: resolveRecovery(o.recovery),
     presence: resolvePresence(o.presence),
     apiKey: o.apiKey === undefined ? undefined : str('apiKey', o.apiKey, ''),

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
 import { mintDevToken } from './auth/dev-token';
+import { SignatureGate } from './auth/signature';
+import { identityAllows } from './auth/topic-acl';
 import { type Engine, MemoryEngine } from './engine/engine';
 import { earlyHttpAnswer, type HttpFacade } from './http/http-api';
 import { ServerMetrics } from './http/server-metrics';
@@ -19,12 +21,15 @@ import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
 import { type PublicationLog, TopicSequencer } from './recovery/topic-sequencer';
+import { requestRekey } from './session/e2e-session';
 import { EventHub, type Listener, type ServerEvent, type ServerEventMap } from './session/event-hub';
 import { serverFeatures } from './session/negotiate';
 import { SessionManager, type UpgradeContext } from './session/session-manager';
 import { SubscribeFlow, type TopicRecoveryReport } from './session/subscribe-flow';
 import { Fanout } from './topics/fanout';
 import { envelopeIds, toPublication } from './topics/publication';
+import { QueueGroups } from './topics/queue-groups';
+import { validateGroupName } from './topics/subscription-check';
 import { TopicRegistry } from './topics/topic-registry';
 import { TopicService } from './topics/topic-service';
 import { frameCeiling } from './transport/frame-ceiling';
@@ -65,6 +70,8 @@ export class WSEServer {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   private readonly registry = new TopicRegistry();
+  /** Queue-group memberships (PROTOCOL §4); `onInterest` is the cluster mesh's hook. */
+  readonly queueGroups = new QueueGroups();
   private readonly fanout: Fanout;
   private readonly topics: TopicService;
   private readonly hub: EventHub;
@@ -90,6 +97,7 @@ export class WSEServer {
     this.fanout = new Fanout({
       transport: { publish: (topic, data, binary) => this.transport?.publish(topic, data, binary) ?? false },
       registry: this.registry,
+      groups: this.queueGroups,
       target: (id) => this.sessions.connections.get(id),
       allConnections: () => this.sessions.connections.keys(),
       compressionThreshold: o.compressionThreshold,
@@ -108,21 +116,26 @@ export class WSEServer {
       ? new RecoveryStore(o.recovery)
       : new TopicSequencer({ ttlSec: o.recovery.ttlSec, maxTopics: o.maxTopics });
     this.fanout.stamp = (topic, envelope) => this.log.stamp(topic, envelope);
-    this.topics = new TopicService(this.registry, this.fanout, {
-      maxSubscriptions: o.maxSubscriptionsPerConnection,
-      maxTopics: o.maxTopics,
-      authorize: o.authorizeSubscribe
-        ? (sub, topic) => {
-            const conn = this.sessions.connections.get(sub.id);
-            return conn
-              ? (o.authorizeSubscribe as NonNullable<typeof o.authorizeSubscribe>)(
-                  this.sessions.info(conn),
-                  topic,
-                )
-              : false;
-          }
-        : undefined,
-    });
+    this.topics = new TopicService(
+      this.registry,
+      this.fanout,
+      {
+        maxSubscriptions: o.maxSubscriptionsPerConnection,
+        maxTopics: o.maxTopics,
+        authorize: o.authorizeSubscribe
+          ? (sub, topic) => {
+              const conn = this.sessions.connections.get(sub.id);
+              return conn
+                ? (o.authorizeSubscribe as NonNullable<typeof o.authorizeSubscribe>)(
+                    this.sessions.info(conn),
+                    topic,
+                  )
+                : false;
+            }
+          : undefined,
+      },
+      this.queueGroups,
+    );
     // Nothing keyed by a topic outlives its last subscriber unless it holds publications (issue 18).
     this.topics.onTopicEmpty = (topic) => this.log.release(topic);
     this.hub = new EventHub(o.maxInboundQueueSize, (err, ev) => this.onListenerError(err, ev));
@@ -164,6 +177,7 @@ export class WSEServer {
       serverVersion: SERVER_VERSION,
       subscribeFlow: this.flow,
       presence,
+      signatures: o.requireSignatures ? new SignatureGate(o.requireSignatures) : undefined,
       verify: o.verifier
         ? (token) => (o.verifier as NonNullable<typeof o.verifier>).verify(token)
         : undefined,
@@ -329,6 +343,18 @@ export class WSEServer {
     return this.withConn(connId, (c) => c.sendEvent(type, payload, { cid }, 'data'));
   }
 
+  /**
+   * Asks an E2E connection to rotate its keys (`e2e_rekey_request`, PROTOCOL §6). False when the
+   * connection is unknown, has no E2E, or a rotation is under way.
+   *
+   * @example
+   * server.requestKeyRotation(connId);
+   */
+  requestKeyRotation(connId: string): boolean {
+    const conn = this.sessions.connections.get(connId);
+    return conn ? requestRekey(conn, Date.now()) : false;
+  }
+
   /** Closes one connection. */
   disconnect(connId: string, code = 1000, reason = ''): boolean {
     return this.withConn(connId, (c) => c.close(code, reason), false);
@@ -362,16 +388,25 @@ export class WSEServer {
    * Server-side subscribe (no ACL check: the app decides). Returns the topics that were new. With
    * `presence` (and presence on) the connection's user joins every given topic; a presence limit
    * throws `PresenceError` (PRESENCE_DATA_TOO_LARGE / PRESENCE_FULL) AFTER subscribing — the
-   * subscriptions stay.
+   * subscriptions stay. With `queueGroup` the connection becomes a member of that group on each
+   * topic: every publication reaches one member of the group, round-robin (PROTOCOL §4); throws
+   * `TypeError` for an invalid group name.
+   *
+   * @example
+   * server.subscribeConnection(connId, ['jobs'], { queueGroup: 'workers' });
    */
   subscribeConnection(
     connId: string,
     topics: string[],
-    o: { presence?: Record<string, unknown> } = {},
+    o: { presence?: Record<string, unknown>; queueGroup?: string } = {},
   ): string[] {
+    if (o.queueGroup !== undefined) {
+      const problem = validateGroupName(o.queueGroup);
+      if (problem !== null) throw new TypeError(`subscribeConnection: queueGroup ${problem}`);
+    }
     const conn = this.sessions.connections.get(connId);
     if (!conn || conn.closed) return [];
-    const added = this.topics.subscribe(conn, topics);
+    const added = this.topics.subscribe(conn, topics, o.queueGroup);
     if (this.presenceService && o.presence !== undefined) {
       for (const topic of topics) this.presenceService.join(conn.id, conn.identity.userId, topic, o.presence);
     }
@@ -431,6 +466,57 @@ export class WSEServer {
   /** Recovery buffer counters (`bytes` ≤ `budget` always); zeros when recovery is off. */
   recoveryStats(): RecoveryStats & { enabled: boolean } {
     return { enabled: this.log.retains, ...this.log.stats() };
+  }
+
+  /**
+   * `{group name: members}` of `topic` on this node (what `queue_group_stats` answers).
+   *
+   * @example
+   * server.queueGroupStats('jobs'); // { workers: 3 }
+   */
+  queueGroupStats(topic: string): Record<string, number> {
+    return this.topics.queueGroupStats(topic);
+  }
+
+  /**
+   * Sets a live connection's runtime topic ACL (`null` clears it). A topic must pass both the
+   * token's `wse_topics` and this ACL (deny wins; `allow` defaults to `['*']`, `deny` to `[]`), so
+   * it can narrow the token's ACL, never widen it; a later call replaces the earlier one, and a
+   * token refresh keeps it. Topics the connection holds that are no longer allowed are
+   * unsubscribed (presence leaves follow) and the client is told with `subscription_update
+   * {action: 'unsubscribe', success: true, success_topics: [revoked…], failed_topics: [], reason:
+   * 'acl'}` (no `cid`). Returns the revoked topics; `undefined` when the connection is unknown.
+   *
+   * @example
+   * server.setTopicAcl(connId, { allow: ['room:*'], deny: ['room:admin'] }); // ['room:admin'] if it was subscribed
+   */
+  setTopicAcl(
+    connId: string,
+    acl: { allow?: readonly string[]; deny?: readonly string[] } | null,
+  ): string[] | undefined {
+    const conn = this.sessions.connections.get(connId);
+    if (!conn || conn.closed) return undefined;
+    const globs = (v: unknown, name: string, fallback: string[]): string[] => {
+      if (v === undefined) return fallback;
+      if (!Array.isArray(v) || !v.every((g) => typeof g === 'string'))
+        throw new TypeError(`setTopicAcl: ${name} must be an array of glob strings`);
+      return [...v];
+    };
+    conn.identity.runtimeAcl =
+      acl === null
+        ? undefined
+        : { allow: globs(acl.allow, 'allow', ['*']), deny: globs(acl.deny, 'deny', []) };
+    const revoked = this.topics.topicsOf(connId).filter((t) => !identityAllows(conn.identity, t));
+    if (revoked.length === 0) return revoked;
+    this.topics.unsubscribe(conn, revoked);
+    conn.sendEvent('subscription_update', {
+      action: 'unsubscribe',
+      success: true,
+      success_topics: revoked,
+      failed_topics: [],
+      reason: 'acl',
+    });
+    return revoked;
   }
 
   /** Server-side unsubscribe; all topics when `topics` is omitted. */

@@ -52,7 +52,7 @@ describe('malformed frames (every codec error kind)', () => {
     },
   );
 
-  it('on an E2E connection: short E: frames → INVALID_MESSAGE, forged ones → KEY_EXCHANGE_FAILED', async () => {
+  it('on an E2E (v1) connection: short E: frames → INVALID_MESSAGE, forged ones → DECRYPTION_FAILED', async () => {
     const c = await TestClient.connect(url);
     await c.helloEncrypted();
     for (const v of vectors.invalid.filter((x) => x.withKey)) {
@@ -62,7 +62,7 @@ describe('malformed frames (every codec error kind)', () => {
     const forged = new Uint8Array(2 + 12 + 32);
     forged.set([0x45, 0x3a]);
     c.sendRaw(forged);
-    await c.error('KEY_EXCHANGE_FAILED');
+    await c.error('DECRYPTION_FAILED');
     c.send({ t: 'ping', p: {} });
     await c.next('PONG');
     c.close();

@@ -382,10 +382,18 @@ function checkAnswer(
     }
   }
   if (stage === 'e2e' && !encrypted) {
-    // A plaintext envelope → ENCRYPTION_REQUIRED; bytes that are not a frame at all (no/unknown
-    // prefix, or an E: that does not decrypt) get their codec error instead. Exactly one answer.
+    // A plaintext envelope → ENCRYPTION_REQUIRED (the client's first E: frame was sent in `drive`);
+    // heartbeats are accepted in clear and a second client_hello is INVALID_MESSAGE (PROTOCOL §6);
+    // bytes that are not a frame at all (no/unknown prefix, or an E: that does not decrypt) get their
+    // codec error instead. Exactly one answer.
+    const t = err ? undefined : decodeFrame(frame, { maxMessageSize: MAX }).t;
+    if (t === 'ping' || t === 'PONG' || t === 'pong') {
+      expect(errors, info()).toHaveLength(0);
+      return;
+    }
     expect(errors, info()).toHaveLength(1);
-    if (!err) expect(errors[0], info()).toBe('ENCRYPTION_REQUIRED');
+    if (!err)
+      expect(errors[0], info()).toBe(t === 'client_hello' ? 'INVALID_MESSAGE' : 'ENCRYPTION_REQUIRED');
     return;
   }
   if (!err) return;
@@ -409,7 +417,12 @@ async function drive(stage: Stage, frames: Array<{ frame: string | Uint8Array; p
     if (stage === 'after-hello') {
       c.send({ t: 'client_hello', p: { protocol_version: 1 } });
       await c.next('server_hello');
-    } else await c.helloEncrypted();
+    } else {
+      await c.helloEncrypted();
+      // The client's first E: frame: from here on plaintext application frames are refused.
+      c.send({ t: 'ping', p: {}, cid: 'switch' });
+      await c.next((f) => f.t === 'PONG' && f.cid === 'switch');
+    }
   }
   try {
     let authed = stage !== 'pre-auth';

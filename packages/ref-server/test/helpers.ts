@@ -1,9 +1,10 @@
 import {
   decodeAnyFrame,
+  deriveDirectionalKeys,
   deriveSessionKey,
+  E2EChannel,
   type Envelope,
   encodeFrame,
-  encryptBytes,
   exportPublicKey,
   generateKeyPair,
   importPublicKey,
@@ -52,6 +53,16 @@ export class TestClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   key?: CryptoKey;
+  /** E2E state once `server_hello` is in (v1 or v2, as the server answered). */
+  channel?: E2EChannel;
+  /** Every inbound frame as it came off the wire. */
+  readonly raw: Array<string | Uint8Array> = [];
+  /** The plaintext inside every `E:` frame received, in order. */
+  readonly inner: Uint8Array[] = [];
+  /** Set by `rekey()` until `e2e_rekeyed` arrives. */
+  private pendingRekey?: CryptoKeyPair;
+  private rekeying = false;
+  private sendChain: Promise<void> = Promise.resolve();
   format: 'json' | 'msgpack' = 'json';
   private cursor = 0;
   private waiters: Array<() => void> = [];
@@ -60,11 +71,21 @@ export class TestClient {
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const input = isBinary ? new Uint8Array(data) : data.toString('utf8');
+      this.raw.push(input);
       this.chain = this.chain.then(async () => {
         try {
-          const env = await decodeAnyFrame(input, { key: this.key, maxMessageSize: 64 * 1024 * 1024 });
+          const ch = this.channel;
+          const maxMessageSize = 64 * 1024 * 1024;
+          const open = async (b: Uint8Array) => {
+            const inner = await (ch as E2EChannel).open(b);
+            this.inner.push(inner);
+            return inner;
+          };
+          const options = ch ? { open, maxMessageSize } : { maxMessageSize };
+          const env = await decodeAnyFrame(input, options);
           // Adopt the session key before decoding the next frame (everything after server_hello is E:).
           if (env.t === 'server_hello') await this.adoptHello(env);
+          if (env.t === 'e2e_rekeyed') await this.adoptRekey(env);
           if (env.t === 'server_ready')
             this.id = String((env.p.details as Record<string, unknown>).connection_id);
           this.frames.push(env);
@@ -112,10 +133,15 @@ export class TestClient {
     return c;
   }
 
-  /** Sends client_hello with a fresh E2E public key and waits for the (plaintext) server_hello. */
-  async helloEncrypted(extra: Record<string, unknown> = {}): Promise<Frame> {
+  /** Makes the E2E key pair now, so a later `helloEncrypted` sends its hello synchronously. */
+  async offerKey(): Promise<void> {
     this.pair = await generateKeyPair();
     this.publicKey = await exportPublicKey(this.pair.publicKey);
+  }
+
+  /** Sends client_hello with a fresh E2E public key and waits for the (plaintext) server_hello. */
+  async helloEncrypted(extra: Record<string, unknown> = {}): Promise<Frame> {
+    if (!this.pair) await this.offerKey();
     this.send({
       t: 'client_hello',
       p: { protocol_version: 1, encryption_public_key: this.publicKey, ...extra },
@@ -133,15 +159,64 @@ export class TestClient {
     if (features?.msgpack) this.format = 'msgpack';
     const serverKey = env.p.encryption_public_key;
     if (this.pair && typeof serverKey === 'string') {
-      this.key = await deriveSessionKey(this.pair.privateKey, await importPublicKey(serverKey));
+      this.channel = await this.agree(this.pair, serverKey, features?.encryption_version === 2 ? 2 : 1);
     }
+  }
+
+  private async agree(pair: CryptoKeyPair, serverKey: string, version: 1 | 2): Promise<E2EChannel> {
+    const peer = await importPublicKey(serverKey);
+    if (version === 2) {
+      const d = await deriveDirectionalKeys(pair.privateKey, peer);
+      return new E2EChannel(2, { send: d.c2s, recv: d.s2c });
+    }
+    this.key = await deriveSessionKey(pair.privateKey, peer);
+    return new E2EChannel(1, { send: this.key, recv: this.key });
+  }
+
+  /** Starts a key rotation the way a WSE client does (PROTOCOL §6): `e2e_rekey`, encrypted. */
+  async rekey(): Promise<void> {
+    if (this.rekeying) return; // one rotation at a time, as PROTOCOL §6 expects
+    this.rekeying = true;
+    this.pendingRekey = await generateKeyPair();
+    this.send({
+      t: 'e2e_rekey',
+      p: { encryption_public_key: await exportPublicKey(this.pendingRekey.publicKey) },
+    });
+  }
+
+  private async adoptRekey(env: Envelope): Promise<void> {
+    const pair = this.pendingRekey;
+    const ch = this.channel;
+    if (!pair || !ch) return;
+    this.pendingRekey = undefined;
+    // Both directions switch here: later frames are opened, and sealed, under the new keys.
+    this.channel = await this.agree(pair, String(env.p.encryption_public_key), ch.version);
+    this.rekeying = false; // only now: a rekey sealed under the old keys would meet a busy server
+  }
+
+  /** Seals an envelope under the current E2E state without sending it (for replay tests). */
+  seal(env: Record<string, unknown>): Promise<Uint8Array> {
+    const frame = encodeFrame(env as unknown as Envelope, {
+      format: this.format,
+      compressionThreshold: Infinity,
+    });
+    if (!this.channel) throw new Error('no E2E channel');
+    return this.channel.seal(toBytes(frame));
   }
 
   /** Sends an envelope in this client's current format (and encrypted once a key is set). */
   send(env: Record<string, unknown>): void {
-    const frame = encodeFrame(env as unknown as Envelope, { format: this.format });
-    if (this.key) {
-      void encryptBytes(this.key, toBytes(frame)).then((b) => this.ws.send(b));
+    const ch = this.channel;
+    const frame = encodeFrame(env as unknown as Envelope, {
+      format: this.format,
+      compressionThreshold: ch ? Infinity : undefined,
+    });
+    if (ch) {
+      // Sealed now (key and counter fixed in call order), sent in call order.
+      const sealing = ch.seal(toBytes(frame));
+      this.sendChain = this.sendChain.then(async () => {
+        this.ws.send(await sealing);
+      });
       return;
     }
     this.ws.send(frame);

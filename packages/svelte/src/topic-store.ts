@@ -15,6 +15,8 @@ export interface TopicStoreOptions extends StoreOptions {
   limit?: number;
   /** Join the topic's presence with this data. */
   presence?: Record<string, unknown>;
+  /** Join this queue group: each publication reaches one member of the group, not all (PROTOCOL §4). */
+  queueGroup?: string;
 }
 
 /**
@@ -45,9 +47,11 @@ export function topicStore<P = Record<string, unknown>, M extends MessageMap = M
       set(messages);
     });
     const release = holdConnection(client, options);
-    const { presence, lingerMs } = options;
+    const { presence, lingerMs, queueGroup } = options;
     const releaseTopic =
-      typeof window === 'undefined' ? () => {} : client.retainTopic(topic, { presence, lingerMs });
+      typeof window === 'undefined'
+        ? () => {}
+        : client.retainTopic(topic, { presence, lingerMs, queueGroup });
     return () => {
       off();
       releaseTopic();

@@ -86,4 +86,17 @@ describe('@wse/svelte against the reference server', () => {
     await waitFor(() => expect(t.server.connectionCount()).toBe(0));
     expect(client.getSnapshot().state).toBe('closed');
   });
+
+  it('topicStore({ queueGroup }) subscribes as a member of the group', async () => {
+    const client = newClient();
+    const jobs = topicStore<{ data: number }>(client, 'jobs', { lingerMs: LINGER, queueGroup: 'workers' });
+    let latest: ReadonlyArray<{ payload: { data: number } }> = [];
+    const stop = jobs.subscribe((v) => {
+      latest = v;
+    });
+    await waitFor(() => expect(t.server.queueGroupStats('jobs')).toEqual({ workers: 1 }));
+    t.server.broadcast('jobs', 7);
+    await waitFor(() => expect(latest.map((m) => m.payload.data)).toEqual([7]));
+    stop();
+  });
 });

@@ -13,6 +13,8 @@ import { useConnection, useWSEBinding, whileMounted } from './create-wse';
 export interface UseTopicOptions {
   /** Join the topic's presence with this data. */
   presence?: Record<string, unknown>;
+  /** Join this queue group: each publication reaches one member of the group, not all (PROTOCOL §4). */
+  queueGroup?: string;
 }
 
 /**
@@ -44,7 +46,11 @@ export function useTopic<P = Record<string, unknown>>(
       last.value = m;
       handler?.(m);
     });
-    const release = client.retainTopic(topic, { presence: options.presence, lingerMs });
+    const release = client.retainTopic(topic, {
+      presence: options.presence,
+      queueGroup: options.queueGroup,
+      lingerMs,
+    });
     return () => {
       off();
       release();

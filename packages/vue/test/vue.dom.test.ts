@@ -125,4 +125,16 @@ describe('@wse/vue against the reference server', () => {
     await waitFor(() => expect(t.server.connectionCount()).toBe(0));
     expect(plugin.client.getSnapshot().state).toBe('closed');
   });
+
+  it('useTopic({ queueGroup }) subscribes as a member of the group', async () => {
+    const got: number[] = [];
+    const Worker = defineComponent(() => {
+      useTopic<{ data: number }>('jobs', (m) => got.push(m.payload.data), { queueGroup: 'workers' });
+      return () => h('p');
+    });
+    app(() => [h(Worker)]);
+    await waitFor(() => expect(t.server.queueGroupStats('jobs')).toEqual({ workers: 1 }));
+    t.server.broadcast('jobs', 7);
+    await waitFor(() => expect(got).toEqual([7]));
+  });
 });

@@ -6,7 +6,6 @@
  * @module
  */
 
-import EventEmitter from 'eventemitter3';
 import { ConnectionDriver, type DriverHooks } from '../connection/driver';
 import type { ConnectionState } from '../connection/machine';
 import { EndpointPool } from '../endpoints/endpoint-pool';
@@ -17,11 +16,13 @@ import type { QualityMonitor } from '../quality/quality-monitor';
 import { TokenProvider } from '../session/token-provider';
 import { SnapshotStore } from '../store';
 import type { ClientMessage, ClientOptions, ClientSnapshot, SessionInfo } from '../types';
+import { Emitter } from './emitter';
 import { EventStream } from './event-stream';
 import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
 import { Outbound } from './outbound';
 import { PresenceManager } from './presence-manager';
 import { RequestManager } from './request-manager';
+import { signingHook } from './signing-hook';
 import { TopicManager } from './topic-manager';
 
 const ignore = (): void => {};
@@ -92,7 +93,7 @@ export const IDLE_SNAPSHOT: ClientSnapshot = Object.freeze({
  * ```
  */
 export class ClientRuntime {
-  readonly emitter = new EventEmitter();
+  readonly emitter = new Emitter();
   readonly store: SnapshotStore<ClientSnapshot>;
   readonly resolved: ResolvedOptions;
   readonly driver: ConnectionDriver;
@@ -200,9 +201,11 @@ export class ClientRuntime {
           compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
           maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
           encryption: encryption ? {} : null,
+          keyRotationIntervalMs: o.keyRotationIntervalMs,
           pingIntervalMs: o.heartbeat?.pingIntervalMs,
           deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
           tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,
+          sign: o.signing && signingHook(o.signing, () => r.clock.now()),
         },
       },
       {
@@ -382,14 +385,12 @@ export class ClientRuntime {
 
   /** Emits to listeners; a throwing listener becomes an `'error'` event, never a broken loop. */
   emitSafe(event: string, ...args: unknown[]): void {
-    for (const listener of this.emitter.listeners(event)) {
+    for (const listener of this.emitter.take(event)) {
       try {
-        (listener as (...a: unknown[]) => void)(...args);
+        listener(...args);
       } catch (error) {
         if (event === 'error') continue; // an error listener that throws is not re-reported
         this.emitError(error, 'HANDLER_ERROR');
-      } finally {
-        this.emitter.off(event, listener, undefined, true);
       }
     }
   }

@@ -23,6 +23,8 @@ interface PendingOp {
 
 interface Wanted {
   presence?: Record<string, unknown>;
+  /** Member of this queue group: deliveries are not a stream to track or recover (PROTOCOL §4). */
+  queueGroup?: string;
 }
 
 /**
@@ -114,10 +116,15 @@ export class TopicManager {
 
   /** Adds topics and asks the server (now, or on the next connect). */
   subscribe(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
-    for (const t of topics) this.#wanted.set(t, { presence: options.presence });
+    const { presence, queueGroup } = options;
+    for (const t of topics) {
+      this.#wanted.set(t, { presence, queueGroup });
+      if (queueGroup !== undefined) this.tracker.forget(t);
+    }
     this.#hooks.onTopics(this.topics);
     const p: Record<string, unknown> = { action: 'subscribe', topics: [...topics] };
-    if (options.presence !== undefined) p.presence = options.presence;
+    if (presence !== undefined) p.presence = presence;
+    if (queueGroup !== undefined) p.queue_group = queueGroup;
     const recovery = this.tracker.recoveryField(topics);
     if (Object.keys(recovery).length > 0) Object.assign(p, { recover: true, recovery });
     return this.#request('subscribe', topics, p);
@@ -160,16 +167,19 @@ export class TopicManager {
     this.tracker.clearRecovering();
     // Calls from the previous session are answered by the bulk reply, matched by topic.
     for (const op of this.#pending) op.cid = undefined;
-    const groups = new Map<string, { presence?: Record<string, unknown>; topics: string[] }>();
+    const groups = new Map<string, Wanted & { topics: string[] }>();
     for (const [topic, w] of this.#wanted) {
-      const key = w.presence === undefined ? '' : JSON.stringify(w.presence);
-      const g = groups.get(key) ?? { presence: w.presence, topics: [] };
+      const key = JSON.stringify([w.presence, w.queueGroup]);
+      const g = groups.get(key) ?? { ...w, topics: [] };
       g.topics.push(topic);
       groups.set(key, g);
     }
     for (const g of groups.values()) {
-      const p: Record<string, unknown> = { action: 'subscribe', topics: g.topics, recover: true };
-      p.recovery = this.tracker.recoveryField(g.topics);
+      const p: Record<string, unknown> = { action: 'subscribe', topics: g.topics };
+      // A queue group's deliveries are not replayed: its topics are subscribed from now.
+      if (g.queueGroup === undefined)
+        Object.assign(p, { recover: true, recovery: this.tracker.recoveryField(g.topics) });
+      else p.queue_group = g.queueGroup;
       if (g.presence !== undefined) p.presence = g.presence;
       this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }));
     }
@@ -189,7 +199,12 @@ export class TopicManager {
    * topic (the replay will include this message, so it is dropped now).
    */
   filter(env: Envelope): 'deliver' | 'duplicate' | 'gap' {
-    if (typeof env.tp !== 'string' || typeof env.e !== 'string' || typeof env.o !== 'number')
+    if (
+      typeof env.tp !== 'string' ||
+      typeof env.e !== 'string' ||
+      typeof env.o !== 'number' ||
+      this.#wanted.get(env.tp)?.queueGroup !== undefined
+    )
       return 'deliver';
     const decision = this.tracker.observe(env.tp, env.e, env.o);
     if (decision === 'gap' && !this.tracker.recoveryInFlight(env.tp)) this.#recover(env.tp);
@@ -218,6 +233,15 @@ export class TopicManager {
       recovery: readRecovery(env.p.recovery),
     };
     if (action === 'subscribe') this.#applySubscribed(result);
+    else if (env.p.reason !== undefined && env.cid === undefined) {
+      // The server dropped these topics on its own (`reason: 'acl'`: a narrowed runtime ACL):
+      // they are no longer wanted, so no re-subscribe brings them back.
+      for (const t of result.topics) {
+        this.#wanted.delete(t);
+        this.tracker.forget(t);
+      }
+      this.#hooks.onTopics(this.topics);
+    }
     this.#settleMatching(action, env.cid, result);
     return result;
   }

@@ -13,6 +13,7 @@
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   SERVER_ERROR: 1011,
   SLOW_CONSUMER: 4008,
@@ -42,6 +43,11 @@ export interface CloseCodeInfo {
 export const CLOSE_CODE_INFO: Record<CloseCodeValue, CloseCodeInfo> = {
   1000: { name: 'NORMAL', meaning: 'normal closure or idle timeout', reconnect: false },
   1001: { name: 'GOING_AWAY', meaning: 'server going away; reconnect', reconnect: true },
+  1008: {
+    name: 'POLICY_VIOLATION',
+    meaning: 'E2E v2: an E: frame was replayed, reordered, reflected or forged; reconnect (new keys)',
+    reconnect: true,
+  },
   1009: { name: 'MESSAGE_TOO_BIG', meaning: 'a frame exceeded max_message_size', reconnect: true },
   1011: { name: 'SERVER_ERROR', meaning: 'unexpected server error', reconnect: true },
   4008: {
@@ -81,6 +87,8 @@ export const ErrorCode = {
   PRESENCE_FULL: 'PRESENCE_FULL',
   ENCRYPTION_REQUIRED: 'ENCRYPTION_REQUIRED',
   KEY_EXCHANGE_FAILED: 'KEY_EXCHANGE_FAILED',
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
   HANDLER_ERROR: 'HANDLER_ERROR',
   SERVER_ERROR: 'SERVER_ERROR',
 } as const;
@@ -108,7 +116,14 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
   PRESENCE_DATA_TOO_LARGE: { meaning: 'presence data exceeds presence_max_data_size' },
   PRESENCE_FULL: { meaning: 'the topic has presence_max_members members' },
   ENCRYPTION_REQUIRED: { meaning: 'encryption is on and a plaintext frame arrived; it was dropped' },
-  KEY_EXCHANGE_FAILED: { meaning: 'the public key, signature or decryption failed' },
+  KEY_EXCHANGE_FAILED: { meaning: 'the public key or signature failed, or an E: frame came before a key' },
+  DECRYPTION_FAILED: {
+    meaning:
+      'an E: frame failed authentication, or was replayed, reordered or reflected (E2E v2: close 1008)',
+  },
+  INVALID_SIGNATURE: {
+    meaning: 'the message type requires a valid sig (PROTOCOL §6): missing, tampered, too old or replayed',
+  },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },
 };

@@ -15,8 +15,12 @@ import { IV_LENGTH, TAG_LENGTH } from './limits';
 
 export { IV_LENGTH, TAG_LENGTH } from './limits';
 
-/** HKDF info string, UTF-8. */
+/** HKDF info string of E2E version 1 (one key for both directions), UTF-8. */
 export const HKDF_INFO = 'wse-encryption/aes-gcm-key';
+/** HKDF info of the E2E version 2 client → server key. */
+export const HKDF_INFO_C2S = 'wse-encryption/c2s';
+/** HKDF info of the E2E version 2 server → client key. */
+export const HKDF_INFO_S2C = 'wse-encryption/s2c';
 const PREFIX_E = new Uint8Array([0x45, 0x3a]); // 'E:'
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -92,14 +96,60 @@ export async function deriveSessionKeyBytes(
   privateKey: CryptoKey,
   peerPublic: CryptoKey,
 ): Promise<Uint8Array> {
+  const [bytes] = await deriveKeyBytes(privateKey, peerPublic, [HKDF_INFO]);
+  return bytes as Uint8Array;
+}
+
+/**
+ * One ECDH, then one HKDF-SHA256 (empty salt) per `infos` entry: 32 raw key bytes each. Throws
+ * `ProtocolError` INVALID_KEY when the agreement fails.
+ *
+ * @example
+ * const [c2s, s2c] = await deriveKeyBytes(mine.privateKey, peer, [HKDF_INFO_C2S, HKDF_INFO_S2C]);
+ */
+export async function deriveKeyBytes(
+  privateKey: CryptoKey,
+  peerPublic: CryptoKey,
+  infos: readonly string[],
+): Promise<Uint8Array[]> {
   try {
     const shared = await subtle().deriveBits({ name: 'ECDH', public: peerPublic }, privateKey, 256);
     const ikm = await subtle().importKey('raw', shared, 'HKDF', false, ['deriveBits']);
-    const info = new TextEncoder().encode(HKDF_INFO);
-    const params = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info };
-    return new Uint8Array(await subtle().deriveBits(params, ikm, 256));
+    const out: Uint8Array[] = [];
+    for (const label of infos) {
+      const info = new TextEncoder().encode(label);
+      const params = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info };
+      out.push(new Uint8Array(await subtle().deriveBits(params, ikm, 256)));
+    }
+    return out;
   } catch (cause) {
     throw invalidKey('key agreement failed (wrong key types or curves?)', cause);
+  }
+}
+
+/** The two AES-256-GCM keys of E2E version 2 (PROTOCOL.md §6). */
+export interface DirectionalKeys {
+  /** Client → server (HKDF info `wse-encryption/c2s`). */
+  readonly c2s: CryptoKey;
+  /** Server → client (HKDF info `wse-encryption/s2c`). */
+  readonly s2c: CryptoKey;
+}
+
+/**
+ * E2E version 2: one ECDH, two HKDF keys, one per direction.
+ *
+ * @example
+ * const { c2s, s2c } = await deriveDirectionalKeys(pair.privateKey, await importPublicKey(peerB64));
+ */
+export async function deriveDirectionalKeys(
+  privateKey: CryptoKey,
+  peerPublic: CryptoKey,
+): Promise<DirectionalKeys> {
+  const raw = await deriveKeyBytes(privateKey, peerPublic, [HKDF_INFO_C2S, HKDF_INFO_S2C]);
+  try {
+    return { c2s: await importSessionKey(raw[0]!), s2c: await importSessionKey(raw[1]!) };
+  } finally {
+    for (const r of raw) r.fill(0);
   }
 }
 

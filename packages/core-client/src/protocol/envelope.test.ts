@@ -42,7 +42,9 @@ describe('uuidv7', () => {
   });
 
   it('writes every random byte in place, in order (table lookup, shared scratch buffer)', () => {
-    const counting = (b: Uint8Array) => b.forEach((_, i) => (b[i] = 0x10 * i + i)); // 00 11 22 … ff
+    const counting = (b: Uint8Array) => {
+      for (let i = 0; i < b.length; i++) b[i] = 0x10 * i + i; // 00 11 22 … ff
+    };
     expect(uuidv7(0, counting)).toBe('00000000-0000-7677-8899-aabbccddeeff');
     // A second call does not see the first call's bytes.
     expect(uuidv7(0, (b) => b.fill(0))).toBe('00000000-0000-7000-8000-000000000000');
@@ -98,6 +100,7 @@ describe('parseEnvelope', () => {
 
   it('keeps every valid field, in canonical key order, whatever the input order', () => {
     const env = parseEnvelope({
+      sig: 'h:1:n:m',
       o: 0,
       e: '09af09af',
       tp: 'room',
@@ -111,8 +114,31 @@ describe('parseEnvelope', () => {
       t: 'x',
       c: 'U',
     });
-    expect(Object.keys(env)).toEqual(['c', 't', 'p', 'id', 'ts', 'seq', 'v', 'cid', 'pri', 'tp', 'e', 'o']);
-    expect(env).toMatchObject({ seq: 0, v: 1, cid: 'r1', pri: 10, tp: 'room', e: '09af09af', o: 0 });
+    expect(Object.keys(env)).toEqual([
+      'c',
+      't',
+      'p',
+      'id',
+      'ts',
+      'seq',
+      'v',
+      'cid',
+      'pri',
+      'tp',
+      'e',
+      'o',
+      'sig',
+    ]);
+    expect(env).toMatchObject({
+      seq: 0,
+      v: 1,
+      cid: 'r1',
+      pri: 10,
+      tp: 'room',
+      e: '09af09af',
+      o: 0,
+      sig: 'h:1:n:m',
+    });
   });
 
   it('defaults p to {} and keeps an explicit c', () => {
@@ -151,6 +177,7 @@ describe('parseEnvelope', () => {
     [{ t: 'x', tp: 'a', e: 'abcd/f01', o: 1 }, 'INVALID_FIELD'],
     [{ t: 'x', tp: 'a', e: 'abcd:f01', o: 1 }, 'INVALID_FIELD'],
     [{ t: 'x', tp: 'a', e: 'abcdef01' }, 'INVALID_FIELD'],
+    [{ t: 'x', sig: 5 }, 'INVALID_FIELD'],
   ])('rejects %j with %s', (value, expected) => {
     expect(code(() => parseEnvelope(value))).toBe(expected);
   });

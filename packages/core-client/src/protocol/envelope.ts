@@ -34,6 +34,8 @@ export interface Envelope<P = Record<string, unknown>> {
   tp?: string;
   e?: string;
   o?: number;
+  /** Message signature `hash:signed_at:nonce:hmac` (PROTOCOL §6; see `signature.ts`); written last. */
+  sig?: string;
 }
 
 /** Protocol version spoken by this codec. */
@@ -87,6 +89,7 @@ export const PROTOCOL_TYPES: ReadonlySet<string> = new Set([
   'rate_limit_warning',
   'batch',
   'config_update',
+  'queue_group_stats',
 ]);
 
 /**
@@ -273,6 +276,14 @@ function isEpoch(e: string): boolean {
   return true;
 }
 
+// sig: written last (key order), a string when present.
+function readSignature(src: Record<string, unknown>, out: Record<string, unknown>): void {
+  const sig = src.sig;
+  if (sig === undefined) return;
+  if (typeof sig !== 'string') invalid('sig', 'a string');
+  out.sig = sig;
+}
+
 function readStamp(src: Record<string, unknown>, out: Record<string, unknown>): void {
   const { tp, e, o } = src;
   if (tp === undefined && e === undefined && o === undefined) return;
@@ -301,5 +312,6 @@ export function parseEnvelope(value: unknown): Envelope {
   readNumbers(value, out);
   readRouting(value, out);
   readStamp(value, out);
+  readSignature(value, out);
   return out as unknown as Envelope;
 }

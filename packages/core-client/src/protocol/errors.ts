@@ -43,6 +43,7 @@ export const ProtocolErrorCode = {
   KEY_REQUIRED: 'KEY_REQUIRED',
   NOT_ENCRYPTED: 'NOT_ENCRYPTED',
   INVALID_KEY: 'INVALID_KEY',
+  REPLAYED_FRAME: 'REPLAYED_FRAME',
   UNKNOWN_PREFIX: 'UNKNOWN_PREFIX',
 } as const;
 
@@ -73,6 +74,10 @@ export const PROTOCOL_ERROR_CODE_INFO: Record<ProtocolErrorCodeValue, { meaning:
   KEY_REQUIRED: { meaning: 'an E: frame arrived but no session key is set' },
   NOT_ENCRYPTED: { meaning: 'a plaintext frame arrived where encryption is required' },
   INVALID_KEY: { meaning: 'a public key is malformed or not on the curve' },
+  REPLAYED_FRAME: {
+    meaning:
+      'an E: frame was replayed, reordered or reflected (v2 counter not the next one, v1 IV seen before)',
+  },
   UNKNOWN_PREFIX: { meaning: 'a binary frame starts with none of {, C:, M:, E:' },
 };
 
@@ -167,6 +172,7 @@ export type ProtocolWireCode =
   | 'MESSAGE_TOO_LARGE'
   | 'INVALID_MESSAGE'
   | 'KEY_EXCHANGE_FAILED'
+  | 'DECRYPTION_FAILED'
   | 'ENCRYPTION_REQUIRED';
 
 /**
@@ -181,8 +187,10 @@ export function wireCodeOf(err: ProtocolError): ProtocolWireCode {
       return 'MESSAGE_TOO_LARGE';
     case 'NOT_ENCRYPTED':
       return 'ENCRYPTION_REQUIRED';
-    case 'KEY_REQUIRED':
     case 'DECRYPT_FAILED':
+    case 'REPLAYED_FRAME':
+      return 'DECRYPTION_FAILED';
+    case 'KEY_REQUIRED':
     case 'INVALID_KEY':
       return 'KEY_EXCHANGE_FAILED';
     default:

@@ -17,6 +17,10 @@
  *   tp,e,o, unknown fields dropped), so equal envelopes always give equal bytes. Validation and
  *   JSON serialisation always run synchronously, whichever provider: an invalid envelope throws
  *   at the call, never later from a promise.
+ * - Input JSON (text or binary, also inside `E:`) may carry the older category prefix `WSE`, `S` or
+ *   `U` right before its `{` (PROTOCOL.md §1); it is stripped. Encoders never write it.
+ * - Senders never compress inside `E:` (PROTOCOL.md §2: compress-then-encrypt leaks content through
+ *   length); the decoder still accepts a `C:` inside `E:` from older peers.
  * - The decoder throws only `ProtocolError`: every step maps its failure to a stable code, and a
  *   last-resort catch turns anything unforeseen into INVALID_FIELD rather than leaking a TypeError.
  * - The async paths ({@link decodeAnyFrameWith}, {@link encodeFrameWhenReady}) await a provider's
@@ -53,6 +57,11 @@ export interface DecodeOptions {
 export interface DecodeAnyOptions extends DecodeOptions {
   /** Session key for `E:` frames. */
   key?: CryptoKey;
+  /**
+   * Opens an `E:` frame instead of `key` (an `E2EChannel`'s `open`: replay refusal, v2 counters,
+   * rotation). Must return the inner frame bytes and throw only `ProtocolError`.
+   */
+  open?: (frame: Uint8Array) => Promise<Uint8Array>;
   /** Reject plaintext frames with NOT_ENCRYPTED (wire code ENCRYPTION_REQUIRED). */
   requireEncryption?: boolean;
 }
@@ -121,6 +130,9 @@ const M = 0x4d;
 const E = 0x45;
 const COLON = 0x3a;
 const BRACE = 0x7b;
+const S = 0x53;
+const U = 0x55;
+const W = 0x57;
 const PREFIX_C = new Uint8Array([C, COLON]);
 const PREFIX_M = new Uint8Array([M, COLON]);
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -160,7 +172,8 @@ export function frameKind(data: WireData): FrameKind {
   const b = asBytes(data);
   if (b.length === 0) throw new ProtocolError('EMPTY_FRAME', 'empty binary frame');
   const first = b[0];
-  if (first === BRACE) return 'json';
+  // A JSON text may start with the older category (`WSE{`, `S{`, `U{`): JSON.parse judges the rest.
+  if (first === BRACE || first === S || first === U || first === W) return 'json';
   if (first !== C && first !== M && first !== E)
     throw new ProtocolError('UNKNOWN_PREFIX', 'unknown frame prefix');
   if (b.length < 2) throw new ProtocolError('TRUNCATED_FRAME', 'frame prefix without its colon');
@@ -226,7 +239,11 @@ function fewOpeners(text: string): boolean {
   return true;
 }
 
-function parseJsonText(text: string): Envelope {
+// PROTOCOL §1: an older peer may write its category right before the `{` (`WSE{…}`, `S{…}`, `U{…}`).
+const CATEGORY = /^(?:WSE|S|U)(?=\{)/;
+
+function parseJsonText(raw: string): Envelope {
+  const text = raw.charCodeAt(0) === BRACE ? raw : raw.replace(CATEGORY, '');
   checkDepth(text);
   let value: unknown;
   try {
@@ -340,10 +357,14 @@ export async function decodeAnyFrameWith(
     if (loading) await loading;
     return Object.assign(decodeFrameWith(codecs, data, options), { encrypted: false });
   }
-  if (!options.key) throw new ProtocolError('KEY_REQUIRED', 'E: frame but no session key');
-  const loadingCrypto = ensure(codecs, 'crypto');
-  if (loadingCrypto) await loadingCrypto;
-  const inner = await need(codecs, 'crypto').decryptBytes(options.key, outer.b);
+  let inner: Uint8Array;
+  if (options.open) inner = await options.open(outer.b);
+  else {
+    if (!options.key) throw new ProtocolError('KEY_REQUIRED', 'E: frame but no session key');
+    const loadingCrypto = ensure(codecs, 'crypto');
+    if (loadingCrypto) await loadingCrypto;
+    inner = await need(codecs, 'crypto').decryptBytes(options.key, outer.b);
+  }
   const { b, kind } = guard(() => checkedBytes(inner, max));
   if (kind === 'encrypted') throw new ProtocolError('UNKNOWN_PREFIX', 'nested E: frame');
   const loading = ensure(codecs, partOf(kind));

@@ -96,13 +96,13 @@ describe('decodeFrame: hostile input', () => {
     expect(codeOf(() => decodeFrame('{"t":'))).toBe('INVALID_JSON');
   });
 
-  it('stops a zlib bomb (50 MB of zeros) fast with FRAME_TOO_LARGE', () => {
+  // No wall-clock bound here (timed asserts flake on a loaded box): the memory bound below proves
+  // inflate stopped just past the limit instead of producing the claimed 50 MB.
+  it('stops a zlib bomb (50 MB of zeros) with FRAME_TOO_LARGE, never near its size in memory', () => {
     const bomb = cat(enc('C:'), deflateSync(new Uint8Array(50 * 1024 * 1024), { level: 9 }));
     expect(bomb.length).toBeLessThan(100_000);
     const before = process.memoryUsage().arrayBuffers;
-    const started = performance.now();
     expect(codeOf(() => decodeFrame(bomb))).toBe('FRAME_TOO_LARGE');
-    expect(performance.now() - started).toBeLessThan(500);
     // Never near the claimed 50 MB: the bound is 1 MiB, and inflate stops just past it.
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
   });

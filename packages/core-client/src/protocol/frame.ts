@@ -81,8 +81,9 @@ export function encodeFrame(env: Envelope, options: EncodeOptions = {}): string 
 }
 
 /**
- * Encodes an envelope as usual, then wraps it: 'E:' ‖ IV ‖ ciphertext ‖ tag. `iv` is for test
- * vectors only.
+ * Encodes an envelope, then wraps it: 'E:' ‖ IV ‖ ciphertext ‖ tag. Never compresses inside `E:`
+ * (PROTOCOL.md §2) unless `compressionThreshold` is given explicitly (test vectors of what older
+ * peers send). `iv` is for test vectors only.
  *
  * @example
  * socket.send(await encodeEncryptedFrame(env, sessionKey));
@@ -92,7 +93,8 @@ export async function encodeEncryptedFrame(
   key: CryptoKey,
   options: EncodeOptions & { iv?: Uint8Array } = {},
 ): Promise<Uint8Array> {
-  return encryptFrameWith(staticCodecs, key, encodeFrame(env, options), options.iv);
+  const inner = encodeFrame(env, { compressionThreshold: Number.POSITIVE_INFINITY, ...options });
+  return encryptFrameWith(staticCodecs, key, inner, options.iv);
 }
 
 /**

@@ -41,7 +41,8 @@ function mutate([index, edits]: [number, Array<[string, number, number]>]): Uint
   return b;
 }
 
-describe('decoder properties', () => {
+// Thousands of runs per property: generous timeout so a loaded CI box does not fail a correct codec.
+describe('decoder properties', { timeout: 60_000 }, () => {
   it('random bytes behind every prefix', () => {
     const arb = fc.tuple(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 300 }));
     fc.assert(

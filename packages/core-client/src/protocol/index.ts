@@ -5,9 +5,11 @@
 export * from './base64';
 export * from './codes';
 export * from './crypto';
+export * from './e2e-channel';
 export * from './envelope';
 export * from './errors';
 export * from './frame';
 export { decodeMsgpack, encodeMsgpack, MAX_DEPTH, scanMsgpack } from './msgpack';
+export * from './signature';
 export * from './vectors';
 export { concatBytes, deflateZlib, inflateBounded } from './zlib';

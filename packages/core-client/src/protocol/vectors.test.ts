@@ -12,7 +12,7 @@ const wire = (f: { wire: 'text' | 'binary'; hex: string }) =>
 
 async function reencode(f: GoldenFrame): Promise<Uint8Array> {
   if (f.kind === 'encrypted') {
-    const key = await loadVectorSessionKey();
+    const key = await loadVectorSessionKey(f.direction);
     return encodeEncryptedFrame(f.envelope, key, { ...f.options, iv: hexToBytes(f.iv!) });
   }
   return toBytes(encodeFrame(f.envelope, f.options));
@@ -27,7 +27,7 @@ describe('golden vectors', () => {
 
   for (const f of vectors.frames) {
     it(`decodes ${f.name}`, async () => {
-      const key = await loadVectorSessionKey();
+      const key = await loadVectorSessionKey(f.direction);
       const { encrypted, ...env } = await decodeAnyFrame(wire(f), { key });
       expect(env).toEqual(f.envelope);
       expect(Object.keys(env)).toEqual(ENVELOPE_KEY_ORDER.filter((k) => k in env));
@@ -39,6 +39,17 @@ describe('golden vectors', () => {
       });
     }
   }
+
+  it('v2 frames: counter IVs, and a frame opens only under its own direction key', async () => {
+    const v2 = vectors.frames.filter((f) => f.direction);
+    expect(v2.length).toBeGreaterThanOrEqual(4);
+    for (const f of v2) {
+      expect(f.hex.slice(4, 12)).toBe('00000000');
+      const other = await loadVectorSessionKey(f.direction === 'c2s' ? 's2c' : 'c2s');
+      const err = await decodeAnyFrame(wire(f), { key: other }).catch((e: unknown) => e);
+      expect((err as ProtocolError).code).toBe('DECRYPT_FAILED');
+    }
+  });
 
   it('text and binary JSON frames decode alike', () => {
     const f = vectors.frames.find((x) => x.name === 'json binary')!;

@@ -77,6 +77,8 @@ export function buildClientHello(input: ClientHelloInput, now?: number): Envelop
       encryption: input.encryptionPublicKey !== undefined,
       msgpack: input.msgpack,
       batching: input.batching ?? true,
+      // PROTOCOL §6: we ask for the replay-proof scheme (a server that does not answer 2 gets 1).
+      encryption_version: input.encryptionPublicKey && 2,
     },
   };
   if (input.encryptionPublicKey !== undefined) p.encryption_public_key = input.encryptionPublicKey;

@@ -17,16 +17,17 @@
 
 import type { Clock } from '../env/clock';
 import { ProtocolError, TransportError, type WSEError } from '../errors';
+import type { E2EChannel } from '../protocol/e2e-channel';
 import { buildEnvelope, type Envelope, parseEnvelope } from '../protocol/envelope';
 import {
   decodeAnyFrameWith,
   type EncodeOptions,
   encodeFrameWhenReady,
-  encryptFrameWith,
+  toBytes,
 } from '../protocol/frame-core';
 import { lazyCodecs } from '../protocol/lazy-codecs';
 import type { Transport, TransportFactory, TransportFrame } from '../transport/transport';
-import type { E2EOffer } from './e2e';
+import type { E2EOffer, KeyRotation } from './e2e';
 import {
   buildClientHello,
   loadE2E,
@@ -61,11 +62,15 @@ export interface SessionConfig {
   readonly maxMessageSize: number;
   /** `null`: no E2E. Otherwise, the optional pinned identity key. */
   readonly encryption: { identityKey?: CryptoKey } | null;
+  /** E2E key rotation interval; default 1 h (`DEFAULT_KEY_ROTATION_MS`), 0 = off. */
+  readonly keyRotationIntervalMs?: number;
   readonly pingIntervalMs?: number;
   readonly deadGraceMs: number;
   readonly tokenRefreshAheadMs: number;
   /** Gets a fresh token for `auth_refresh`; `undefined` when refreshing is not possible. */
   readonly refreshToken?: () => Promise<string | undefined>;
+  /** Message signing: a promise of the signed copy, or `undefined` when `env` needs no `sig`. */
+  readonly sign?: (env: Envelope) => Promise<Envelope> | undefined;
 }
 
 /**
@@ -108,7 +113,8 @@ export class Session {
   #helloSent = false;
   #established = false;
   #offer: Promise<E2EOffer> | null = null;
-  #key: CryptoKey | null = null;
+  #e2e: E2EChannel | null = null;
+  #rotation: KeyRotation | null = null;
   #format: 'json' | 'msgpack' = 'json';
   #inbound: Promise<void> = Promise.resolve();
   #outbound: Promise<void> = Promise.resolve();
@@ -172,16 +178,20 @@ export class Session {
   send(env: Envelope, onLost?: () => void): void {
     const transport = this.#transport;
     if (!this.#alive || !transport) throw new TransportError('TRANSPORT_CLOSED', 'session closed');
-    const frame = this.#encode(env);
-    const key = this.#key;
-    if (!key && this.#queued === 0 && !(frame instanceof Promise)) {
+    const e2e = this.#e2e; // fixed at the call: frames sent before server_hello stay plaintext
+    const encoded = this.#encode(env); // validates synchronously, signed or not
+    const signed = this.#config.sign?.(env);
+    if (signed && encoded instanceof Promise) encoded.catch(() => {});
+    const frame = signed ? signed.then((e) => this.#encode(e)) : encoded;
+    if (!e2e && this.#queued === 0 && !(frame instanceof Promise)) {
       transport.send(frame);
       return;
     }
     this.#queued++;
+    // Sealed on this chain, in send order: key and counter follow the wire order (see KeyRotation in e2e.ts).
     this.#outbound = this.#outbound
       .then(() => frame)
-      .then((plain) => (key ? encryptFrameWith(lazyCodecs, key, plain) : plain))
+      .then((plain) => (e2e ? e2e.seal(toBytes(plain)) : plain))
       .then((out) => {
         if (this.#alive) transport.send(out);
         else onLost?.();
@@ -196,10 +206,11 @@ export class Session {
 
   // Validates synchronously (an invalid envelope throws here). A promise only while the zlib
   // codec loads; if it cannot be loaded, the frame goes out as plain JSON, which is always valid.
+  // Never compressed inside E: (PROTOCOL §2).
   #encode(env: Envelope): string | Uint8Array | Promise<string | Uint8Array> {
     const options: EncodeOptions = {
       format: this.#format,
-      compressionThreshold: this.#config.compressionThreshold,
+      compressionThreshold: this.#e2e ? Number.POSITIVE_INFINITY : this.#config.compressionThreshold,
     };
     const frame = encodeFrameWhenReady(lazyCodecs, env, options);
     if (!(frame instanceof Promise)) return frame;
@@ -218,6 +229,7 @@ export class Session {
   #stop(): void {
     this.#alive = false;
     this.#heartbeat.stop();
+    this.#rotation?.close();
     if (this.#refreshTimer !== null) this.#config.clock.clearTimeout(this.#refreshTimer);
     this.#refreshTimer = null;
   }
@@ -283,9 +295,10 @@ export class Session {
     if (!this.#alive) return;
     let env: Envelope;
     try {
+      const e2e = this.#e2e;
       env = await decodeAnyFrameWith(lazyCodecs, frame, {
-        key: this.#key ?? undefined,
-        requireEncryption: this.#key !== null,
+        open: e2e?.open.bind(e2e),
+        requireEncryption: e2e !== null,
         maxMessageSize: this.#config.maxMessageSize,
       });
     } catch (err) {
@@ -321,6 +334,10 @@ export class Session {
       case 'batch':
         await this.#unbatch(env.p.messages);
         return;
+      case 'e2e_rekeyed':
+      case 'e2e_rekey_request':
+        await this.#rotation?.handle(env);
+        return;
       default:
         this.#events.onEnvelope(env);
     }
@@ -346,14 +363,16 @@ export class Session {
     const ready = this.#ready ?? readServerReady({ details: { connection_id: hello.connectionId } });
     if (this.#offer) {
       try {
-        const connId = hello.connectionId ?? ready.connectionId;
         const e2e = await loadE2E();
-        this.#key = await e2e.completeE2E(
+        this.#rotation = await e2e.startE2E(
           await this.#offer,
           hello,
-          connId,
-          this.#config.encryption?.identityKey,
+          hello.connectionId ?? ready.connectionId,
+          this.#config,
+          (p) => this.#trySend(buildEnvelope('e2e_rekey', p)),
+          (error) => this.#fatal(error),
         );
+        this.#e2e = this.#rotation.channel;
       } catch (err) {
         this.#fatal(err as WSEError);
         return;
@@ -370,7 +389,8 @@ export class Session {
       maxPongsPerSecond: 10,
     });
     this.#scheduleRefresh(ready.tokenExpiresIn);
-    this.#events.onReady({ ready, hello, encrypted: this.#key !== null });
+    this.#rotation?.start();
+    this.#events.onReady({ ready, hello, encrypted: this.#e2e !== null });
   }
 
   // `false` (and an error report) when the msgpack codec cannot be loaded: the session then keeps

@@ -61,6 +61,20 @@ export function topicAllowed(acl: VerifiedToken['topics'], topic: string): boole
 }
 
 /**
+ * Whether a connection's identity admits `topic`: its token ACL (`acl`) AND the app's runtime ACL
+ * (`runtimeAcl`, set by `server.setTopicAcl`) must both allow it.
+ *
+ * @example
+ * identityAllows({ acl: undefined, runtimeAcl: { allow: ['jobs'], deny: [] } }, 'chat'); // false
+ */
+export function identityAllows(
+  identity: { acl?: VerifiedToken['topics']; runtimeAcl?: VerifiedToken['topics'] },
+  topic: string,
+): boolean {
+  return topicAllowed(identity.acl, topic) && topicAllowed(identity.runtimeAcl, topic);
+}
+
+/**
  * Checks a topic name from the wire: a string of 1..256 UTF-8 bytes, well-formed Unicode (no lone
  * surrogates), no control characters U+0000–U+001F or U+007F. Returns null when valid, otherwise a
  * message suitable for `failed_topics[].message`.

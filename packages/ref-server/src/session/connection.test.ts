@@ -1,5 +1,7 @@
 import {
   decodeAnyFrame,
+  decryptBytes,
+  E2EChannel,
   hexToBytes,
   loadVectorSessionKey,
   loadVectors,
@@ -59,9 +61,9 @@ describe('server encode path against the golden vectors', () => {
 
   const encrypted = vectors.frames.filter((v) => v.kind === 'encrypted');
   it.each(encrypted.map((v) => [v.name, v] as const))('%s (fresh IV, same plaintext)', async (_name, v) => {
-    const key = await loadVectorSessionKey();
+    const key = await loadVectorSessionKey(v.direction);
     const { conn, sent } = connection(v.options.format ?? 'json');
-    conn.key = key;
+    conn.e2e = new E2EChannel(1, { send: key, recv: key });
     conn.sendEnvelope(v.envelope);
     await conn.flushed();
     const out = sent[0]?.data as Uint8Array;
@@ -78,7 +80,7 @@ describe('Connection', () => {
     const key = await loadVectorSessionKey();
     const { conn, sent } = connection('json');
     conn.sendEvent('a', { n: 1 });
-    conn.key = key;
+    conn.e2e = new E2EChannel(1, { send: key, recv: key });
     for (let i = 0; i < 5; i++) conn.sendEvent('b', { i }, { cid: `x${i}` });
     await conn.flushed();
     const first = await decodeAnyFrame(sent[0]?.data as string);
@@ -93,10 +95,29 @@ describe('Connection', () => {
     ]);
   });
 
+  it('never compresses inside E:, nor for a client that said compression: false', async () => {
+    const key = await loadVectorSessionKey();
+    const big = { pad: 'x'.repeat(4096) };
+    const enc = connection('json');
+    enc.conn.e2e = new E2EChannel(1, { send: key, recv: key });
+    enc.conn.sendEvent('big', big);
+    await enc.conn.flushed();
+    const inner = await decryptBytes(key, enc.sent[0]?.data as Uint8Array);
+    expect(inner[0]).toBe(0x7b); // '{'
+    const plain = connection('json');
+    plain.conn.sendEvent('big', big);
+    expect((plain.sent[0] as { data: Uint8Array }).data[0]).toBe(0x43); // 'C:' by default
+    const noZ = connection('json');
+    noZ.conn.compress = false;
+    noZ.conn.sendEvent('big', big);
+    expect(typeof noZ.sent[0]?.data).toBe('string');
+    expect(noZ.conn.direct).toBe(true);
+  });
+
   it('closes after pending encrypted frames and ignores sends after close', async () => {
     const key = await loadVectorSessionKey();
     const { conn, sent, closes } = connection('json');
-    conn.key = key;
+    conn.e2e = new E2EChannel(1, { send: key, recv: key });
     conn.sendError('AUTH_FAILED', 'no');
     conn.close(4401);
     expect(closes).toEqual([]);

@@ -1,9 +1,9 @@
 import {
   buildEnvelope,
+  type E2EChannel,
   type Envelope,
   type ErrorCodeValue,
   encodeFrame,
-  encryptBytes,
   toBytes,
 } from '@wse/core-client/protocol';
 import type { VerifiedToken } from '../auth/token-verifier';
@@ -62,14 +62,21 @@ export interface Identity {
   anonymous: boolean;
   claims: Record<string, unknown>;
   acl?: VerifiedToken['topics'];
+  /**
+   * The app's runtime ACL (`server.setTopicAcl`): a topic must pass both this and `acl`. Survives
+   * a token refresh (the token can only narrow further, never widen past it).
+   */
+  runtimeAcl?: VerifiedToken['topics'];
   expiresAt?: number;
 }
 
 /**
  * One client connection: identity, negotiated format and key, limits, and the outbound path.
  *
- * Invariant: once `key` is set every outbound frame is `E:`, and encrypted frames leave through one
- * promise chain so they keep their order even though encryption is async.
+ * Invariants: once `e2e` is set every outbound frame is `E:` (JSON or `M:` inside, never `C:`), and
+ * encrypted frames leave through one promise chain so they keep their order even though encryption
+ * is async; key and IV are picked at the call (`E2EChannel.seal`), so a key rotation between two
+ * sends switches exactly there. A connection that said `features.compression: false` never gets `C:`.
  *
  * @example
  * conn.sendEvent('PONG', { latency: 3 }, { cid });
@@ -78,7 +85,14 @@ export class Connection {
   handle: SocketHandle | null = null;
   phase: Phase;
   format: 'json' | 'msgpack';
-  key?: CryptoKey;
+  /** E2E state (PROTOCOL §6), set at `server_hello`. */
+  e2e?: E2EChannel;
+  /** The client's first `E:` frame arrived: plaintext application frames are refused from now on. */
+  clientEncrypted = false;
+  /** False when the client's hello said `features.compression: false`. */
+  compress = true;
+  /** When the last E2E rotation completed (or E2E started), for the server's rotation requests. */
+  keysSince = 0;
   identity: Identity;
   readonly connectedAt: number;
   readonly bucket: TokenBucket;
@@ -127,7 +141,17 @@ export class Connection {
    * it, and the fan-out's per-connection path stops at {@link admits}.
    */
   get direct(): boolean {
-    return this.format === 'msgpack' || this.key !== undefined || !this.admits('data');
+    return this.format === 'msgpack' || this.e2e !== undefined || !this.compress || !this.admits('data');
+  }
+
+  /** E2E is on (every frame to this connection is `E:`). */
+  get encrypted(): boolean {
+    return this.e2e !== undefined;
+  }
+
+  /** The compression threshold for this connection: none inside `E:` or when the client said no. */
+  private get threshold(): number {
+    return this.e2e || !this.compress ? Number.POSITIVE_INFINITY : this.env.compressionThreshold;
   }
 
   /**
@@ -143,7 +167,7 @@ export class Connection {
     if (kind === 'error') return true;
     if (this.phase === 'auth') return false;
     if (kind === 'control') return true;
-    return this.key !== undefined || this.env.requireEncryption !== true;
+    return this.e2e !== undefined || this.env.requireEncryption !== true;
   }
 
   get closed(): boolean {
@@ -181,10 +205,7 @@ export class Connection {
   /** Sends a complete envelope (the caller filled it) in this connection's format, if the gate admits it. */
   sendEnvelope(env: Envelope, kind: SendKind = sendKindOf(env.t)): void {
     if (this.closed || !this.admits(kind)) return;
-    const frame = encodeFrame(env, {
-      format: this.format,
-      compressionThreshold: this.env.compressionThreshold,
-    });
+    const frame = encodeFrame(env, { format: this.format, compressionThreshold: this.threshold });
     this.write(frame);
   }
 
@@ -199,7 +220,7 @@ export class Connection {
     readonly bytes?: number;
   }): void {
     if (this.closed || !this.admits('data')) return;
-    if (this.format === 'json') this.write(jsonFrame(pub.json, this.env.compressionThreshold, pub.bytes));
+    if (this.format === 'json') this.write(jsonFrame(pub.json, this.threshold, pub.bytes));
     else this.sendEnvelope(pub.envelope as Envelope, 'data');
   }
 
@@ -211,7 +232,7 @@ export class Connection {
 
   /** Below the gate: every caller has asked {@link admits}. */
   private write(frame: string | Uint8Array): void {
-    if (this.key) {
+    if (this.e2e) {
       this.encrypt(toBytes(frame));
       return;
     }
@@ -219,19 +240,25 @@ export class Connection {
     this.env.onSent(frame.length);
   }
 
-  /** Encrypts `inner` (a JSON/C:/M: data frame) with the session key and sends it, in call order. */
+  /** Encrypts `inner` (a JSON or `M:` data frame) and sends it, in call order. */
   sendEncrypted(inner: Uint8Array): void {
     if (this.closed || !this.admits('data')) return;
     this.encrypt(inner);
   }
 
+  /**
+   * Sealing starts now (key and IV fixed at the call, several frames encrypt in parallel); the
+   * chain only orders the sends.
+   */
   private encrypt(inner: Uint8Array): void {
-    const key = this.key;
-    if (!key || this.closed) return;
+    const e2e = this.e2e;
+    if (!e2e || this.closed) return;
     this.pendingEncrypted += inner.byteLength;
+    const sealing = e2e.seal(inner);
+    sealing.catch(() => {}); // observed in the chain below
     this.chain = (this.chain ?? Promise.resolve()).then(async () => {
       try {
-        const bytes = await encryptBytes(key, inner);
+        const bytes = await sealing;
         this.handle?.send(bytes, true);
         this.env.onSent(bytes.byteLength);
       } catch (err) {

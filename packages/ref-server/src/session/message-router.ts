@@ -7,15 +7,17 @@ import {
   parseEnvelope,
   wireCodeOf,
 } from '@wse/core-client/protocol';
-import { matchGlob, topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { identityAllows, matchGlob, validateTopicName } from '../auth/topic-acl';
 import { PRESENCE_PAGE, presencePage } from '../presence/presence-page';
 import { PresenceError } from '../presence/presence-store';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
 import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
 import type { Connection } from './connection';
-import { agreeKey } from './handshake';
+import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey, startE2E } from './e2e-session';
+import { type AgreedKey, agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { answerQueueGroupStats } from './queue-group-stats';
 import { serverCodecs } from './server-codecs';
 import type { SessionHost } from './session-host';
 
@@ -66,13 +68,14 @@ export class MessageRouter {
     this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
     const max = this.host.options.maxMessageSize;
     const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
-    if (conn.key) {
-      return decodeAnyFrameWith(serverCodecs, data, {
-        key: conn.key,
-        maxMessageSize,
-        requireEncryption: true,
-      }).then(
-        (env) => this.route(conn, env, true, true),
+    const e2e = conn.e2e;
+    if (e2e && isEncryptedFrame(data)) {
+      // PROTOCOL §6: plaintext stays accepted until this first E: frame (see e2e-session.ts).
+      return decodeAnyFrameWith(serverCodecs, data, { open: (b) => e2e.open(b), maxMessageSize }).then(
+        (env) => {
+          conn.clientEncrypted = true;
+          return this.route(conn, env, true, true);
+        },
         (err) => this.frameError(conn, err),
       );
     }
@@ -97,6 +100,7 @@ export class MessageRouter {
       });
       return;
     }
+    if (e2eFailure(conn, err)) return;
     if (err instanceof ProtocolError) {
       conn.sendError(wireCodeOf(err), err.message, { reason: err.code }, cid);
       return;
@@ -118,6 +122,10 @@ export class MessageRouter {
   route(conn: Connection, env: Envelope, encrypted: boolean, charged = false): Result {
     if (conn.closed || (!charged && !this.admit(conn))) return;
     if (conn.phase === 'auth') return this.inBandAuth(conn, env);
+    if (!encrypted && plaintextRefused(conn, env, this.host.options.requireEncryption)) {
+      conn.sendError('ENCRYPTION_REQUIRED', 'this connection requires end-to-end encryption', {}, env.cid);
+      return;
+    }
     switch (env.t) {
       case 'client_hello':
         return this.hello(conn, env);
@@ -130,13 +138,18 @@ export class MessageRouter {
         return this.refresh(conn, env);
       case 'batch':
         return this.batch(conn, env, encrypted);
+      case 'e2e_rekey':
+        return rekey(conn, env, encrypted, this.host.options.identityKey, () => this.host.now());
     }
-    if (this.host.options.requireEncryption && !conn.key) {
-      conn.sendError('ENCRYPTION_REQUIRED', 'this server requires end-to-end encryption', {}, env.cid);
-      return;
+    // PROTOCOL §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
+    const unsigned = this.host.signatures?.check(env);
+    if (unsigned) {
+      const message = `"${env.t}" needs a valid signature (${unsigned})`;
+      return conn.sendError('INVALID_SIGNATURE', message, { reason: unsigned }, env.cid);
     }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
+    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.host, conn, env);
     if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
     this.host.events.emit({
       type: 'message',
@@ -239,7 +252,8 @@ export class MessageRouter {
       this.sendServerHello(conn, hello, cid);
       return;
     }
-    return agreeKey(hello.encryptionPublicKey, conn.id, this.host.options.identityKey).then(
+    const identity = this.host.options.identityKey;
+    return agreeKey(hello.encryptionPublicKey, conn.id, identity, hello.encryptionVersion).then(
       (agreed) => {
         if (conn.closed) return;
         this.sendServerHello(conn, hello, cid, agreed);
@@ -260,7 +274,7 @@ export class MessageRouter {
     conn: Connection,
     hello: ClientHello,
     cid: string | undefined,
-    agreed?: { key: CryptoKey; publicKey: string; signature?: string },
+    agreed?: AgreedKey,
   ): void {
     const o = this.host.options;
     const msgpack = conn.format === 'msgpack' || hello.features.msgpack;
@@ -280,9 +294,10 @@ export class MessageRouter {
       publicKey: agreed?.publicKey,
       signature: agreed?.signature,
     });
-    conn.sendEvent('server_hello', payload, { cid });
     const wasDirect = conn.direct;
-    if (agreed) conn.key = agreed.key;
+    conn.compress = hello.features.compression; // PROTOCOL §2: `false` → never C: to this client
+    conn.sendEvent('server_hello', payload, { cid });
+    if (agreed) startE2E(conn, hello.encryptionVersion, agreed, this.host.now());
     if (msgpack) conn.format = 'msgpack';
     if (conn.direct && !wasDirect) this.host.topics.makeDirect(conn);
   }
@@ -315,7 +330,7 @@ export class MessageRouter {
           return;
         }
         this.host.authenticate(conn, verified);
-        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !topicAllowed(verified.topics, t));
+        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
         this.host.topics.unsubscribe(conn, revoked);
         const expiresIn =
           verified.expiresAt === undefined
@@ -387,6 +402,7 @@ export class MessageRouter {
         recovery: req.recovery,
         presence: req.presence,
         cid: env.cid,
+        queueGroup: req.queueGroup,
       });
     };
     if (checked instanceof Promise) return checked.then(run);
@@ -480,7 +496,7 @@ export class MessageRouter {
     }
     const name = topic as string;
     const policy = this.host.options.publishPolicy;
-    if (!topicAllowed(conn.identity.acl, name) || !publishAllowed(policy, name, matchGlob)) {
+    if (!identityAllows(conn.identity, name) || !publishAllowed(policy, name, matchGlob)) {
       conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
     }

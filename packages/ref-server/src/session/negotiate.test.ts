@@ -15,8 +15,24 @@ describe('parseClientHello', () => {
       hello: {
         protocolVersion: 1,
         features: { compression: true, encryption: false, msgpack: false, batching: true },
+        encryptionVersion: 1,
       },
     });
+  });
+
+  it('reads encryption_version 2 and answers it only when encryption is on', () => {
+    const r = parseClientHello({ features: { encryption_version: 2 }, encryption_public_key: 'AAAA' });
+    if (!r.ok) throw new Error('bad');
+    expect(r.hello.encryptionVersion).toBe(2);
+    const server = serverFeatures({ recovery: false, presence: false });
+    expect(negotiateFeatures(server, r.hello, { encrypted: true, msgpack: false }).encryption_version).toBe(
+      2,
+    );
+    expect(negotiateFeatures(server, r.hello, { encrypted: false, msgpack: false })).not.toHaveProperty(
+      'encryption_version',
+    );
+    const v1 = parseClientHello({ features: { encryption_version: 3 } });
+    expect(v1.ok && v1.hello.encryptionVersion).toBe(1);
   });
 
   it('reads key, token and features', () => {

@@ -7,6 +7,8 @@ export interface Features {
   msgpack: boolean;
   batching: boolean;
   cluster: boolean;
+  /** E2E scheme (PROTOCOL §6): present in `server_hello` when encryption is on; 2 when both sides asked. */
+  encryption_version?: 1 | 2;
 }
 
 /** A validated `client_hello` payload. */
@@ -14,6 +16,8 @@ export interface ClientHello {
   clientVersion?: string;
   protocolVersion: number;
   features: { compression: boolean; encryption: boolean; msgpack: boolean; batching: boolean };
+  /** `features.encryption_version` (PROTOCOL §6): 2 asks for the replay-proof scheme; else 1. */
+  encryptionVersion: 1 | 2;
   encryptionPublicKey?: string;
   token?: string;
 }
@@ -57,6 +61,7 @@ export function parseClientHello(
       msgpack: features.msgpack === true,
       batching: features.batching !== false,
     },
+    encryptionVersion: features.encryption_version === 2 ? 2 : 1,
   };
   if (typeof p.client_version === 'string') hello.clientVersion = p.client_version.slice(0, 64);
   if (typeof key === 'string' && key.length > 0) hello.encryptionPublicKey = key;
@@ -83,13 +88,15 @@ export function negotiateFeatures(
   hello: ClientHello,
   state: { encrypted: boolean; msgpack: boolean },
 ): Features {
-  return {
+  const features: Features = {
     ...server,
     compression: server.compression && hello.features.compression,
     encryption: state.encrypted,
     msgpack: state.msgpack,
     batching: server.batching && hello.features.batching,
   };
+  if (state.encrypted) features.encryption_version = hello.encryptionVersion;
+  return features;
 }
 
 export interface HelloLimits {

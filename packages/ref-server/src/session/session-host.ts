@@ -1,5 +1,6 @@
 import type { Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import type { SignatureGate } from '../auth/signature';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
@@ -24,6 +25,8 @@ export interface SessionHost {
   readonly subscribeFlow: SubscribeFlow;
   /** Null when presence is off (presence queries then reach the app as messages). */
   readonly presence: PresenceService | null;
+  /** `requireSignatures` (PROTOCOL §6); undefined when off. */
+  readonly signatures?: SignatureGate;
   now(): number;
   /** Verifies a token; undefined verifier = auth off. */
   verify?: (token: string) => Promise<VerifiedToken>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
@@ -16,6 +17,7 @@ import type {
   UpgradeInfo,
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
+import { requestRekey } from './e2e-session';
 import type { EventHub } from './event-hub';
 import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
 import { buildServerReady, type Features } from './negotiate';
@@ -47,6 +49,7 @@ export interface SessionDeps {
   serverVersion: string;
   subscribeFlow: SubscribeFlow;
   presence: PresenceService | null;
+  signatures?: SignatureGate;
   verify?: (token: string) => Promise<VerifiedToken>;
   publish(topic: string, envelope: Envelope): number;
   http(request: HttpRequestInfo): Promise<HttpResult>;
@@ -96,6 +99,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   readonly now: () => number;
   readonly subscribeFlow: SubscribeFlow;
   readonly presence: PresenceService | null;
+  readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -119,6 +123,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.now = deps.now ?? Date.now;
     this.subscribeFlow = deps.subscribeFlow;
     this.presence = deps.presence;
+    this.signatures = deps.signatures;
     this.router = new MessageRouter(this);
     const { metrics, logger } = deps;
     this.connEnv = {
@@ -262,7 +267,9 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   // ── SessionHost ────────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
+    const runtimeAcl = conn.identity.runtimeAcl;
     conn.identity = toIdentity(v);
+    if (runtimeAcl) conn.identity.runtimeAcl = runtimeAcl; // the app's narrowing outlives a refresh
     if (conn.authTimer) clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase !== 'auth') return;
@@ -315,19 +322,21 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       anonymous: conn.identity.anonymous,
       topics: this.topics.topicsOf(conn.id),
       format: conn.format,
-      encrypted: conn.key !== undefined,
+      encrypted: conn.encrypted,
       connectedAt: conn.connectedAt,
       claims: conn.identity.claims,
       remoteAddress: conn.remoteAddress,
     };
     if (conn.identity.expiresAt !== undefined) info.tokenExpiresAt = conn.identity.expiresAt;
+    if (conn.e2e) info.e2e = { version: conn.e2e.version, rotations: conn.e2e.rotations };
     return info;
   }
 
   /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
   startSweep(): void {
     const o = this.options;
-    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000);
+    const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
+    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
     const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.sweepTimer = setInterval(() => this.sweep(), period);
     this.sweepTimer.unref?.();
@@ -370,6 +379,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
           conn.lastPingAt = now;
           conn.sendEvent('ping', { server_time: now });
         }
+        const rotateEvery = o.keyRotationIntervalMs;
+        if (rotateEvery > 0 && conn.e2e && now - conn.keysSince >= rotateEvery) requestRekey(conn, now);
         this.checkBackpressure(conn, now);
       }
     }

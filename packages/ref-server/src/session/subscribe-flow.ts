@@ -25,6 +25,12 @@ export interface SubscribePlan {
   recovery?: Record<string, unknown>;
   presence?: Record<string, unknown>;
   cid?: string;
+  /**
+   * Subscribe as a member of this queue group (PROTOCOL §4). Group deliveries are not replayed
+   * (the group, not the member, owns the stream): `recover`/`recovery` are ignored and the reply
+   * has no `recovery` field.
+   */
+  queueGroup?: string;
 }
 
 /** Bytes a replayed frame may add over its JSON text (E: prefix, IV, tag, frame header). */
@@ -65,15 +71,16 @@ export class SubscribeFlow {
   run(conn: Connection, plan: SubscribePlan): Record<string, unknown> {
     const { topics, log } = this.deps;
     topics.flush();
-    topics.subscribe(conn, plan.accepted);
+    topics.subscribe(conn, plan.accepted, plan.queueGroup);
     const reply: Record<string, unknown> = {
       action: 'subscribe',
       success: plan.failed.length === 0,
       success_topics: plan.accepted,
       failed_topics: plan.failed,
     };
+    if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
     const replay: StampedPublication[][] = [];
-    if (plan.recover) {
+    if (plan.recover && plan.queueGroup === undefined) {
       // Keyed by client-chosen topic names: no prototype, so a topic named `__proto__` is an entry
       // like any other instead of silently replacing the object's prototype (and vanishing).
       const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;

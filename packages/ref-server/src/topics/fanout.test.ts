@@ -8,14 +8,19 @@ import {
 } from '@wse/core-client/protocol';
 import { describe, expect, it } from 'vitest';
 import { ALL_TOPIC, type DirectTarget, Fanout, jsonFrame } from './fanout';
+import { QueueGroups } from './queue-groups';
 import { TopicRegistry } from './topic-registry';
 
-function target(format: 'json' | 'msgpack', o: { key?: CryptoKey; buffered?: number } = {}) {
+function target(
+  format: 'json' | 'msgpack',
+  o: { key?: CryptoKey; buffered?: number; compress?: boolean } = {},
+) {
   const frames: Array<string | Uint8Array> = [];
   const encrypted: Uint8Array[] = [];
   const t: DirectTarget = {
     format,
-    key: o.key,
+    encrypted: o.key !== undefined,
+    compress: o.compress ?? true,
     closed: false,
     bufferedAmount: () => o.buffered ?? 0,
     sendFrame: (f) => frames.push(f),
@@ -86,6 +91,22 @@ describe('Fanout', () => {
     expect(await decodeAnyFrame(mp1.frames[0] as Uint8Array)).toMatchObject({ t: 'tick' });
   });
 
+  it('a big publication: C: on the shared frame, plain JSON inside E: and to compression:false targets', () => {
+    const shared = target('json');
+    const enc = target('json', { key: {} as CryptoKey });
+    const noZ = target('json', { compress: false });
+    const { registry, fanout, published, run } = setup({ enc: enc.t, noZ: noZ.t, shared: shared.t });
+    registry.add('plain', 'big', false);
+    registry.add('enc', 'big', true);
+    registry.add('noZ', 'big', true);
+    fanout.enqueue('big', buildEnvelope('tick', { pad: 'x'.repeat(4096) }) as Envelope);
+    run();
+    expect((published[0] as [string, Uint8Array])[1][0]).toBe(0x43); // 'C:' for uWS subscribers
+    expect(enc.encrypted[0]?.[0]).toBe(0x7b); // '{': JSON inside E:
+    expect(typeof noZ.frames[0]).toBe('string');
+    expect(decodeFrame(noZ.frames[0] as string).p.pad).toHaveLength(4096);
+  });
+
   it('broadcastAll reaches every connection without a uWS topic', () => {
     const a = target('json');
     const b = target('msgpack');
@@ -142,5 +163,67 @@ describe('jsonFrame', () => {
       expect(jsonFrame(json, 1024, Buffer.byteLength(json))).toEqual(expected);
       expect(jsonFrame(json, Number.POSITIVE_INFINITY)).toBe(json);
     }
+  });
+});
+
+describe('Fanout with queue groups', () => {
+  function groupSetup(targets: Record<string, DirectTarget>) {
+    const groups = new QueueGroups();
+    const registry = new TopicRegistry();
+    const published: Array<string | Uint8Array> = [];
+    const skipped: string[] = [];
+    let scheduled: (() => void) | undefined;
+    const fanout = new Fanout({
+      transport: { publish: (_t, d) => published.push(d) > 0 },
+      registry,
+      groups,
+      target: (id) => targets[id],
+      allConnections: () => Object.keys(targets),
+      compressionThreshold: 1024,
+      maxBackpressure: 100,
+      onSkipped: (id) => skipped.push(id),
+      onDelivered: () => {},
+      schedule: (fn) => {
+        scheduled = fn;
+      },
+    });
+    return { groups, registry, fanout, published, skipped, run: () => scheduled?.() };
+  }
+
+  it('sends each publication to one member per group, skipping members over backpressure', () => {
+    const a = target('json');
+    const b = target('msgpack');
+    const slow = target('json', { buffered: 1000 });
+    const other = target('json');
+    const { groups, fanout, published, skipped, run } = groupSetup({
+      a: a.t,
+      b: b.t,
+      slow: slow.t,
+      other: other.t,
+    });
+    groups.join('a', 'jobs', 'w');
+    groups.join('slow', 'jobs', 'w');
+    groups.join('b', 'jobs', 'w');
+    groups.join('other', 'jobs', 'audit');
+    for (let n = 0; n < 4; n++) fanout.enqueue('jobs', env(n));
+    run();
+    expect(published).toHaveLength(0); // no plain subscriber: no uWS publish at all
+    expect(a.frames.map((f) => decodeFrame(f).p.n)).toEqual([0, 2]);
+    expect(b.frames.map((f) => decodeFrame(f).p.n)).toEqual([1, 3]);
+    expect(slow.frames).toHaveLength(0);
+    expect(skipped.filter((id) => id === 'slow').length).toBeGreaterThan(0);
+    expect(other.frames.map((f) => decodeFrame(f).p.n)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('presence events (unstamped) do not go to group members; groupFilter can veto a group', () => {
+    const a = target('json');
+    const { groups, fanout, run } = groupSetup({ a: a.t });
+    groups.join('a', 'jobs', 'w');
+    fanout.enqueueUnstamped('jobs', env(1));
+    fanout.groupFilter = (_topic, _group, e) => e.p.n !== 2;
+    fanout.enqueue('jobs', env(2));
+    fanout.enqueue('jobs', env(3));
+    run();
+    expect(a.frames.map((f) => decodeFrame(f).p.n)).toEqual([3]);
   });
 });

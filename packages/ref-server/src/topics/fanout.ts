@@ -1,5 +1,6 @@
 import { deflateZlib, type Envelope, encodeFrame, toBytes } from '@wse/core-client/protocol';
 import type { Transport } from '../transport/transport';
+import type { QueueGroups } from './queue-groups';
 import type { TopicRegistry } from './topic-registry';
 
 /**
@@ -10,10 +11,13 @@ import type { TopicRegistry } from './topic-registry';
  */
 export const ALL_TOPIC = '\u0000all';
 
-/** A connection that needs its own frame (msgpack and/or E2E). */
+/** A connection that needs its own frame (msgpack, E2E, or no `C:`). */
 export interface DirectTarget {
   readonly format: 'json' | 'msgpack';
-  readonly key?: CryptoKey;
+  /** E2E on: gets `E:` around JSON or `M:` (never `C:` inside, PROTOCOL §2). */
+  readonly encrypted: boolean;
+  /** False when the client said `features.compression: false`: never `C:`. */
+  readonly compress: boolean;
   readonly closed: boolean;
   bufferedAmount(): number;
   sendFrame(frame: string | Uint8Array): void;
@@ -34,6 +38,8 @@ export interface FanoutDeps {
   onDelivered(count: number, bytes: number, seconds: number): void;
   /** Defaults to setImmediate; injected so tests can flush by hand. */
   schedule?: (fn: () => void) => void;
+  /** Queue groups (PROTOCOL §4): each stamped publication also goes to one member per group. */
+  groups?: QueueGroups;
 }
 
 interface Publication {
@@ -42,6 +48,8 @@ interface Publication {
   /** JSON text of `envelope` when the stamp produced it (sent as is: no second encoding). */
   json?: string;
   bytes?: number;
+  /** A topic publication (stamped): queue groups get it too. Presence events are not. */
+  grouped?: boolean;
 }
 
 /** What {@link Fanout.stamp} returns: the stamped envelope and its JSON text. */
@@ -93,6 +101,12 @@ export class Fanout {
    * JSON text is what plain-JSON subscribers get.
    */
   stamp?: (topic: string, envelope: Envelope) => Stamped;
+  /**
+   * Cluster hook for queue groups: whether THIS node delivers `envelope` to `group` on `topic`.
+   * Unset (single node) = always. The mesh installs it so exactly one node of the cluster delivers
+   * each publication to each group (it knows which nodes announced interest in the group).
+   */
+  groupFilter?: (topic: string, group: string, envelope: Envelope) => boolean;
 
   constructor(private readonly deps: FanoutDeps) {
     this.schedule = deps.schedule ?? ((fn) => setImmediate(fn));
@@ -104,13 +118,14 @@ export class Fanout {
 
   /** Queues a publication to `topic` (stamped now, sent this turn). */
   enqueue(topic: string, envelope: Envelope): void {
-    if (topic === ALL_TOPIC || !this.stamp) {
+    if (topic === ALL_TOPIC) {
       this.enqueueUnstamped(topic, envelope);
       return;
     }
-    const s = this.stamp(topic, envelope);
-    if (this.deps.registry.subscriberCount(topic) === 0) return;
-    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes });
+    const s: Stamped = this.stamp ? this.stamp(topic, envelope) : { envelope };
+    const grouped = this.deps.groups?.hasTopic(topic) === true;
+    if (this.deps.registry.subscriberCount(topic) === 0 && !grouped) return;
+    this.push({ topic, envelope: s.envelope, json: s.json, bytes: s.bytes, grouped });
   }
 
   /**
@@ -157,19 +172,52 @@ export class Fanout {
       pub.json === undefined ? this.encode(pub.envelope, 'json') : jsonFrame(pub.json, threshold, pub.bytes);
     this.lastFrameLength = plain.length;
     if (pub.topic === ALL_TOPIC) {
-      this.deliverDirect(pub.envelope, this.deps.allConnections(), plain);
+      this.deliverDirect(pub, this.deps.allConnections(), plain);
       return 0;
     }
     const direct = registry.directSubscribers(pub.topic);
-    this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
-    if (direct) this.deliverDirect(pub.envelope, direct, plain);
-    return registry.subscriberCount(pub.topic) - (direct?.size ?? 0);
+    const count = registry.subscriberCount(pub.topic);
+    if (count > 0) this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
+    if (direct) this.deliverDirect(pub, direct, plain);
+    if (pub.grouped) this.deliverGroups(pub, plain);
+    return count - (direct?.size ?? 0);
   }
 
-  /** One encoding per format, shared by every direct subscriber; encryption is per connection. */
-  private deliverDirect(envelope: Envelope, ids: Iterable<string>, plain: string | Uint8Array): void {
-    const frames: { json: string | Uint8Array; msgpack?: string | Uint8Array } = { json: plain };
-    const inner: { json?: Uint8Array; msgpack?: Uint8Array } = {};
+  /**
+   * One member per queue group, round-robin, skipping members that are closed or over
+   * `maxBackpressure`; the chosen members get direct sends (one shared encoding per format). Runs
+   * at flush time, so a member that closed since the publish is never chosen. When every member of
+   * a group is over its limit the publication is not delivered to that group (counted as skipped).
+   */
+  private deliverGroups(pub: Publication, plain: string | Uint8Array): void {
+    const groups = this.deps.groups;
+    if (!groups?.hasTopic(pub.topic)) return;
+    const chosen: string[] = [];
+    const eligible = (id: string) => {
+      const t = this.deps.target(id);
+      if (!t || t.closed) return false;
+      if (t.bufferedAmount() <= this.deps.maxBackpressure) return true;
+      this.deps.onSkipped(id);
+      return false;
+    };
+    for (const group of groups.groupsOn(pub.topic)) {
+      if (this.groupFilter && !this.groupFilter(pub.topic, group, pub.envelope)) continue;
+      const id = groups.pick(pub.topic, group, eligible);
+      if (id !== undefined) chosen.push(id);
+    }
+    if (chosen.length > 0) this.deliverDirect(pub, chosen, plain);
+  }
+
+  /**
+   * One encoding per frame kind, shared by every direct subscriber; encryption is per connection.
+   * Kinds: the shared JSON frame (maybe `C:`), JSON never compressed (E2E and `compression: false`
+   * connections), msgpack.
+   */
+  private deliverDirect(pub: Publication, ids: Iterable<string>, plain: string | Uint8Array): void {
+    const frames: { json: string | Uint8Array; raw?: string; msgpack?: string | Uint8Array } = {
+      json: plain,
+    };
+    const inner: { raw?: Uint8Array; msgpack?: Uint8Array } = {};
     for (const id of ids) {
       const target = this.deps.target(id);
       if (!target || target.closed) continue;
@@ -177,21 +225,31 @@ export class Fanout {
         this.deps.onSkipped(id);
         continue;
       }
-      if (target.format === 'msgpack' && frames.msgpack === undefined) {
-        frames.msgpack = this.encode(envelope, 'msgpack');
-      }
-      const frame = frames[target.format] as string | Uint8Array;
-      if (target.key) {
-        let bytesIn = inner[target.format];
+      const kind =
+        target.format === 'msgpack' ? 'msgpack' : target.encrypted || !target.compress ? 'raw' : 'json';
+      if (kind === 'msgpack' && frames.msgpack === undefined)
+        frames.msgpack = this.encode(pub.envelope, 'msgpack');
+      if (kind === 'raw' && frames.raw === undefined) frames.raw = this.rawJson(pub, plain);
+      const frame = frames[kind] as string | Uint8Array;
+      if (target.encrypted) {
+        const k = kind === 'msgpack' ? 'msgpack' : 'raw';
+        let bytesIn = inner[k];
         if (!bytesIn) {
           bytesIn = toBytes(frame);
-          inner[target.format] = bytesIn;
+          inner[k] = bytesIn;
         }
         target.sendEncrypted(bytesIn);
       } else {
         target.sendFrame(frame);
       }
     }
+  }
+
+  // The JSON text of a publication, never compressed: the shared frame when it is text already.
+  private rawJson(pub: Publication, plain: string | Uint8Array): string {
+    if (typeof plain === 'string') return plain;
+    if (pub.json !== undefined) return pub.json;
+    return encodeFrame(pub.envelope, { compressionThreshold: Number.POSITIVE_INFINITY }) as string;
   }
 
   private encode(envelope: Envelope, format: 'json' | 'msgpack'): string | Uint8Array {

@@ -13,6 +13,8 @@ export interface SubscriptionRequest {
   presence?: Record<string, unknown>;
   recover: boolean;
   recovery?: Record<string, unknown>;
+  /** `queue_group` (PROTOCOL §4): subscribe as a member of this group. */
+  queueGroup?: string;
 }
 
 export type ParsedRequest =
@@ -48,9 +50,34 @@ export function parseSubscriptionRequest(
   }
   const presence = p.presence;
   const request: SubscriptionRequest = { action, topics: raw as string[], recover: p.recover === true };
+  if (p.queue_group !== undefined && p.queue_group !== null && action === 'subscribe') {
+    const problem = validateGroupName(p.queue_group);
+    if (problem !== null)
+      return { ok: false, code: 'INVALID_SUBSCRIPTION', message: `queue_group: ${problem}` };
+    request.queueGroup = p.queue_group as string;
+  }
   if (isObject(presence)) request.presence = presence;
   if (isObject(p.recovery)) request.recovery = p.recovery;
   return { ok: true, request };
+}
+
+/** Longest queue-group name, in UTF-16 units (decided here). */
+export const MAX_GROUP_NAME = 128;
+
+/**
+ * Checks a queue-group name: a string of 1..128 characters without control characters. Returns
+ * null when valid, else the reason.
+ *
+ * @example
+ * validateGroupName('workers'); // null
+ * validateGroupName('');        // 'must be a non-empty string'
+ */
+export function validateGroupName(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
+  if (name.length > MAX_GROUP_NAME) return `must be at most ${MAX_GROUP_NAME} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not contain control characters';
+  return null;
 }
 
 /** A client's position in one stream (`subscription_update.p.recovery`). */

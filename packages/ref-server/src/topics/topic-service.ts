@@ -1,8 +1,9 @@
 import type { Envelope } from '@wse/core-client/protocol';
 import type { VerifiedToken } from '../auth/token-verifier';
-import { topicAllowed, validateTopicName } from '../auth/topic-acl';
+import { identityAllows, validateTopicName } from '../auth/topic-acl';
 import type { SocketHandle } from '../transport/transport';
 import { ALL_TOPIC, type Fanout } from './fanout';
+import { QueueGroups } from './queue-groups';
 import {
   checkSubscribe,
   checkUnsubscribe,
@@ -17,7 +18,7 @@ export interface Subscriber {
   readonly direct: boolean;
   readonly closed: boolean;
   readonly handle: SocketHandle | null;
-  readonly identity: { acl?: VerifiedToken['topics'] };
+  readonly identity: { acl?: VerifiedToken['topics']; runtimeAcl?: VerifiedToken['topics'] };
 }
 
 export interface SubscriptionOutcome {
@@ -25,6 +26,8 @@ export interface SubscriptionOutcome {
   success: boolean;
   success_topics: string[];
   failed_topics: FailedTopic[];
+  /** Echo of the request's queue group (PROTOCOL §4). */
+  queue_group?: string;
 }
 
 /**
@@ -55,6 +58,8 @@ export class TopicService {
       maxTopics?: number;
       authorize?: (sub: Subscriber, topic: string) => boolean | Promise<boolean>;
     },
+    /** Queue-group memberships: the same instance the fan-out delivers from. */
+    readonly groups: QueueGroups = new QueueGroups(),
   ) {}
 
   /** A new connection (msgpack from the query string is direct from the start). */
@@ -78,24 +83,42 @@ export class TopicService {
     this.registry.setDirect(sub.id, false);
   }
 
-  /** Subscribes without checks (server-side API); returns the topics that were new. */
-  subscribe(sub: Subscriber, topics: string[]): string[] {
+  /**
+   * Subscribes without checks (server-side API); returns the topics that were new. With
+   * `queueGroup` the connection joins that group on each topic instead (PROTOCOL §4). Decided: a
+   * connection holds a topic one way at a time — the last subscribe wins, so a plain subscriber
+   * that subscribes with a group becomes a member (and the reverse), and a member moves between
+   * groups; such a switch counts as new (no presence leave: the topic is still held).
+   */
+  subscribe(sub: Subscriber, topics: string[], queueGroup?: string): string[] {
     const added: string[] = [];
     for (const topic of topics) {
-      if (!this.registry.add(sub.id, topic, sub.direct)) continue;
-      if (!sub.direct) sub.handle?.subscribe(topic);
+      if (queueGroup !== undefined) {
+        if (!this.groups.join(sub.id, topic, queueGroup)) continue;
+        this.dropPlain(sub, topic);
+      } else {
+        if (!this.registry.add(sub.id, topic, sub.direct)) continue;
+        if (!sub.direct) sub.handle?.subscribe(topic);
+        this.groups.leave(sub.id, topic);
+      }
       added.push(topic);
     }
     return added;
   }
 
+  private dropPlain(sub: Subscriber, topic: string): boolean {
+    if (!this.registry.remove(sub.id, topic)) return false;
+    if (!sub.direct) sub.handle?.unsubscribe(topic);
+    return true;
+  }
+
   /** Unsubscribes from `topics` (all when omitted); returns the topics that were removed. */
   unsubscribe(sub: Subscriber, topics?: string[]): string[] {
-    const list = topics ?? this.registry.topicsOf(sub.id);
+    const list = topics ?? this.topicsOf(sub.id);
     const removed: string[] = [];
     for (const topic of list) {
-      if (!this.registry.remove(sub.id, topic)) continue;
-      if (!sub.direct) sub.handle?.unsubscribe(topic);
+      const plain = this.dropPlain(sub, topic);
+      if (this.groups.leave(sub.id, topic) === undefined && !plain) continue;
       removed.push(topic);
     }
     if (removed.length > 0) this.onLeft?.(sub.id, removed, false);
@@ -103,17 +126,29 @@ export class TopicService {
     return removed;
   }
 
-  /** Connection closed: uWS already forgot it, the registry must too. */
+  /** Connection closed: uWS already forgot it, the registry and the groups must too. */
   detach(connId: string): string[] {
     const topics = this.registry.removeAll(connId);
+    for (const topic of this.groups.leaveAll(connId)) topics.push(topic);
     this.onLeft?.(connId, topics, true);
     this.emptied(topics);
     return topics;
   }
 
+  /** `{group name: members}` on `topic` (this node's members). */
+  queueGroupStats(topic: string): Record<string, number> {
+    return this.groups.stats(topic);
+  }
+
+  /** Topics nobody holds any more, plainly or in a queue group. */
   private emptied(topics: readonly string[]): void {
     if (!this.onTopicEmpty) return;
-    for (const topic of topics) if (this.registry.subscriberCount(topic) === 0) this.onTopicEmpty(topic);
+    for (const topic of topics) if (!this.held(topic)) this.onTopicEmpty(topic);
+  }
+
+  /** Someone on this node holds `topic` (a plain subscriber or a queue-group member). */
+  private held(topic: string): boolean {
+    return this.registry.subscriberCount(topic) > 0 || this.groups.hasTopic(topic);
   }
 
   /**
@@ -128,17 +163,18 @@ export class TopicService {
     const authorize = this.limits.authorize;
     return checkSubscribe(topics, {
       validateName: validateTopicName,
-      aclAllows: (topic) => topicAllowed(sub.identity.acl, topic),
+      aclAllows: (topic) => identityAllows(sub.identity, topic),
       authorize: authorize ? (topic) => authorize(sub, topic) : undefined,
-      isSubscribed: (topic) => this.registry.has(sub.id, topic),
-      currentCount: this.registry.count(sub.id),
+      isSubscribed: (topic) => this.isSubscribed(sub.id, topic),
+      currentCount: this.registry.count(sub.id) + this.groups.count(sub.id),
       maxSubscriptions: this.limits.maxSubscriptions,
       topics:
         this.limits.maxTopics === undefined
           ? undefined
           : {
-              exists: (topic) => this.registry.subscriberCount(topic) > 0,
-              count: this.registry.topicCount(),
+              exists: (topic) => this.held(topic),
+              // Topics held both ways are counted twice: an over-count keeps the bound safe.
+              count: this.registry.topicCount() + this.groups.topicCount(),
               max: this.limits.maxTopics,
             },
     });
@@ -149,8 +185,9 @@ export class TopicService {
     this.fanout.flush();
   }
 
+  /** Subscribed plainly or as a queue-group member. */
   isSubscribed(connId: string, topic: string): boolean {
-    return this.registry.has(connId, topic);
+    return this.registry.has(connId, topic) || this.groups.groupOf(connId, topic) !== undefined;
   }
 
   /**
@@ -168,15 +205,21 @@ export class TopicService {
     }
     const checked = this.checkSubscribe(sub, req.topics);
     const apply = (r: { accepted: string[]; failed: FailedTopic[] }) => {
-      if (!sub.closed) this.subscribe(sub, r.accepted);
-      return outcome('subscribe', r.accepted, r.failed);
+      if (!sub.closed) this.subscribe(sub, r.accepted, req.queueGroup);
+      const out = outcome('subscribe', r.accepted, r.failed);
+      if (req.queueGroup !== undefined) out.queue_group = req.queueGroup;
+      return out;
     };
     return checked instanceof Promise ? checked.then(apply) : apply(checked);
   }
 
-  /** Queues a publication; returns how many local subscribers it will reach. */
+  /**
+   * Queues a publication; returns how many local subscribers it will reach (plain subscribers
+   * plus one per queue group).
+   */
   publish(topic: string, envelope: Envelope): number {
-    const count = this.registry.subscriberCount(topic);
+    let count = this.registry.subscriberCount(topic);
+    if (this.groups.hasTopic(topic)) for (const _ of this.groups.groupsOn(topic)) count++;
     this.fanout.enqueue(topic, envelope);
     return count;
   }
@@ -187,8 +230,11 @@ export class TopicService {
     return connectionCount;
   }
 
+  /** Every topic the connection holds, plain or in a queue group. */
   topicsOf(connId: string): string[] {
-    return this.registry.topicsOf(connId);
+    const plain = this.registry.topicsOf(connId);
+    const grouped = this.groups.topicsOf(connId);
+    return grouped.length === 0 ? plain : [...plain, ...grouped];
   }
 
   topicCount(): number {
