@@ -297,8 +297,7 @@ function checkedBytes(data: Uint8Array | ArrayBuffer, max: number): { b: Uint8Ar
 
 function decodeText(s: string, max: number): Envelope {
   // UTF-8 needs at least one byte per UTF-16 unit and at most three: decide cheaply when possible.
-  if (s.length > max || (s.length * 3 > max && utf8Encoder.encode(s).length > max))
-    throw tooLarge(s.length, max);
+  if (s.length > max || (s.length * 3 > max && utf8Length(s) > max)) throw tooLarge(s.length, max);
   if (s.length === 0) throw new ProtocolError('EMPTY_FRAME', 'empty text frame');
   return parseJsonText(s);
 }

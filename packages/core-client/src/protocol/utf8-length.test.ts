@@ -54,3 +54,15 @@ describe('encodeFrame compression threshold (counted, not encoded)', () => {
     expect(decodeFrame(over).p).toEqual({ text });
   });
 });
+
+describe('decodeFrame size bound on text frames (counted in UTF-8 bytes)', () => {
+  it('accepts exactly maxMessageSize bytes and refuses one more, though the chars are fewer', () => {
+    const text = JSON.stringify({ t: 'm', p: { s: 'é'.repeat(200) } });
+    const bytes = encoder.encode(text).length;
+    expect(text.length).toBeLessThan(bytes);
+    expect(decodeFrame(text, { maxMessageSize: bytes }).p).toEqual({ s: 'é'.repeat(200) });
+    expect(() => decodeFrame(text, { maxMessageSize: bytes - 1 })).toThrow(
+      expect.objectContaining({ code: 'FRAME_TOO_LARGE' }),
+    );
+  });
+});
