@@ -43,6 +43,23 @@ export default defineConfig({
           hookTimeout: 20_000,
         },
       },
+      {
+        // The hostile suite (test/hardening/README.md): servers in child processes under attack, with
+        // memory and event-loop bounds. It runs after every other project (groupOrder) and one file
+        // at a time, so no other test's load skews what it measures — and its load skews no one's.
+        resolve: nodeResolve,
+        ssr: { resolve: { conditions: ['wse-source'], externalConditions: ['wse-source'] } },
+        test: {
+          name: 'hardening',
+          environment: 'node',
+          include: ['test/hardening/**/*.test.ts'],
+          globalSetup: ['./test/hardening/support/global-setup.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -13,6 +13,8 @@ export default defineConfig({
   description:
     'Real-time messaging for front ends and Node services: client SDKs, bindings and a reference server.',
   srcExclude: ['README.md'],
+  // public/favicon.svg is copied to the site root; the browser asks for one on every page.
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   cleanUrls: false,
   lastUpdated: false,
   // Dead links fail the build (VitePress default). Keep it that way: the e2e project builds the site.
@@ -69,6 +71,7 @@ export default defineConfig({
           { text: 'Running the server', link: '/operations/' },
           { text: 'Configuration', link: '/operations/configuration' },
           { text: 'Benchmarks', link: '/operations/benchmarks' },
+          { text: 'Reliability', link: '/operations/reliability' },
         ],
       },
     ],

@@ -13,6 +13,14 @@ describe('docs site build', () => {
     expect(r.code, r.output).toBe(0);
   }, 180_000);
 
+  it('ships a favicon, linked from every page', () => {
+    expect(readFileSync(join(DOCS_DIST, 'favicon.svg'), 'utf8')).toContain('<svg');
+    for (const page of ['index.html', 'guide/getting-started.html'])
+      expect(readFileSync(join(DOCS_DIST, page), 'utf8')).toContain(
+        'rel="icon" type="image/svg+xml" href="/favicon.svg"',
+      );
+  });
+
   it('generates the close and error code tables from the codec', () => {
     const html = readFileSync(join(DOCS_DIST, 'reference/codes.html'), 'utf8');
     for (const [code, info] of Object.entries(CLOSE_CODE_INFO)) {
@@ -42,6 +50,7 @@ describe('docs site build', () => {
       'operations/index',
       'operations/configuration',
       'operations/benchmarks',
+      'operations/reliability',
       'playground/index',
     ]) {
       expect(() => readFileSync(join(DOCS_DIST, `${page}.html`)), page).not.toThrow();

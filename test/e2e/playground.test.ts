@@ -51,6 +51,23 @@ describe.skipIf(!browserAvailable())('playground in chromium', () => {
   }, 30_000);
 
   it(
+    'a fresh page has a random user name prefilled, so Connect works at once; the site has a favicon',
+    async () => {
+      const first = await tab('unused');
+      const second = await tab('unused');
+      const name = await first.prefilledUser();
+      expect(name).toMatch(/^[a-z]+-\d{4}$/);
+      expect(await second.prefilledUser()).toMatch(/^[a-z]+-\d{4}$/);
+      await first.connectAsIs();
+      expect(await first.status('user-id')).toBe(name);
+      const icon = await fetch(`${server.origin}/favicon.svg`);
+      expect(icon.status).toBe(200);
+      expect(await icon.text()).toContain('<svg');
+    },
+    TEST_MS,
+  );
+
+  it(
     'loads from the server and connects',
     async () => {
       const ada = await tab('ada');

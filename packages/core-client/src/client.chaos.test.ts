@@ -8,7 +8,8 @@
  * - the client is not wedged: it reaches `connected` (after `connect()` when the user closed it or
  *   a documented terminal case made it `failed`);
  * - every message `send`/`request` accepted reaches the transport exactly once, or is reported by
- *   `queue_drop` — never silently lost;
+ *   `queue_drop`, or is a request `close()` rejected (then it is not sent after the close) — never
+ *   silently lost;
  * - per (topic, epoch) no offset is delivered twice while the topic stays subscribed;
  * - every `request`/`subscribe` promise settles.
  */
@@ -272,6 +273,7 @@ async function run(actions: Action[]): Promise<void> {
   });
   // Every accepted message carries a unique key `k` in its payload (requests included).
   const accepted = new Set<number>();
+  const cancelled = new Set<number>();
   const dropped = new Set<number>();
   client.on('queue_drop', (ev) => dropped.add((ev.message.payload as { k: number }).k));
   client.on('error', () => {});
@@ -310,7 +312,10 @@ async function run(actions: Action[]): Promise<void> {
       }
       case 'request': {
         const k = accepted.size;
-        track('request', client.request(APP, { k }, { timeoutMs: a.timeoutMs }));
+        const req = client.request(APP, { k }, { timeoutMs: a.timeoutMs });
+        // close() rejects it; then it must not go out on a later connect (nobody awaits it).
+        req.catch((e: unknown) => (e as { code?: string }).code === 'CLIENT_CLOSED' && cancelled.add(k));
+        track('request', req);
         accepted.add(k);
         break;
       }
@@ -396,7 +401,7 @@ async function run(actions: Action[]): Promise<void> {
     if (k >= 0) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   for (const [k, n] of counts) expect(n, `message ${k} transmitted ${n} times`).toBe(1);
-  const lost = [...accepted].filter((id) => !counts.has(id) && !dropped.has(id));
+  const lost = [...accepted].filter((id) => !counts.has(id) && !dropped.has(id) && !cancelled.has(id));
   expect(lost, 'accepted, neither transmitted nor reported as dropped').toEqual([]);
   expect(client.getSnapshot().queued).toBe(0);
   await client.close();

@@ -5,18 +5,20 @@
  * @module
  */
 
+import { isDevelopment } from './client/dev-warning';
 import { Leases } from './client/leases';
 import { ClientRuntime } from './client/runtime';
 import type { ConnectionState } from './connection/machine';
 import { TransportError } from './errors';
 import type { PresenceMembers } from './presence/presence-state';
-import { buildEnvelope, uuidv7 } from './protocol/envelope';
+import { buildEnvelope, type Priority, uuidv7 } from './protocol/envelope';
 import type { StoreListener } from './store';
 import type {
   ClientEvents,
   ClientMessage,
   ClientOptions,
   ClientSnapshot,
+  ConnectOptions,
   RequestOptions,
   SendOptions,
   SessionInfo,
@@ -39,6 +41,27 @@ export type MessageMap = Record<string, object>;
 
 /** The default map: any type, payload an object with unknown fields. */
 export type AnyMessages = Record<string, Record<string, unknown>>;
+
+/**
+ * What `client.publish` accepts for a message map: an event of the map (with its payload), or
+ * plain data — a primitive, an array, or an object with no `p`/`payload` (sent whole, wrapped as
+ * `publication`). An object with a payload that is not an event of the map is a type error.
+ *
+ * @example
+ * ```ts
+ * const ok: PublishData<{ chat: { text: string } }> = { t: 'chat', p: { text: 'hi' } };
+ * const data: PublishData<{ chat: { text: string } }> = { t: 'tick', n: 1 }; // plain data
+ * ```
+ */
+export type PublishData<M extends MessageMap, T extends keyof M & string = keyof M & string> =
+  | { t: T; p: M[T]; pri?: Priority }
+  | { type: T; payload: M[T]; pri?: Priority }
+  | string
+  | number
+  | boolean
+  | null
+  | readonly unknown[]
+  | { readonly [key: string]: unknown; p?: never; payload?: never };
 
 /**
  * How long a connection or topic lease outlives its last user, in ms (see {@link WSEClient.retain}).
@@ -89,6 +112,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   readonly #rt: ClientRuntime;
   readonly #waiters = new Set<{ resolve(): void; reject(e: unknown): void }>();
   readonly #leases: Leases;
+  #warned = false;
 
   constructor(options: ClientOptions) {
     this.#rt = new ClientRuntime(options);
@@ -98,7 +122,11 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     let last = this.#rt.store.getSnapshot().state;
     this.#rt.store.subscribe((s) => {
       if (s.state === last) return;
+      const attemptFailed =
+        (last === 'connecting' || last === 'negotiating') &&
+        (s.state === 'reconnecting' || s.state === 'failed');
       last = s.state;
+      if (attemptFailed) this.#warnUnhandledFailure(s);
       this.#settleWaiters(s.state);
     });
     if (options.topics && options.topics.length > 0)
@@ -132,10 +160,26 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   /**
    * Connects (or reconnects after `close()`); resolves when `server_hello` is in. Rejects when
    * the client ends in `failed` (auth rejected, attempts exhausted) or is closed first. While
-   * the server is unreachable it keeps retrying and the promise stays pending.
+   * the server is unreachable it keeps retrying and the promise stays pending — unless bounded
+   * with `timeoutMs` or `failFast` (see {@link ConnectOptions}; the client then stops retrying).
+   *
+   * @example
+   * ```ts
+   * await client.connect({ timeoutMs: 5_000 }); // TimeoutError CONNECT_TIMEOUT when the server is down
+   * ```
    */
-  connect(): Promise<void> {
-    return this.#rt.driver.state === 'connected' ? Promise.resolve() : this.#until('CONNECT');
+  connect(options: ConnectOptions = {}): Promise<void> {
+    if (this.#rt.driver.state === 'connected') return Promise.resolve();
+    const done = this.#until('CONNECT');
+    if (options.timeoutMs === undefined && !options.failFast) return done;
+    // A lazy chunk: only bounded connects need it (keeps the initial browser load small).
+    const stop = () => void this.close();
+    const clock = this.#rt.resolved.clock;
+    const started = clock.now(); // the time limit counts from here, not from the chunk's arrival
+    done.catch(() => {}); // observed by boundConnect once its chunk is in
+    return import('./client/connect-bound').then((m) =>
+      m.boundConnect(done, options, clock, this.#rt.store, stop, started),
+    );
   }
 
   /**
@@ -234,8 +278,11 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   async close(): Promise<void> {
     this.#rt.driver.dispatch({ type: 'CLOSE' });
     const err = new TransportError('CLIENT_CLOSED', 'client closed');
+    const rejected = this.#rt.requests.cids();
     this.#rt.requests.rejectAll(err);
     this.#rt.outbound.stop();
+    // Nobody awaits a rejected request any more: it must not go out after the next connect.
+    this.#rt.outbound.discardRequests(rejected);
     this.#rt.stream.end();
     this.#settleWaiters('closed');
     await this.#rt.queue?.flush().catch(() => {});
@@ -308,8 +355,24 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     return promise.then((env) => env.p as R);
   }
 
-  /** Publishes to a topic (`publish {topic, data}`); the server's publish policy decides. */
-  publish(topic: string, data: unknown, options: SendOptions = {}): string {
+  /**
+   * Publishes to a topic (`publish {topic, data}`); the server's publish policy decides. Typed from
+   * the message map like `send`: an event (`{t, p}` or `{type, payload}`) must be one of the map's
+   * types with its payload; anything without a payload is plain data, delivered whole as
+   * `publication {topic, data}` (PROTOCOL.md §4).
+   *
+   * @example
+   * ```ts
+   * const chat = createClient<{ chat: { text: string } }>({ endpoints });
+   * chat.publish('room:1', { t: 'chat', p: { text: 'hi' } }); // subscribers get a `chat` event
+   * chat.publish('room:1', { text: 'hi' });                   // subscribers get `publication`
+   * ```
+   */
+  publish<T extends keyof M & string>(
+    topic: string,
+    data: PublishData<M, T>,
+    options: SendOptions = {},
+  ): string {
     return (this as unknown as WSEClient<AnyMessages>).send('publish', { topic, data }, options);
   }
 
@@ -384,6 +447,19 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   #lazyConnect(): void {
     if (this.#rt.options.lazyConnect === false || this.#rt.driver.state !== 'idle') return;
     this.connect().catch(() => {});
+  }
+
+  /**
+   * A connection failure nobody listens to would be silent (the client just retries): say it once
+   * per client on the console in development builds, like an unhandled `error` event would.
+   */
+  #warnUnhandledFailure(s: ClientSnapshot): void {
+    if (this.#warned || this.#rt.emitter.listenerCount('error') > 0 || !isDevelopment()) return;
+    this.#warned = true;
+    console.warn(
+      `[wse] cannot connect to ${s.endpoint} (${s.lastError?.message ?? s.state}): ` +
+        "listen with client.on('error'), or use connect({ timeoutMs })",
+    );
   }
 
   #settleWaiters(state: ConnectionState): void {

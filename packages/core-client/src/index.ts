@@ -16,6 +16,7 @@ export {
   createClient,
   DEFAULT_LINGER_MS,
   type MessageMap,
+  type PublishData,
   type RetainOptions,
   WSEClient,
 } from './client';

@@ -86,7 +86,10 @@ export interface ClientOptions {
   keyRotationIntervalMs?: number;
   /** Reconnect backoff; `false` disables reconnecting. Defaults: 500 ms base, 20 s max, unlimited attempts. */
   reconnect?: false | { baseMs?: number; maxMs?: number; maxAttempts?: number };
-  /** Time from opening a socket to `server_hello`; default 10 000 ms. */
+  /**
+   * Time from opening a socket to `server_hello` for one attempt; default 10 000 ms. After it the
+   * client retries: to bound the whole `connect()`, use `connect({ timeoutMs })`.
+   */
   connectTimeoutMs?: number;
   /** Own ping interval (default: the server's `ping_interval`) and the dead-socket grace (default 10 000 ms). */
   heartbeat?: { pingIntervalMs?: number; deadGraceMs?: number };
@@ -369,4 +372,22 @@ export interface SubscriptionResult {
   readonly recovery?: Readonly<
     Record<string, { epoch: string; offset: number; recovered: boolean; count: number }>
   >;
+}
+
+/**
+ * Options of `client.connect()`: a bounded way to fail when the server is down. Without them,
+ * `connect()` waits through every retry (it settles only on `server_hello`, `failed` or `close()`).
+ * When a bounded connect rejects, the client stops retrying, as after `close()`.
+ *
+ * @example
+ * ```ts
+ * await client.connect({ timeoutMs: 5_000 });   // TimeoutError CONNECT_TIMEOUT after 5 s
+ * await client.connect({ failFast: true });     // rejects with the first attempt's error
+ * ```
+ */
+export interface ConnectOptions {
+  /** Reject with `TimeoutError` (code `CONNECT_TIMEOUT`) when not connected within this many ms. */
+  timeoutMs?: number;
+  /** Reject at the first failed attempt (refused, unreachable, closed before `server_hello`). */
+  failFast?: boolean;
 }

@@ -18,6 +18,8 @@ export interface FakeOptions {
   subscriptions?: boolean;
   pingInterval?: number;
   tokenExpiresIn?: number;
+  /** `server_hello.limits.max_subscriptions` (absent by default). */
+  maxSubscriptions?: number;
   /** Decide per subscribe; default: all succeed. */
   recovery?: (topic: string, p: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
@@ -89,7 +91,13 @@ export class FakeWSEServer {
         server_version: 'fake',
         protocol_version: 1,
         features: { compression: true, recovery: true, presence: true },
-        limits: { max_message_size: 1 << 20, rate_limit_refill: 1000 },
+        limits: {
+          max_message_size: 1 << 20,
+          rate_limit_refill: 1000,
+          ...(this.options.maxSubscriptions === undefined
+            ? {}
+            : { max_subscriptions: this.options.maxSubscriptions }),
+        },
         ping_interval: this.options.pingInterval ?? 25_000,
         connection_id: id,
         server_time: 0,

@@ -545,7 +545,7 @@ function applyDev(g: Groups, randomSecret?: () => string): string[] {
     g.auth.secret = (randomSecret ?? (() => randomBytes(32).toString('base64url')))();
     notices.push(
       `dev mode: generated JWT secret ${g.auth.secret} (pass --jwt-secret to keep tokens valid across restarts); ` +
-        'mint tokens with POST /dev/token {"sub": "alice"}',
+        'mint tokens with POST /dev/token {"sub": "ada"}',
     );
   }
   return notices;

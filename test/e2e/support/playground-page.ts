@@ -47,6 +47,17 @@ export class PlaygroundPage {
     await this.page.locator(T('playground')).waitFor({ timeout: 15_000 });
   }
 
+  /** The user name the form holds (prefilled with a random one on a fresh page). */
+  prefilledUser(): Promise<string> {
+    return this.page.inputValue(T('user'));
+  }
+
+  /** Presses Connect without touching the form; waits for `connected`. */
+  async connectAsIs(): Promise<void> {
+    await this.page.click(T('connect'));
+    await this.waitForState('connected');
+  }
+
   /** Fills the form and presses Connect; waits for `connected`. */
   async connect(o: { encryption?: boolean; format?: 'json' | 'msgpack' } = {}): Promise<void> {
     await this.page.fill(T('user'), this.user);

@@ -18,6 +18,7 @@ import {
 import { onScopeDispose, reactive, ref, shallowRef } from 'vue';
 import { LabNetwork } from './lab-network';
 import { createTokenSource, defaultServerUrl, wsEndpoint } from './server-url';
+import { randomUserName } from './user-name';
 
 /** One line of the event log. */
 export interface LogEntry {
@@ -52,11 +53,17 @@ const MAX_LINES = 500;
 const FORM_KEY = 'wse-playground:form';
 
 function loadForm(): ConnectForm {
-  const base: ConnectForm = { user: '', server: defaultServerUrl(), format: 'json', encryption: false };
+  // A random name, so Connect works at once (two tabs get two users); a saved name wins.
+  const base: ConnectForm = {
+    user: randomUserName(),
+    server: defaultServerUrl(),
+    format: 'json',
+    encryption: false,
+  };
   try {
     const saved = JSON.parse(localStorage.getItem(FORM_KEY) ?? '{}') as Partial<ConnectForm>;
     // The server is always this page's origin at first: a saved one may be a port long gone.
-    return { ...base, ...saved, server: base.server };
+    return { ...base, ...saved, user: saved.user?.trim() || base.user, server: base.server };
   } catch {
     return base;
   }

@@ -44,6 +44,11 @@ export class Emitter {
     );
   }
 
+  /** How many listeners `event` has (the dev warning asks whether anyone hears `error`). */
+  listenerCount(event: string): number {
+    return this.#all.get(event)?.length ?? 0;
+  }
+
   /** The listeners of `event` now, in registration order; `once` listeners are removed. */
   take(event: string): EmitterListener[] {
     const list = this.#all.get(event) ?? [];

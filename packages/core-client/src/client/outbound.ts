@@ -3,7 +3,9 @@
  * after the next `server_hello`; hold everything for `retry_after` on `RATE_LIMITED`; pace the
  * flush after a `rate_limit_warning`; batch small sends when the link is poor.
  *
- * Invariants: a message leaves the queue (and its storage) only after the session accepted it;
+ * Invariants: a message leaves the queue (and its storage) only after the session accepted it —
+ * with batching on, only when its batch is handed to the session, not when it enters the batch
+ * buffer (a page unload in between must not lose it);
  * one the session accepted but could not write (the socket died while it was being encrypted or
  * compressed) comes back to the queue and goes out after the next `server_hello`, once;
  * while anything waits in the queue, new sends queue behind it so the order holds.
@@ -73,6 +75,8 @@ export class Outbound {
   #batchIntervalMs = 0;
   #batchMax = 1;
   #batch: Envelope[] = [];
+  /** Ids of the batched messages the queue still holds (in flight) until the batch is sent. */
+  #batchQueued: string[] = [];
   #batchTimer: unknown = null;
 
   readonly #queue: OfflineQueue | null;
@@ -102,11 +106,15 @@ export class Outbound {
    */
   send(msg: OutboundMessage): void {
     const env = toEnvelope(msg);
-    if (this.#direct() && this.#trySend(env)) return;
+    // Batching with a queue: through the queue, so the message is stored until its batch goes out.
+    const viaQueue = this.#queue !== null && this.#batchIntervalMs > 0;
+    if (!viaQueue && this.#direct() && this.#trySend(env)) return;
     if (!this.#queue) throw new TransportError('NOT_CONNECTED', `cannot send ${msg.type}: not connected`);
+    const direct = viaQueue && this.#direct();
     this.#queue.enqueue(msg);
     this.#changed();
-    this.#scheduleFlush(0);
+    if (direct) this.flush();
+    else this.#scheduleFlush(0);
   }
 
   /** `RATE_LIMITED`: hold every send for `ms`, keeping them queued. */
@@ -138,18 +146,32 @@ export class Outbound {
     const paced = now < this.#pacedUntil;
     const { messages } = this.#queue.drainAll(paced ? this.#pacePerTick : Number.POSITIVE_INFINITY);
     const sent: string[] = [];
-    for (const m of messages) {
+    let stoppedAt = -1;
+    for (const [i, m] of messages.entries()) {
+      let r: SendResult;
       try {
-        if (!this.#trySend(toEnvelope(m))) break;
+        r = this.#trySend(toEnvelope(m), m.id);
       } catch (err) {
         this.#hooks.onError(err as WSEError); // unencodable: drop it, do not block the queue
+        r = 'sent';
       }
-      sent.push(m.id);
+      if (r === false) {
+        stoppedAt = i;
+        break;
+      }
+      if (r === 'sent') sent.push(m.id); // a batched one stays held (in flight) until its batch goes
     }
     this.#queue.remove(sent);
-    if (sent.length < messages.length) this.#queue.release();
+    if (stoppedAt >= 0) this.#queue.release(messages.slice(stoppedAt).map((m) => m.id));
     this.#changed();
-    if (paced && this.#queue.size > 0 && sent.length === messages.length) this.#scheduleFlush(PACE_TICK_MS);
+    if (paced && this.#queue.size > 0 && stoppedAt < 0) this.#scheduleFlush(PACE_TICK_MS);
+  }
+
+  /** Drops queued messages with these `cid`s (requests `close()` rejected: nobody awaits them). */
+  discardRequests(cids: ReadonlySet<string>): void {
+    if (!this.#queue || cids.size === 0) return;
+    const ids = this.#queue.peekAll().filter((m) => m.cid !== undefined && cids.has(m.cid));
+    if (this.#queue.remove(ids.map((m) => m.id)) > 0) this.#changed();
   }
 
   /** Stops timers (on `close()`); queued messages stay queued. */
@@ -158,8 +180,11 @@ export class Outbound {
     if (this.#batchTimer !== null) this.#clock.clearTimeout(this.#batchTimer);
     this.#flushTimer = null;
     this.#batchTimer = null;
-    this.#requeue(this.#batch);
+    const held = new Set(this.#batchQueued);
+    this.#queue?.release(held); // still in the queue: back in line
+    this.#requeue(this.#batch.filter((e) => e.id === undefined || !held.has(e.id)));
     this.#batch = [];
+    this.#batchQueued = [];
   }
 
   #direct(): boolean {
@@ -168,18 +193,21 @@ export class Outbound {
     return this.#hooks.canSend() && !waiting && now >= this.#heldUntil && now >= this.#pacedUntil;
   }
 
-  #trySend(env: Envelope): boolean {
+  /** `queuedId`: the message is held by the queue (it stays there while batched). */
+  #trySend(env: Envelope, queuedId?: string): SendResult {
     if (this.#batchIntervalMs > 0 && env.t !== 'batch') {
       this.#batch.push(env);
+      if (queuedId !== undefined) this.#batchQueued.push(queuedId);
       if (this.#batch.length >= this.#batchMax) this.#flushBatch();
       else if (this.#batchTimer === null) {
         this.#batchTimer = this.#clock.setTimeout(() => this.#flushBatch(), this.#batchIntervalMs);
       }
-      return true;
+      // Already handed over when the batch filled up: the queue has forgotten it then.
+      return queuedId !== undefined && this.#batchQueued.includes(queuedId) ? 'batched' : 'sent';
     }
     try {
       this.#hooks.transmit(env, () => this.#requeue([env]));
-      return true;
+      return 'sent';
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       return false; // the socket went away: keep the message
@@ -190,14 +218,26 @@ export class Outbound {
     if (this.#batchTimer !== null) this.#clock.clearTimeout(this.#batchTimer);
     this.#batchTimer = null;
     const items = this.#batch;
+    const held = this.#batchQueued;
     this.#batch = [];
+    this.#batchQueued = [];
     if (items.length === 0) return;
     const env =
       items.length === 1 ? items[0]! : buildEnvelope('batch', { messages: items, count: items.length });
     try {
       this.#hooks.transmit(env, () => this.#requeue(items));
     } catch {
-      this.#requeue(items);
+      // Not sent: the held ones go back in line, the others back into the queue.
+      const inQueue = new Set(held);
+      this.#queue?.release(inQueue);
+      this.#requeue(items.filter((e) => e.id === undefined || !inQueue.has(e.id)));
+      this.#scheduleFlush(0);
+      return;
+    }
+    // Handed to the session: now they may leave the queue and its storage.
+    if (held.length > 0 && this.#queue) {
+      this.#queue.remove(held);
+      this.#changed();
     }
   }
 
@@ -221,6 +261,9 @@ export class Outbound {
     this.#hooks.onQueued(this.queued);
   }
 }
+
+/** `'sent'`: handed to the session; `'batched'`: waits in the batch buffer; `false`: socket gone. */
+type SendResult = 'sent' | 'batched' | false;
 
 /** A message to send (or one back from the queue: the same fields) as an envelope. */
 function toEnvelope(msg: OutboundMessage): Envelope {

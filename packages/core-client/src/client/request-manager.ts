@@ -40,6 +40,11 @@ export class RequestManager<T> {
     return this.#pending.size;
   }
 
+  /** The `cid`s waiting for a reply. */
+  cids(): Set<string> {
+    return new Set(this.#pending.keys());
+  }
+
   /** `true` when `cid` is waiting for a reply. */
   has(cid: string | undefined): boolean {
     return cid !== undefined && this.#pending.has(cid);

@@ -9,7 +9,7 @@
 import { ConnectionDriver, type DriverHooks } from '../connection/driver';
 import type { ConnectionState } from '../connection/machine';
 import { EndpointPool } from '../endpoints/endpoint-pool';
-import { AuthError, ServerError, TransportError, WSEError } from '../errors';
+import { AuthError, type AuthErrorCode, ServerError, TransportError, WSEError } from '../errors';
 import { OfflineQueue } from '../offline/offline-queue';
 import { type Envelope, uuidv7 } from '../protocol/envelope';
 import type { QualityMonitor } from '../quality/quality-monitor';
@@ -151,6 +151,12 @@ export class ClientRuntime {
       onSubscribed: (topics) => {
         for (const t of topics) if (this.presence.isTracked(t)) this.presence.sync(t);
       },
+      timer: (fn, ms) => {
+        const handle = r.clock.setTimeout(fn, ms);
+        return () => r.clock.clearTimeout(handle);
+      },
+      recoveryTimeoutMs: () => this.requestTimeout(),
+      maxTopicsPerRequest: () => this.session?.limits.max_subscriptions,
     });
     this.presence = new PresenceManager({
       query: (topic, cursor) => this.query('presence', { topic, cursor }),
@@ -257,11 +263,7 @@ export class ClientRuntime {
   #onState(state: ConnectionState): void {
     const endpoint = this.driver.currentEndpoint;
     this.store.update({ state, circuit: this.#circuitOf(endpoint) });
-    if (
-      state === 'failed' &&
-      this.driver.context.failReason === 'auth' &&
-      !this.store.getSnapshot().lastError
-    ) {
+    if (state === 'failed' && this.driver.context.failReason === 'auth' && !this.#isAuthError()) {
       this.store.update({ lastError: new AuthError('AUTH_FAILED', 'authentication failed') });
     }
     this.emitSafe('state', state, this.store.getSnapshot());
@@ -311,11 +313,22 @@ export class ClientRuntime {
     this.emitSafe('disconnected', { code, reason });
   }
 
+  /**
+   * An auth close keeps what the server said: its `error` frame (code and message, e.g.
+   * `AUTH_REQUIRED` / `token is malformed`) arrived just before the close and is already
+   * `lastError`. Without one, the close reason names the code when it is one (our server sends
+   * `AUTH_REQUIRED` as the reason), else the close code decides.
+   */
   #onSocketClose(code: number, reason: string): void {
-    if (code === 4401 || code === 4403) {
-      const c = code === 4401 ? 'AUTH_FAILED' : 'AUTH_EXPIRED';
-      this.store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
-    }
+    if ((code !== 4401 && code !== 4403) || this.#isAuthError()) return;
+    const named = AUTH_CODES.has(reason) ? (reason as AuthErrorCode) : undefined;
+    const c = named ?? (code === 4401 ? 'AUTH_FAILED' : 'AUTH_EXPIRED');
+    this.store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
+  }
+
+  /** `lastError` is an auth error from this attempt (cleared when a session comes up). */
+  #isAuthError(): boolean {
+    return this.store.getSnapshot().lastError instanceof AuthError;
   }
 
   #feedQuality(record: (q: QualityMonitor) => void): void {
@@ -371,11 +384,13 @@ export class ClientRuntime {
   #onServerError(env: Envelope): void {
     const err = ServerError.fromPayload(env.p);
     if (err.code === 'RATE_LIMITED') this.outbound.hold(seconds(env.p.retry_after, 1) * 1000);
-    if (AUTH_CODES.has(err.code)) {
-      this.store.update({ lastError: new AuthError(err.code as 'AUTH_FAILED', err.message, { cause: err }) });
-    }
+    // An auth error is reported as an AuthError with the server's own code and message, and it
+    // stays `lastError` through the close that follows (see #onSocketClose).
+    const reported = AUTH_CODES.has(err.code)
+      ? new AuthError(err.code as AuthErrorCode, err.message, { cause: err })
+      : err;
     if (env.cid && !this.requests.reject(env.cid, err)) this.topics.fail(env.cid, err);
-    this.emitError(err);
+    this.emitError(reported);
   }
 
   #onRateWarning(p: Record<string, unknown>): void {

@@ -12,6 +12,9 @@ function manager() {
     onTopics: (t) => topics.push([...t]),
     onRecoveryFailed: () => {},
     onSubscribed: () => {},
+    timer: () => () => {},
+    recoveryTimeoutMs: () => 10_000,
+    maxTopicsPerRequest: () => undefined,
   });
   return { tm, sent, topics };
 }

@@ -43,6 +43,12 @@ export interface TopicHooks {
   onRecoveryFailed(event: RecoveryFailedEvent): void;
   /** Topics the server confirmed (presence queries follow). */
   onSubscribed(topics: readonly string[]): void;
+  /** Runs `fn` after `ms` (the client's clock); returns the cancel function. */
+  timer(fn: () => void, ms: number): () => void;
+  /** How long a gap-recovery request may go unanswered before it is sent again. */
+  recoveryTimeoutMs(): number;
+  /** The server's `max_subscriptions` (topics per request are never more); `undefined` = no limit. */
+  maxTopicsPerRequest(): number | undefined;
 }
 
 const strArray = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
@@ -103,6 +109,10 @@ export class TopicManager {
   readonly tracker = new RecoveryTracker();
   readonly #wanted = new Map<string, Wanted>();
   #pending: PendingOp[] = [];
+  /** `action:topic` → how the replies since the last re-subscribe answered it (`null` = ok). */
+  readonly #answered = new Map<string, { topic: string; code: string; message: string } | null>();
+  /** Gap-recovery requests in flight: topic → cancel of its reply timeout. */
+  readonly #recoveryTimers = new Map<string, () => void>();
 
   readonly #hooks: TopicHooks;
   constructor(hooks: TopicHooks) {
@@ -164,9 +174,10 @@ export class TopicManager {
 
   /** After `server_hello`: re-subscribe every wanted topic with `recover: true` and positions. */
   resubscribeAll(): void {
-    this.tracker.clearRecovering();
+    this.#clearRecovering();
     // Calls from the previous session are answered by the bulk reply, matched by topic.
     for (const op of this.#pending) op.cid = undefined;
+    this.#answered.clear();
     const groups = new Map<string, Wanted & { topics: string[] }>();
     for (const [topic, w] of this.#wanted) {
       const key = JSON.stringify([w.presence, w.queueGroup]);
@@ -174,20 +185,26 @@ export class TopicManager {
       g.topics.push(topic);
       groups.set(key, g);
     }
+    // A request with more topics than the server's `max_subscriptions` is refused whole: split.
+    const max = this.#hooks.maxTopicsPerRequest();
+    const size = max !== undefined && max > 0 ? max : Number.POSITIVE_INFINITY;
     for (const g of groups.values()) {
-      const p: Record<string, unknown> = { action: 'subscribe', topics: g.topics };
-      // A queue group's deliveries are not replayed: its topics are subscribed from now.
-      if (g.queueGroup === undefined)
-        Object.assign(p, { recover: true, recovery: this.tracker.recoveryField(g.topics) });
-      else p.queue_group = g.queueGroup;
-      if (g.presence !== undefined) p.presence = g.presence;
-      this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }));
+      for (let i = 0; i < g.topics.length; i += size) {
+        const topics = g.topics.slice(i, i + size);
+        const p: Record<string, unknown> = { action: 'subscribe', topics };
+        // A queue group's deliveries are not replayed: its topics are subscribed from now.
+        if (g.queueGroup === undefined)
+          Object.assign(p, { recover: true, recovery: this.tracker.recoveryField(topics) });
+        else p.queue_group = g.queueGroup;
+        if (g.presence !== undefined) p.presence = g.presence;
+        this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }));
+      }
     }
   }
 
   /** The session ended: in-flight recoveries will never be answered. */
   sessionDown(): void {
-    this.tracker.clearRecovering();
+    this.#clearRecovering();
     // The server forgets a closed connection's subscriptions: pending unsubscribes are done.
     for (const op of this.#pending.filter((o) => o.action === 'unsubscribe')) {
       this.#settle(op, { success: true, topics: op.topics, failed: [] });
@@ -218,9 +235,27 @@ export class TopicManager {
       recover: true,
       recovery: this.tracker.recoveryField([topic]),
     };
-    if (this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }))) {
-      this.tracker.markRecovering(topic, true);
-    }
+    if (!this.#hooks.send(buildEnvelope('subscription_update', p, { cid: this.#hooks.newId() }))) return;
+    this.tracker.markRecovering(topic, true);
+    // No reply at all (no subscription_update, no error) would leave the topic waiting for a
+    // replay until the connection ends, dropping live messages as out of order: ask again.
+    this.#recoveryTimers.get(topic)?.();
+    this.#recoveryTimers.set(
+      topic,
+      this.#hooks.timer(() => {
+        this.#recoveryTimers.delete(topic);
+        if (!this.tracker.recoveryInFlight(topic) || !this.#wanted.has(topic)) return;
+        this.tracker.markRecovering(topic, false);
+        this.#recover(topic);
+      }, this.#hooks.recoveryTimeoutMs()),
+    );
+  }
+
+  /** No recovery is in flight any more (session change, or an error that may answer one). */
+  #clearRecovering(): void {
+    this.tracker.clearRecovering();
+    for (const cancel of this.#recoveryTimers.values()) cancel();
+    this.#recoveryTimers.clear();
   }
 
   /** Handles a `subscription_update` reply; returns the parsed result. */
@@ -251,6 +286,8 @@ export class TopicManager {
     if (result.failed.length > 0) this.#hooks.onTopics(this.topics);
     for (const [topic, r] of Object.entries(result.recovery ?? {})) {
       this.tracker.markRecovering(topic, false);
+      this.#recoveryTimers.get(topic)?.();
+      this.#recoveryTimers.delete(topic);
       if (!this.#wanted.has(topic)) continue;
       if (r.recovered) {
         // A starting point for a topic we hold no position in yet (the server answers one for
@@ -273,13 +310,32 @@ export class TopicManager {
   }
 
   #settleMatching(action: Action, cid: string | undefined, result: SubscriptionResult): void {
-    const covered = new Set([...result.topics, ...result.failed.map((f) => f.topic)]);
+    // Calls from before a reconnect are answered by the re-subscribe replies, matched by topic —
+    // possibly over several replies when the re-subscribe was split (see resubscribeAll).
+    for (const t of result.topics) this.#answered.set(`${action}:${t}`, null);
+    for (const f of result.failed) this.#answered.set(`${action}:${f.topic}`, f);
     for (const op of [...this.#pending]) {
       if (op.action !== action) continue;
-      const byCid = cid !== undefined && op.cid === cid;
-      const byTopics = op.cid === undefined && op.topics.every((t) => covered.has(t) || !this.#wanted.has(t));
-      if (byCid || byTopics) this.#settle(op, result);
+      if (cid !== undefined && op.cid === cid) {
+        this.#settle(op, result);
+        continue;
+      }
+      if (op.cid !== undefined) continue;
+      const answered = (t: string) => this.#answered.has(`${action}:${t}`) || !this.#wanted.has(t);
+      if (op.topics.every(answered)) this.#settle(op, this.#answeredResult(op, action, result));
     }
+  }
+
+  /** What the replies since the last re-subscribe said about `op`'s topics. */
+  #answeredResult(op: PendingOp, action: Action, last: SubscriptionResult): SubscriptionResult {
+    const topics: string[] = [];
+    const failed: Array<{ topic: string; code: string; message: string }> = [];
+    for (const t of op.topics) {
+      const a = this.#answered.get(`${action}:${t}`);
+      if (a === null) topics.push(t);
+      else if (a) failed.push(a);
+    }
+    return { success: failed.length === 0, topics, failed, recovery: last.recovery };
   }
 
   #settle(op: PendingOp, result: SubscriptionResult): void {
@@ -307,7 +363,7 @@ export class TopicManager {
    * like refused ones); recovery requests may be the ones refused, so none counts as in flight.
    */
   fail(cid: string, error: ServerError): void {
-    this.tracker.clearRecovering();
+    this.#clearRecovering();
     for (const op of this.#pending) {
       if (op.cid !== cid) continue;
       if (op.action === 'subscribe') for (const t of op.topics) this.#wanted.delete(t);

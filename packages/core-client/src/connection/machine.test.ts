@@ -98,6 +98,24 @@ describe('connection machine', () => {
     expect(r.types).toEqual(['clear_connect_timer', 'session_down', 'refresh_token', 'schedule_retry']);
   });
 
+  it('4403 with a fixed token is terminal like 4401 (an expired string token never reconnects)', () => {
+    const r = run([...up, { type: 'CLOSED', code: 4403, reason: '' }]);
+    expect(r.ctx).toMatchObject({ state: 'failed', failReason: 'auth' });
+    expect(r.types).not.toContain('schedule_retry');
+  });
+
+  it('a token function gets one more chance: a second auth close before READY is terminal', () => {
+    const config = { canRefreshToken: true };
+    const retry: MachineEvent[] = [{ type: 'RETRY' }, { type: 'OPENED' }];
+    const expired = run([...up, { type: 'CLOSED', code: 4403, reason: '' }, ...retry], config);
+    expect(expired.ctx.state).toBe('negotiating');
+    const again = run([{ type: 'CLOSED', code: 4401, reason: '' }], config, expired.ctx);
+    expect(again.ctx).toMatchObject({ state: 'failed', failReason: 'auth' });
+    // …but a READY in between gives the next auth close its own retry
+    const ok = run([{ type: 'READY' }, { type: 'CLOSED', code: 4403, reason: '' }], config, expired.ctx);
+    expect(ok.ctx.state).toBe('reconnecting');
+  });
+
   it('connect TIMEOUT aborts the socket and retries', () => {
     const r = run([{ type: 'CONNECT' }, { type: 'OPENED' }, { type: 'TIMEOUT' }]);
     expect(r.ctx.state).toBe('reconnecting');

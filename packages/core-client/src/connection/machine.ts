@@ -57,6 +57,12 @@ export interface MachineContext {
   readonly online: boolean;
   /** Set when the machine entered `failed`. */
   readonly failReason?: FailReason;
+  /**
+   * Set when the attempt under way follows an auth close (4401/4403) and a new token; cleared by
+   * `READY`. A second auth close while it is set is terminal: the token function was asked once
+   * more and its token failed too, so asking again would loop.
+   */
+  readonly authRetry?: boolean;
 }
 
 /**
@@ -205,12 +211,16 @@ function onLost(ctx: MachineContext, config: MachineConfig, code: number, reason
   const effects: Effect[] = [{ type: 'clear_connect_timer' }];
   if (wasUp) effects.push({ type: 'session_down', code, reason });
   if (!wasUp || ENDPOINT_FAILURE_CODES.has(code)) effects.push({ type: 'report_failure' });
-  if (code === AUTH_FAILED) {
-    if (!config.canRefreshToken) return to(ctx, { state: 'failed', failReason: 'auth' }, effects);
+  if (code === AUTH_FAILED || code === TOKEN_EXPIRED) {
+    // A fixed token cannot change, and a function had its one more chance: retrying would only
+    // repeat the refusal (an expired string token used to reconnect forever).
+    if (!config.canRefreshToken || ctx.authRetry)
+      return to(ctx, { state: 'failed', failReason: 'auth' }, effects);
+    if (code === TOKEN_EXPIRED)
+      return retryLater({ ...ctx, authRetry: true }, config, [...effects, { type: 'refresh_token' }]);
     // Stay in `reconnecting` without a timer until the token check answers.
-    return to(ctx, { state: 'reconnecting' }, [...effects, { type: 'check_token' }]);
+    return to(ctx, { state: 'reconnecting', authRetry: true }, [...effects, { type: 'check_token' }]);
   }
-  if (code === TOKEN_EXPIRED && config.canRefreshToken) effects.push({ type: 'refresh_token' });
   return retryLater(ctx, config, effects);
 }
 
@@ -269,12 +279,12 @@ export function transition(ctx: MachineContext, event: MachineEvent, config: Mac
   switch (event.type) {
     case 'CONNECT':
       if (hasSocket(ctx.state) || ctx.state === 'reconnecting' || ctx.state === 'offline') return same(ctx);
-      return startAttempt({ ...ctx, attempt: 0 });
+      return startAttempt({ ...ctx, attempt: 0, authRetry: false });
     case 'OPENED':
       return ctx.state === 'connecting' ? to(ctx, { state: 'negotiating' }) : same(ctx);
     case 'READY':
       if (ctx.state !== 'negotiating' && ctx.state !== 'connecting') return same(ctx);
-      return to(ctx, { state: 'connected', attempt: 0 }, [
+      return to(ctx, { state: 'connected', attempt: 0, authRetry: false }, [
         { type: 'clear_connect_timer' },
         { type: 'report_success' },
         { type: 'session_up' },
@@ -311,7 +321,7 @@ export function transition(ctx: MachineContext, event: MachineEvent, config: Mac
         : to(ctx, { state: 'closed', attempt: 0 }, drop(ctx, 'client close'));
     case 'RECONNECT':
       // A user `reconnect()`: drop the socket (if any) and start a fresh attempt now, no backoff.
-      return startAttempt({ ...ctx, attempt: 0 }, drop(ctx, 'reconnect'));
+      return startAttempt({ ...ctx, attempt: 0, authRetry: false }, drop(ctx, 'reconnect'));
     default:
       return same(ctx);
   }

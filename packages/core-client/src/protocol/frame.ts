@@ -76,9 +76,12 @@ export function decodeFrame(data: WireData, options: DecodeOptions = {}): Envelo
  * @example
  * socket.send(encodeFrame(buildEnvelope('chat_message', { text: 'hi' })));
  */
-export function encodeFrame(env: Envelope, options: EncodeOptions = {}): string | Uint8Array {
-  return encodeFrameWith(staticCodecs, env, options);
+export function encodeFrame(env: Envelope, options: EncodeOptions = {}): string | Uint8Array<ArrayBuffer> {
+  return encodeFrameWith(staticCodecs, env, options) as string | Uint8Array<ArrayBuffer>;
 }
+// Typed `Uint8Array<ArrayBuffer>` (not the default `ArrayBufferLike`) so `WebSocket.send` accepts
+// it: every frame is a fresh allocation (prefix ‖ body, msgpackr's Buffer, AES-GCM output), never
+// a view of a SharedArrayBuffer.
 
 /**
  * Encodes an envelope, then wraps it: 'E:' ‖ IV ‖ ciphertext ‖ tag. Never compresses inside `E:`
@@ -92,9 +95,9 @@ export async function encodeEncryptedFrame(
   env: Envelope,
   key: CryptoKey,
   options: EncodeOptions & { iv?: Uint8Array } = {},
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const inner = encodeFrame(env, { compressionThreshold: Number.POSITIVE_INFINITY, ...options });
-  return encryptFrameWith(staticCodecs, key, inner, options.iv);
+  return encryptFrameWith(staticCodecs, key, inner, options.iv) as Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /**

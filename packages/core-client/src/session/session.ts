@@ -248,8 +248,14 @@ export class Session {
     if (this.#config.helloFirst) void this.#sendHello();
   }
 
-  #handleClose(code: number, reason: string): void {
+  #handleClose(code: number, reason: string, drained = false): void {
     if (!this.#alive) return;
+    // An auth close follows the server's `error` frame (its own code and message, e.g.
+    // AUTH_REQUIRED / "token is malformed"); decoding is async, so let that frame through first.
+    if (!drained && (code === 4401 || code === 4403)) {
+      void this.#inbound.then(() => this.#handleClose(code, reason, true));
+      return;
+    }
     this.#stop();
     this.#events.onClosed(code, reason);
   }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { MAX_DEPTH, ProtocolError } from '@wse/core-client/protocol';
 import { Registry } from 'prom-client';
 import { validateTopicName } from '../auth/topic-acl';
+import { devCorsHeaders, devPreflight } from './dev-cors';
 
 /**
  * What the HTTP routes need from the server. `mintDevToken` is present only in `--dev` mode.
@@ -76,7 +77,8 @@ const ROUTES: Record<string, string> = {
  *   missing/invalid topic or a missing `data`;
  * - `POST /dev/token {sub}` (only with `dev` and `facade.mintDevToken`; needs
  *   `Content-Type: application/json`, which forces a CORS preflight for cross-site pages) →
- *   200 `{token, expires_in}`; 400 on a bad `sub`, 415 on another content type.
+ *   200 `{token, expires_in}`; 400 on a bad `sub`, 415 on another content type. It answers CORS
+ *   for loopback origins (`OPTIONS` preflight → 204; see `dev-cors.ts`);
  * A known path with another method → 405 with `Allow`. Anything else → `null` (serve static / 404).
  * `headers` keys must be lower-case; `url` may carry a query string.
  *
@@ -98,6 +100,24 @@ export async function handleHttp(
   if (allowed === undefined) return null;
   if (path === '/dev/token' && !(o.dev && facade.mintDevToken)) return null;
   const m = method.toUpperCase();
+  if (path === '/dev/token') {
+    // Dev mode only (checked above): CORS so a browser app on another port can mint a token.
+    if (m === 'OPTIONS') return devPreflight(headers.origin);
+    const res = await handleApi(m, allowed, path, headers, body, facade, o);
+    return { ...res, headers: { ...res.headers, ...devCorsHeaders(headers.origin) } };
+  }
+  return handleApi(m, allowed, path, headers, body, facade, o);
+}
+
+async function handleApi(
+  m: string,
+  allowed: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+  facade: HttpFacade,
+  o: HttpApiOptions,
+): Promise<HttpResponse> {
   if (m !== allowed && !(allowed === 'GET' && m === 'HEAD'))
     return json(405, { error: `use ${allowed} ${path}` }, { allow: allowed });
   try {

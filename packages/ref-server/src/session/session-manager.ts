@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthError, type Envelope } from '@wse/core-client/protocol';
 import type { Logger } from 'pino';
+import { AuthRefusalLog } from '../auth/auth-refusal-log';
 import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
@@ -110,10 +111,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   private sweepTimer?: ReturnType<typeof setInterval>;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
+  private readonly authRefusals: AuthRefusalLog;
 
   constructor(private readonly deps: SessionDeps) {
     this.options = deps.options;
     this.logger = deps.logger;
+    this.authRefusals = new AuthRefusalLog(deps.logger);
     this.metrics = deps.metrics;
     this.topics = deps.topics;
     this.events = deps.events;
@@ -305,6 +308,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   rejectAuth(conn: Connection, code: AuthCode, message: string, extra?: Record<string, unknown>): void {
     this.metrics.authFailure();
     this.stats.authFailures++;
+    this.authRefusals.refused(code, message, conn.remoteAddress);
     conn.sendError(code, message, extra);
     conn.close(code === 'AUTH_EXPIRED' ? 4403 : 4401, code);
   }

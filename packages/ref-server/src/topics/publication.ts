@@ -41,14 +41,16 @@ export function envelopeIds(now = Date.now()): BuildOptions {
 
 /**
  * Turns what an app (or a client `publish`, or `POST /api/publish`) hands us into the envelope
- * subscribers receive. An event-shaped object `{t | type, p | payload, pri?}` keeps its type;
- * anything else is wrapped as `{t: 'publication', p: {topic, data}}` (`{t: 'broadcast', p: {data}}`
- * without a topic). Throws `ProtocolError`
- * for an event that is not a valid envelope.
+ * subscribers receive (PROTOCOL.md §4). Only an object with a type **and** a payload —
+ * `{t | type, p | payload, pri?}` — is an event and keeps its type; anything else, including an
+ * object with a type but no payload (`{t: 'tick', n: 1}`), is wrapped whole as
+ * `{t: 'publication', p: {topic, data}}` (`{t: 'broadcast', p: {data}}` without a topic), so no
+ * field is dropped. Throws `ProtocolError` for an event that is not a valid envelope.
  *
  * @example
  * toPublication('chat', { t: 'chat_message', p: { text: 'hi' } }); // t: 'chat_message'
  * toPublication('prices', 42);                                     // t: 'publication', p: { topic, data: 42 }
+ * toPublication('clock', { t: 'tick', n: 1 });                     // t: 'publication', p: { topic, data: { t: 'tick', n: 1 } }
  */
 export function toPublication(topic: string | undefined, data: unknown): Envelope {
   // Ids from the pooled random source and the per-millisecond ISO text (buildEnvelope's defaults
@@ -89,8 +91,10 @@ export function reservedEventType(data: unknown): string | undefined {
   return typeof type === 'string' && RESERVED_TYPES.has(type.toLowerCase()) ? type : undefined;
 }
 
+/** PROTOCOL.md §4: an event needs a type and a payload; `{t}` alone would lose its other fields. */
 function isEvent(data: unknown): data is Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
   const d = data as Record<string, unknown>;
-  return typeof d.t === 'string' || typeof d.type === 'string';
+  const typed = typeof d.t === 'string' || typeof d.type === 'string';
+  return typed && (d.p !== undefined || d.payload !== undefined);
 }
