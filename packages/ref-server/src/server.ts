@@ -174,10 +174,13 @@ export class WSEServer {
     if (this.engine.name !== 'memory') {
       this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
       // Queue groups announce their interest under their own key (the seam's groupInterestKey).
-      // Fanout.groupFilter (one node per group, cluster-wide) is not installed yet: today each node
-      // serves one member of each group.
       this.queueGroups.onInterest ??= (topic, group, present) =>
         this.engine.interest(groupInterestKey(topic, group), present);
+      // Mesh: exactly one holder node per group and publication, cluster-wide (README "Queue
+      // groups"). Redis keeps exactly-one per node (no view of the other nodes' groups).
+      const engine = this.engine;
+      if (engine instanceof MeshEngine)
+        this.fanout.groupFilter = (topic, group, envelope) => engine.deliversToGroup(topic, group, envelope);
     }
     if (!presenceFirst) this.presenceService = o.presence.enabled ? this.createPresence() : null;
     const presence = this.presenceService;

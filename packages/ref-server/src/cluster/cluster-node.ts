@@ -192,6 +192,14 @@ export class ClusterNode {
     return out;
   }
 
+  /** Ids of the peers with an up link that announced interest `key` (queue-group holders). */
+  peersAnnouncing(key: string): string[] {
+    const out: string[] = [];
+    for (const [id, link] of this.links)
+      if (link.state === 'up' && this.interest.announced(link, key)) out.push(id);
+    return out;
+  }
+
   /** Peers as last seen (up, draining, dead or left), newest first. */
   peerList(): PeerInfo[] {
     return [...this.peers.values()]

@@ -1,5 +1,11 @@
 import type { Envelope } from '@wse/core-client/protocol';
-import type { Engine, EngineHealth, EngineHost, RemoteRecovery } from '../engine/engine';
+import {
+  type Engine,
+  type EngineHealth,
+  type EngineHost,
+  groupInterestKey,
+  type RemoteRecovery,
+} from '../engine/engine';
 import { RecoveryStore } from '../recovery/recovery-store';
 import type { StreamPosition } from '../recovery/recovery-types';
 import { Capability } from './cluster-frame';
@@ -7,6 +13,7 @@ import { ClusterNode, type PeerInfo } from './cluster-node';
 import type { ResolvedClusterOptions } from './cluster-options';
 import { ClusterPresence } from './cluster-presence';
 import { ClusterRecovery } from './cluster-recovery';
+import { chooseGroupNode } from './group-choice';
 import { loadTlsMaterial, watchTlsMaterial } from './tls-material';
 import { loadZstd } from './zstd-codec';
 
@@ -155,6 +162,24 @@ export class MeshEngine implements Engine {
       else this.pins.delete(topic);
       if (!this.wanted(topic)) this.node.setInterest(topic, false);
     };
+  }
+
+  /**
+   * The nodes holding queue group `group` on `topic`: this node when it has a member, plus every up
+   * peer that announced the group's interest key. Unsorted; see {@link chooseGroupNode}.
+   */
+  groupHolders(topic: string, group: string): string[] {
+    const key = groupInterestKey(topic, group);
+    const peers = this.node.peersAnnouncing(key);
+    return this.local.has(key) ? [this.node.id, ...peers] : peers;
+  }
+
+  /**
+   * `Fanout.groupFilter` for the mesh: whether THIS node delivers `envelope` to `group` (it is the
+   * holder every holder computes). Exactly one node cluster-wide once interest has settled.
+   */
+  deliversToGroup(topic: string, group: string, envelope: Envelope): boolean {
+    return chooseGroupNode(this.groupHolders(topic, group), envelope) === this.node.id;
   }
 
   async recoverRemote(topic: string, position: StreamPosition, max: number): Promise<RemoteRecovery | null> {
