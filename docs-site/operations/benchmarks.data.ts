@@ -1,21 +1,33 @@
 /**
  * Build-time data: the latest benchmark report (`test/bench/results/latest.md`) rendered to HTML,
- * or `null` when the benchmarks have not been run yet.
+ * and SVG charts drawn from its JSON twin (`latest.json`), or `null` / `[]` when the benchmarks
+ * have not been run yet.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type BenchReportJson, benchCharts, type Chart } from '../.vitepress/loaders/bench-charts';
 import { renderRepoMarkdown } from '../.vitepress/loaders/render-markdown';
 
-/** The rendered report, or `null`. */
+/** The rendered report, or `null`, and its charts (empty without `latest.json`). */
 export interface BenchmarkReport {
   html: string | null;
+  charts: Chart[];
 }
 
 declare const data: BenchmarkReport;
 
 export { data };
 
+const RESULTS = '../../test/bench/results/';
+
+function loadCharts(): Chart[] {
+  const path = fileURLToPath(new URL(`${RESULTS}latest.json`, import.meta.url));
+  if (!existsSync(path)) return [];
+  return benchCharts(JSON.parse(readFileSync(path, 'utf8')) as BenchReportJson);
+}
+
 /**
- * Loads the latest benchmark report.
+ * Loads the latest benchmark report and draws its charts.
  *
  * @example
  * ```ts
@@ -24,12 +36,11 @@ export { data };
  * ```
  */
 export default {
-  watch: ['../../test/bench/results/latest.md'],
+  watch: [`${RESULTS}latest.md`, `${RESULTS}latest.json`],
   async load(): Promise<BenchmarkReport> {
     return {
-      html: await renderRepoMarkdown(
-        fileURLToPath(new URL('../../test/bench/results/latest.md', import.meta.url)),
-      ),
+      html: await renderRepoMarkdown(fileURLToPath(new URL(`${RESULTS}latest.md`, import.meta.url))),
+      charts: loadCharts(),
     };
   },
 };

@@ -5,13 +5,15 @@
 //   node test/bench/run.mjs --quick               short durations, for development
 // Options (all optional):
 //   --scenarios fanout,connect,memory,rtt,recovery,decode
-//   --targets uws,uws-direct,ws,sio,wse,wse-rec   servers under test (ours are skipped with a
+//   --targets uws,uws-direct,uws-245,ws,sio,sio-uws,wse,wse-rec   servers under test (ours are skipped with a
 //                                                 note while their source does not exist)
 //   --tiers 100,1000,5000   fan-out subscriber counts      --duration 3   seconds measured per tier
 //   --warmup 1              seconds before measuring       --repeat 2     rounds, best kept (peers)
 //   --slices 6              paired rounds (uws vs ours)    --slice-ms 1000 ms measured per slice
 //   --workers 2             load generator threads         --inflight 200000 deliveries in flight
 //   --connect 2000          connect-storm size             --memory 2000  idle connections
+//   --memory-idle 12000     ms idle before the second memory reading (V8's memory reducer gives
+//                           back the connect burst's heap only after ~8 s without allocation)
 //   --out test/bench/results   where the JSON and Markdown go ('-' = do not write)
 //   --name latest           file names: <name>.json and <name>.md
 //   --render results/latest.json   only re-render that report's Markdown and summary
@@ -34,7 +36,10 @@ import { NotAvailable, recoveryRun } from './scenarios/recovery.mjs';
 import { rttOne } from './scenarios/rtt.mjs';
 
 const ALL_SCENARIOS = ['fanout', 'connect', 'memory', 'rtt', 'recovery', 'decode'];
-const PAIRED = ['uws', 'wse', 'wse-rec']; // measured together, in alternating slices
+// Measured together, in alternating slices: the baseline (raw uWS), ours, the strongest peer, and
+// raw uWS with frames as large as ours. In this priority: when N × all of them would pass the fd
+// limit, the last ones run alone.
+const PAIRED = ['uws', 'wse', 'wse-rec', 'sio-uws', 'uws-245'];
 
 function parseArgs(argv) {
   const a = {};
@@ -77,7 +82,7 @@ const list = (v, d) => (v ? String(v).split(',').filter(Boolean) : d);
 const quick = args.quick === true;
 const cfg = {
   scenarios: list(args.scenarios, ALL_SCENARIOS),
-  targets: list(args.targets, ['uws', 'uws-direct', 'ws', 'sio', 'wse', 'wse-rec']),
+  targets: list(args.targets, ['uws', 'uws-direct', 'uws-245', 'ws', 'sio', 'sio-uws', 'wse', 'wse-rec']),
   tiers: list(args.tiers, quick ? ['100', '1000'] : ['100', '1000', '5000']).map(Number),
   durationMs: Number(args.duration ?? (quick ? 2 : 3)) * 1000,
   warmupMs: Number(args.warmup ?? (quick ? 0.5 : 1)) * 1000,
@@ -92,6 +97,7 @@ const cfg = {
   lightRate: 20_000,
   connectN: Number(args.connect ?? 2000),
   memoryN: Number(args.memory ?? 2000),
+  memoryIdleMs: Number(args['memory-idle'] ?? (quick ? 0 : 12_000)),
   rttMs: quick ? 1000 : 2000,
   rttConns: 16,
   recoveryMissed: 500,
@@ -182,10 +188,11 @@ try {
       let paired = PAIRED.filter((t) => cfg.targets.includes(t));
       if (paired.length < 2 || paired[0] !== 'uws') paired = [];
       if (paired.length && n * paired.length > maxConns) {
+        const fit = paired.slice(0, Math.floor(maxConns / n));
         notes.push(
-          `fan-out ${n}: ${paired.join(', ')} measured one at a time (${n * paired.length} connections at once would pass the fd limit)`,
+          `fan-out ${n}: ${paired.slice(fit.length).join(', ')} measured alone (${n * paired.length} connections at once would pass the fd limit)`,
         );
-        paired = [];
+        paired = fit.length >= 2 ? fit : [];
       }
       const alone = cfg.targets.filter((t) => !paired.includes(t));
       log(
@@ -223,7 +230,8 @@ try {
       );
     }
   }
-  const peerish = cfg.targets.filter((t) => t !== 'uws-direct');
+  // The fan-out-only variants of raw uWS say nothing new about connect, memory or request/reply.
+  const peerish = cfg.targets.filter((t) => t !== 'uws-direct' && t !== 'uws-245');
   if (cfg.scenarios.includes('connect')) {
     log(`connect storm: ${cfg.connectN} connections`);
     results.connect = await rounds(

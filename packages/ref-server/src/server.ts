@@ -22,6 +22,7 @@ import {
 } from './options';
 import { createPresence } from './presence/create-presence';
 import type { PresenceApi } from './presence/presence-api';
+import { PresenceService } from './presence/presence-service';
 import type { PresenceMember } from './presence/presence-types';
 import { RecoveryStore } from './recovery/recovery-store';
 import type { RecoveryStats, StreamPosition } from './recovery/recovery-types';
@@ -88,7 +89,7 @@ export class WSEServer {
   readonly nodeId = `node-${randomUUID().slice(0, 8)}`;
   /** Numbers every topic publication (tp/e/o); keeps them for replay when recovery is on. */
   private readonly log: PublicationLog;
-  private readonly presenceService: PresenceApi | null;
+  private readonly presenceService: PresenceApi | null = null;
   private redisPresence?: RedisPresence;
   private readonly flow: SubscribeFlow;
   private stopRecoverySweep?: () => void;
@@ -153,11 +154,16 @@ export class WSEServer {
       this.metrics.registry,
       o.engine.type === 'redis' ? 'redis' : o.cluster ? 'mesh' : 'memory',
     );
+    // In-memory presence exists before the engine (the mesh merges peers' entries into it); the
+    // Redis one needs the engine's link, so it is made after.
+    const presenceFirst = o.presence.enabled && o.engine.type !== 'redis';
+    if (presenceFirst) this.presenceService = this.createPresence();
     this.engine = createEngine(
       createEngineHost({
         nodeId: this.nodeId,
         log: this.log,
         topics: this.topics,
+        presence: this.presenceService instanceof PresenceService ? this.presenceService : null,
         onRefused: (origin, topic, reason) =>
           this.logger.warn({ origin, topic, reason }, 'remote publication refused'),
       }),
@@ -169,12 +175,15 @@ export class WSEServer {
     if (this.engine.name !== 'memory') {
       this.topics.onInterest = (topic, present) => this.engine.interest(topic, present);
       // Queue groups announce their interest under their own key (the seam's groupInterestKey).
-      // Fanout.groupFilter (one node per group, cluster-wide) is not installed yet: today each node
-      // serves one member of each group.
       this.queueGroups.onInterest ??= (topic, group, present) =>
         this.engine.interest(groupInterestKey(topic, group), present);
+      // Mesh: exactly one holder node per group and publication, cluster-wide (README "Queue
+      // groups"). Redis keeps exactly-one per node (no view of the other nodes' groups).
+      const engine = this.engine;
+      if (engine instanceof MeshEngine)
+        this.fanout.groupFilter = (topic, group, envelope) => engine.deliversToGroup(topic, group, envelope);
     }
-    this.presenceService = o.presence.enabled ? this.createPresence() : null;
+    if (!presenceFirst) this.presenceService = o.presence.enabled ? this.createPresence() : null;
     const presence = this.presenceService;
     if (presence) {
       // Every way a subscription ends (unsubscribe, refresh revoking a topic, server-side
@@ -190,6 +199,17 @@ export class WSEServer {
       onPresenceFailure: (err, connId) => this.logger.error({ err, connId }, 'presence join failed'),
       shared: this.engine.shared,
     });
+    const engine = this.engine;
+    if (engine.recoverRemote) {
+      // Streams this node does not hold are fetched from the cluster before the subscribe reply.
+      this.flow.remote = {
+        recover: (topic, position, max) =>
+          engine.recoverRemote?.(topic, position, max) ?? Promise.resolve(null),
+        pin: engine.pinInterest
+          ? (topic) => (engine.pinInterest as (t: string) => () => void)(topic)
+          : undefined,
+      };
+    }
     // The mesh reports its link figures as gauges (`wse_engine_<figure>`); engine_up and the
     // failure counter come from EngineMetrics, which every engine shares.
     if (this.engine.name === 'mesh')

@@ -1,13 +1,22 @@
 // Turns raw scenario rows into the summary (ratios ours/raw-uWS and ours/Socket.IO, targets from
 // issue 9) and renders it as a console table and as Markdown.
 
+import { goals, pairedMedian } from './goals.mjs';
 import { TARGETS } from './targets.mjs';
 
-const COLS = ['uws', 'ws', 'sio', 'wse', 'wse-rec'];
-const HEAD = { uws: 'raw uWS', ws: 'ws', sio: 'Socket.IO', wse: 'WSE', 'wse-rec': 'WSE+recovery' };
+const COLS = ['uws', 'uws-245', 'ws', 'sio', 'sio-uws', 'wse', 'wse-rec'];
+const HEAD = {
+  uws: 'raw uWS',
+  'uws-245': 'uWS 245 B',
+  ws: 'ws',
+  sio: 'Socket.IO',
+  'sio-uws': 'SIO on uWS',
+  wse: 'WSE',
+  'wse-rec': 'WSE+recovery',
+};
 
 const by = (rows, key = 'target') => Object.fromEntries(rows.map((r) => [r[key], r]));
-const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b !== 0 ? a / b : null);
+const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null);
 
 function fmt(v) {
   if (v === null || v === undefined) return '–';
@@ -32,6 +41,7 @@ function line(scenario, metric, values, { higher = true, target, check } = {}) {
     values,
     oursVsUws: ratio(ours, values.uws),
     oursVsSio: ratio(ours, values.sio),
+    oursVsSioUws: ratio(ours, values['sio-uws']),
     higherIsBetter: higher,
   };
   if (target) {
@@ -67,6 +77,7 @@ export function summarize(report) {
         values: paired,
         oursVsUws: null,
         oursVsSio: null,
+        oursVsSioUws: pairedMedian(rows.wse, rows['sio-uws']),
         target: '≥ 0.85',
         met: typeof paired.wse === 'number' ? paired.wse >= 0.85 : null,
       });
@@ -109,9 +120,19 @@ export function summarize(report) {
   }
   if (results.memory.length) {
     const rows = by(results.memory);
-    const v = Object.fromEntries(Object.entries(rows).map(([t, r]) => [t, r.bytesPerConn]));
+    const idle = Object.values(rows).every((r) => typeof r.idleBytesPerConn === 'number');
+    const v = Object.fromEntries(
+      Object.entries(rows).map(([t, r]) => [t, idle ? r.idleBytesPerConn : r.bytesPerConn]),
+    );
+    if (idle) {
+      const burst = Object.fromEntries(Object.entries(rows).map(([t, r]) => [t, r.bytesPerConn]));
+      out.push(
+        line('idle memory', 'RSS bytes per connection, 0.5 s after the burst', burst, { higher: false }),
+      );
+    }
+    const ms = idle ? Object.values(rows)[0].idleMs : 500;
     out.push(
-      line('idle memory', 'RSS bytes per connection', v, {
+      line('idle memory', `RSS bytes per connection, ${ms / 1000} s idle`, v, {
         higher: false,
         target: '≤ raw uWS + 2 KB',
         check: (vals) =>
@@ -181,11 +202,41 @@ function summaryCells(s) {
     ...COLS.map((c) => fmt(s.values[c])),
     fmtRatio(s.oursVsUws),
     fmtRatio(s.oursVsSio),
+    fmtRatio(s.oursVsSioUws ?? null),
     s.target ? `${s.met === null ? '?' : s.met ? 'met' : 'MISSED'} (${s.target})` : '',
   ];
 }
 
-const SUMMARY_HEAD = ['scenario', 'metric', ...COLS.map((c) => HEAD[c]), 'ours/uWS', 'ours/SIO', 'target'];
+const SUMMARY_HEAD = [
+  'scenario',
+  'metric',
+  ...COLS.map((c) => HEAD[c]),
+  'ours/uWS',
+  'ours/SIO',
+  'ours/SIO-uWS',
+  'target',
+];
+
+const GOAL_HEAD = [
+  'figure',
+  'ours (features on)',
+  'value',
+  'target',
+  'status',
+  '× raw uWS',
+  '× SIO on uWS',
+  'floor',
+];
+const goalCells = (g) => [
+  g.figure,
+  g.ours,
+  g.value === null ? '–' : g.unit === '×' ? g.value.toFixed(3) : `${fmt(g.value)} ${g.unit}`,
+  g.target,
+  g.met === null ? '?' : g.met ? 'met' : 'MISSED',
+  fmtRatio(g.vsUws),
+  `${fmtRatio(g.vsSioUws)}${g.note ? ` (${g.note})` : ''}`,
+  g.vsFloor === undefined ? '' : `${fmtRatio(g.vsFloor)} of ${g.floorLabel}`,
+];
 
 export function renderSummary(report) {
   const m = report.machine;
@@ -194,6 +245,9 @@ export function renderSummary(report) {
     `WSE benchmark — ${m.date} — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${report.durationSec} s`,
     '',
     table(SUMMARY_HEAD, report.summary.map(summaryCells)),
+    '',
+    'Targets (issue 16):',
+    table(GOAL_HEAD, goals(report).map(goalCells)),
   ];
   for (const n of report.notes) lines.push(`note: ${n}`);
   for (const e of report.results.errors) lines.push(`error: ${e.scenario}: ${e.error}`);
@@ -218,7 +272,7 @@ export function renderMarkdown(report) {
     '',
     `Load generator: ${c.workers} worker threads in one process, lean WebSocket client over \`net\`. ` +
       `Each server in its own process with the publisher inside it. Fan-out, ~100-byte JSON payload, ${c.inflight} ` +
-      `deliveries in flight: raw uWS and ours connected together and measured in ${c.slices} rounds of alternating ` +
+      `deliveries in flight: raw uWS, ours and Socket.IO on uWS connected together and measured in ${c.slices} rounds of alternating ` +
       `${c.sliceMs / 1000} s slices ("paired"); the other peers one at a time, ${c.durationMs / 1000} s after ` +
       `${c.warmupMs / 1000} s warm-up, best of ${c.repeat} rounds ("alone"). Ratios are from this one run: absolute ` +
       `numbers on a shared 2-core box are noise.`,
@@ -226,6 +280,10 @@ export function renderMarkdown(report) {
     '## Summary',
     '',
     mdTable(SUMMARY_HEAD, report.summary.map(summaryCells)),
+    '',
+    '## Targets (issue 16)',
+    '',
+    mdTable(GOAL_HEAD, goals(report).map(goalCells)),
     '',
   ];
   if (report.notes.length) parts.push('Notes:', '', ...report.notes.map((n) => `- ${n}`), '');
@@ -290,7 +348,19 @@ export function renderMarkdown(report) {
     parts.push('## Idle memory', '');
     parts.push(
       mdTable(
-        ['server', 'connections', 'RSS before MB', 'RSS after MB', 'RSS bytes/conn', 'JS heap bytes/conn'],
+        [
+          'server',
+          'connections',
+          'RSS before MB',
+          'RSS after MB',
+          'RSS bytes/conn (0.5 s)',
+          'JS heap bytes/conn',
+          'heap committed/conn',
+          'external/conn',
+          'RSS bytes/conn (idle)',
+          'JS heap bytes/conn (idle)',
+          'heap committed/conn (idle)',
+        ],
         r.memory.map((x) => [
           TARGETS[x.target]?.label ?? x.target,
           x.connections,
@@ -298,6 +368,11 @@ export function renderMarkdown(report) {
           x.rssAfterMB,
           x.bytesPerConn,
           x.heapBytesPerConn,
+          x.heapCommittedPerConn ?? '–',
+          x.externalPerConn ?? '–',
+          x.idleBytesPerConn ?? '–',
+          x.idleHeapBytesPerConn ?? '–',
+          x.idleHeapCommittedPerConn ?? '–',
         ]),
       ),
       '',

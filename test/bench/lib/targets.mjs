@@ -10,8 +10,23 @@ export const TARGETS = {
     label: 'raw uWS, unqueued publish',
     server: { publishMode: 'direct' },
   },
+  // Raw uWS sending frames as large as ours (our stamped publication is ~245 bytes: the envelope
+  // adds c, t, id, ts, v and tp, e, o to the ~100-byte payload): what uWS itself pays for our bytes.
+  'uws-245': {
+    kind: 'uws',
+    proto: 'raw',
+    path: '/',
+    label: 'raw uWS, 245-byte frames (our size)',
+    server: { publishMode: 'queued', frameBytes: 245 },
+  },
   ws: { kind: 'ws', proto: 'raw', path: '/', label: 'ws' },
   sio: { kind: 'sio', proto: 'sio', path: '/socket.io/?EIO=4&transport=websocket', label: 'Socket.IO' },
+  'sio-uws': {
+    kind: 'sio-uws',
+    proto: 'sio',
+    path: '/socket.io/?EIO=4&transport=websocket',
+    label: 'Socket.IO on uWS',
+  },
   wse: {
     kind: 'wse',
     proto: 'wse',
@@ -30,5 +45,5 @@ export const TARGETS = {
   },
 };
 
-export const PEERS = ['uws', 'ws', 'sio'];
+export const PEERS = ['uws', 'ws', 'sio', 'sio-uws'];
 export const OURS = ['wse', 'wse-rec'];

@@ -196,7 +196,11 @@ export async function fanoutPaired(gens, targets, n, cfg) {
       perRound.push(targets.map((t) => rates.get(t)));
     }
     const rows = [];
-    for (const s of sessions) rows.push(await finish(s, cfg, `paired ×${cfg.slices}`));
+    for (const [i, s] of sessions.entries()) {
+      const row = await finish(s, cfg, `paired ×${cfg.slices}`);
+      row.roundRates = perRound.map((r) => round(r[i])); // round k of every target: same neighbours
+      rows.push(row);
+    }
     for (let i = 1; i < rows.length; i++) {
       const ratios = perRound.map((r) => r[i] / r[0]).sort((a, b) => a - b);
       rows[i].pairedRatios = ratios.map((x) => round(x, 3));

@@ -17,7 +17,13 @@ import { nowUs } from './payload.mjs';
 
 const kind = process.argv[2];
 const opts = JSON.parse(process.argv[3] ?? '{}');
-const files = { uws: './uws.mjs', ws: './ws.mjs', sio: './sio.mjs', wse: './wse.mjs' };
+const files = {
+  uws: './uws.mjs',
+  ws: './ws.mjs',
+  sio: './sio.mjs',
+  'sio-uws': './sio-uws.mjs',
+  wse: './wse.mjs',
+};
 
 process.on('disconnect', () => process.exit(0));
 
@@ -93,7 +99,13 @@ async function handle(msg) {
         await new Promise((r) => setTimeout(r, 20));
       }
       const m = process.memoryUsage();
-      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, gc: typeof global.gc === 'function' };
+      return {
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        gc: typeof global.gc === 'function',
+      };
     }
     case 'cpu':
       return process.cpuUsage();

@@ -2,10 +2,15 @@
 // open, echoes messages (request/reply scenario), and publishes either through a queue flushed in a
 // setImmediate (mode 'queued', what TOOLCHAIN.md measured as the fast path) or directly ('direct').
 import uWS from 'uWebSockets.js';
-import { payloadString, TOPIC } from './payload.mjs';
+import { PAD, payloadString, TOPIC } from './payload.mjs';
 
 export async function create(opts = {}) {
   const mode = opts.publishMode ?? 'queued';
+  // frameBytes: pad the ~100-byte payload to this size (the size of our stamped frame), so raw uWS
+  // does the same per-byte work as ours: the floor for our frame, not for a smaller one.
+  const pad = opts.frameBytes ? 'x'.repeat(PAD.length + opts.frameBytes - 100) : PAD;
+  const payload = (seq, ts) =>
+    opts.frameBytes ? `{"bseq":${seq},"bts":${ts},"pad":"${pad}"}` : payloadString(seq, ts);
   let open = 0;
   const app = uWS.App();
   app.ws('/*', {
@@ -43,11 +48,11 @@ export async function create(opts = {}) {
 
   return {
     port,
-    info: { publishMode: mode },
+    info: { publishMode: mode, frameBytes: payload(1234567, 1764100000000000).length },
     count: () => app.numSubscribers(TOPIC),
     connections: () => open,
     publish(seq, ts) {
-      const msg = payloadString(seq, ts);
+      const msg = payload(seq, ts);
       if (mode === 'direct') {
         app.publish(TOPIC, msg, false);
         return;

@@ -40,6 +40,21 @@ describe('uuidv7', () => {
   it('sorts by time', () => {
     expect(uuidv7(1000) < uuidv7(2000)).toBe(true);
   });
+
+  it('writes every random byte in place, in order (table lookup, shared scratch buffer)', () => {
+    const counting = (b: Uint8Array) => {
+      for (let i = 0; i < b.length; i++) b[i] = 0x10 * i + i; // 00 11 22 … ff
+    };
+    expect(uuidv7(0, counting)).toBe('00000000-0000-7677-8899-aabbccddeeff');
+    // A second call does not see the first call's bytes.
+    expect(uuidv7(0, (b) => b.fill(0))).toBe('00000000-0000-7000-8000-000000000000');
+    // The timestamp part is cached per millisecond: it must follow every change of `now`.
+    const zero = (b: Uint8Array) => b.fill(0);
+    expect(uuidv7(0x0190f3a07c00, zero).slice(0, 14)).toBe('0190f3a0-7c00-');
+    expect(uuidv7(0x0190f3a07c01, zero).slice(0, 14)).toBe('0190f3a0-7c01-');
+    expect(uuidv7(0x0190f3a07c00, zero).slice(0, 14)).toBe('0190f3a0-7c00-');
+    expect(uuidv7(0xffffffffffff, zero).slice(0, 14)).toBe('ffffffff-ffff-');
+  });
 });
 
 describe('buildEnvelope', () => {
@@ -83,6 +98,49 @@ describe('parseEnvelope', () => {
     });
   });
 
+  it('keeps every valid field, in canonical key order, whatever the input order', () => {
+    const env = parseEnvelope({
+      sig: 'h:1:n:m',
+      o: 0,
+      e: '09af09af',
+      tp: 'room',
+      pri: 10,
+      cid: 'r1',
+      v: 1,
+      seq: 0,
+      ts: 'now',
+      id: 'i',
+      p: {},
+      t: 'x',
+      c: 'U',
+    });
+    expect(Object.keys(env)).toEqual([
+      'c',
+      't',
+      'p',
+      'id',
+      'ts',
+      'seq',
+      'v',
+      'cid',
+      'pri',
+      'tp',
+      'e',
+      'o',
+      'sig',
+    ]);
+    expect(env).toMatchObject({
+      seq: 0,
+      v: 1,
+      cid: 'r1',
+      pri: 10,
+      tp: 'room',
+      e: '09af09af',
+      o: 0,
+      sig: 'h:1:n:m',
+    });
+  });
+
   it('defaults p to {} and keeps an explicit c', () => {
     expect(parseEnvelope({ t: 'x', c: 'S' })).toEqual({ c: 'S', t: 'x', p: {} });
   });
@@ -104,6 +162,22 @@ describe('parseEnvelope', () => {
     [{ t: 'x', tp: 'a' }, 'INVALID_FIELD'],
     [{ t: 'x', tp: 'a', e: 'abcdef0', o: 1 }, 'INVALID_FIELD'],
     [{ t: 'x', tp: 'a', e: 'abcdef01', o: 2 ** 53 }, 'INVALID_FIELD'],
+    // Every field of the named-load readers (issue 16), so no check can silently drop out.
+    [{ t: 'x', ts: 5 }, 'INVALID_FIELD'],
+    [{ t: 'x', cid: 5 }, 'INVALID_FIELD'],
+    [{ t: 'x', seq: '1' }, 'INVALID_FIELD'],
+    [{ t: 'x', v: 1.5 }, 'INVALID_FIELD'],
+    [{ t: 'x', pri: 11 }, 'INVALID_FIELD'],
+    [{ t: 'x', pri: 2.5 }, 'INVALID_FIELD'],
+    [{ t: 'x', e: 'abcdef01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: '', e: 'abcdef01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'ABCDEF01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcdef0g', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcdef012', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcd/f01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcd:f01', o: 1 }, 'INVALID_FIELD'],
+    [{ t: 'x', tp: 'a', e: 'abcdef01' }, 'INVALID_FIELD'],
+    [{ t: 'x', sig: 5 }, 'INVALID_FIELD'],
   ])('rejects %j with %s', (value, expected) => {
     expect(code(() => parseEnvelope(value))).toBe(expected);
   });

@@ -179,6 +179,27 @@ export class ClusterNode {
     }
   }
 
+  /** Sends `frame` on the live link to `peerId`; false when there is none or its queue is full. */
+  sendTo(peerId: string, frame: Omit<ClusterFrame, 'flags'> & { flags?: number }): boolean {
+    const link = this.links.get(peerId);
+    return link?.alive === true && link.send(frame);
+  }
+
+  /** Ids of the peers with a live link that negotiated `capability`. */
+  upPeers(capability: number): string[] {
+    const out: string[] = [];
+    for (const [id, link] of this.links) if (link.alive && link.has(capability)) out.push(id);
+    return out;
+  }
+
+  /** Ids of the peers with an up link that announced interest `key` (queue-group holders). */
+  peersAnnouncing(key: string): string[] {
+    const out: string[] = [];
+    for (const [id, link] of this.links)
+      if (link.state === 'up' && this.interest.announced(link, key)) out.push(id);
+    return out;
+  }
+
   /** Peers as last seen (up, draining, dead or left), newest first. */
   peerList(): PeerInfo[] {
     return [...this.peers.values()]
@@ -264,6 +285,7 @@ export class ClusterNode {
     link.send({ type: FrameType.PEER_LIST, topic: '', payload: encodePeerList(this.knownAddresses()) });
     if (link.has(Capability.INTEREST)) this.sendResync(link);
     if (this.draining) link.send({ type: FrameType.DRAIN, topic: '', payload: EMPTY });
+    this.handlers.onPeerUp?.(id);
   }
 
   /** The tie-break: keep the connection dialled by the smaller instance id (older on a tie). */
@@ -301,6 +323,7 @@ export class ClusterNode {
     this.totals.dropsClosed += link.stats.drops;
     this.log('warn', 'peer link down', { peer: id, reason });
     if (shutdown && peer?.address) this.dialers.forget(peer.address);
+    this.handlers.onPeerDown?.(id, shutdown === true);
   }
 
   private onDead(link: PeerLink, reason: string, dialer?: Dialer): void {
@@ -335,7 +358,9 @@ export class ClusterNode {
         for (const address of decodePeerList(frame.payload)) this.addDialer(address, 'gossip');
         return;
       default:
-        // PRESENCE_*, RECOVER*: capabilities this node does not advertise yet (issue 13); ignored.
+        // PRESENCE_*, RECOVER*: handled above the mesh (cluster-recovery, cluster-presence).
+        if (this.links.get(link.peerId as string) === link)
+          this.handlers.onFrame?.(link.peerId as string, frame);
         return;
     }
   }

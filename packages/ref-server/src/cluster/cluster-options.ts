@@ -29,6 +29,8 @@ export interface ClusterOptions {
   maxQueueBytes?: number;
   /** Compress MSG payloads ≥ 256 B with zstd when both sides support it [true]. */
   zstd?: boolean;
+  /** ms [500] how long a node waits for another node's RECOVER_REPLY before answering `recovered: false`. */
+  recoverWaitMs?: number;
 }
 
 /** After defaults. */
@@ -43,6 +45,7 @@ export interface ResolvedClusterOptions {
   deadAfterMs: number;
   maxQueueBytes: number;
   zstd: boolean;
+  recoverWaitMs: number;
 }
 
 const ADDRESS = /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/;
@@ -106,5 +109,6 @@ export function resolveClusterOptions(
     deadAfterMs,
     maxQueueBytes: int('maxQueueBytes', value.maxQueueBytes, 8 * 1024 * 1024, 64 * 1024),
     zstd: value.zstd ?? true,
+    recoverWaitMs: int('recoverWaitMs', value.recoverWaitMs, 500, 1, 60_000),
   };
 }

@@ -1,3 +1,4 @@
+import type { ClusterFrame } from './cluster-frame';
 import type { ClusterTlsMaterial } from './cluster-socket';
 import type { DialPolicy } from './dial-policy';
 import type { LinkTimings } from './link-machine';
@@ -39,6 +40,12 @@ export interface ClusterNodeHandlers {
   onMessage(origin: string, topic: string, json: string): void;
   /** Every topic with local subscribers (RESYNC). */
   localTopics(): Iterable<string>;
+  /** PRESENCE_* and RECOVER* frames from a live link (issue 13: cluster-recovery, cluster-presence). */
+  onFrame?(peerId: string, frame: ClusterFrame): void;
+  /** A link came up (after the tie-break). */
+  onPeerUp?(peerId: string): void;
+  /** A live link went down; `left` when the peer said SHUTDOWN. */
+  onPeerDown?(peerId: string, left: boolean): void;
 }
 
 /** A peer as `clusterInfo()` reports it. */

@@ -33,4 +33,17 @@ describe('interest table', () => {
     expect(t.wants(l, 'zzz')).toBe(true);
     expect(t.size(l)).toBe(0);
   });
+
+  it('announced() is only what the peer announced, never the pre-RESYNC flood', () => {
+    const t = new InterestTable();
+    const l = link();
+    expect(t.announced(l, 'k')).toBe(false); // unknown link
+    t.open(l);
+    expect(t.wants(l, 'k')).toBe(true);
+    expect(t.announced(l, 'k')).toBe(false);
+    t.change(l, 'k', true);
+    expect(t.announced(l, 'k')).toBe(true);
+    t.resync(l, ['other']);
+    expect(t.announced(l, 'k')).toBe(false);
+  });
 });

@@ -73,6 +73,11 @@ export class InterestTable {
     entry.topics.add(topic);
   }
 
+  /** Whether the peer announced `key` (SUB or RESYNC); unlike {@link wants}, never assumed. */
+  announced(link: InterestLink, key: string): boolean {
+    return this.byLink.get(link)?.topics.has(key) === true;
+  }
+
   /** Whether the peer's RESYNC arrived and how many topics it announced. */
   describe(link: InterestLink): { resynced: boolean; topics: number } {
     const entry = this.byLink.get(link);

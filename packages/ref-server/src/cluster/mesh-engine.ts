@@ -1,8 +1,19 @@
 import type { Envelope } from '@wse/core-client/protocol';
-import type { Engine, EngineHealth, EngineHost } from '../engine/engine';
+import {
+  type Engine,
+  type EngineHealth,
+  type EngineHost,
+  groupInterestKey,
+  type RemoteRecovery,
+} from '../engine/engine';
+import { RecoveryStore } from '../recovery/recovery-store';
+import type { StreamPosition } from '../recovery/recovery-types';
 import { Capability } from './cluster-frame';
 import { ClusterNode, type PeerInfo } from './cluster-node';
 import type { ResolvedClusterOptions } from './cluster-options';
+import { ClusterPresence } from './cluster-presence';
+import { ClusterRecovery } from './cluster-recovery';
+import { chooseGroupNode } from './group-choice';
 import { loadTlsMaterial, watchTlsMaterial } from './tls-material';
 import { loadZstd } from './zstd-codec';
 
@@ -52,7 +63,14 @@ type Log = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>
 export class MeshEngine implements Engine {
   readonly name = 'mesh';
   readonly node: ClusterNode;
+  /** Cross-node recovery; absent when recovery is off (no RECOVERY capability then). */
+  readonly recovery?: ClusterRecovery;
+  /** Cluster-wide presence; absent when presence is off (no PRESENCE capability then). */
+  readonly presence?: ClusterPresence;
   private stopWatch?: () => void;
+  /** Topics with local subscribers / pinned by a pending remote recovery (SUB while either holds). */
+  private readonly local = new Set<string>();
+  private readonly pins = new Map<string, number>();
 
   constructor(
     private readonly host: EngineHost,
@@ -70,16 +88,45 @@ export class MeshEngine implements Engine {
         tls: o.tls ? loadTlsMaterial(o.tls) : undefined,
         timings: { pingIntervalMs: o.pingIntervalMs, deadAfterMs: o.deadAfterMs },
         maxQueueBytes: o.maxQueueBytes,
-        capabilities: Capability.INTEREST,
+        capabilities:
+          Capability.INTEREST |
+          (host.log instanceof RecoveryStore ? Capability.RECOVERY : 0) |
+          (host.presence ? Capability.PRESENCE : 0),
         log,
       },
       {
         onMessage: (origin, topic, json) => {
           host.deliverRemote(origin, topic, json);
         },
-        localTopics: () => host.localTopics(),
+        localTopics: () => new Set([...host.localTopics(), ...this.pins.keys()]),
+        onFrame: (peerId, frame) => {
+          if (!this.presence?.onFrame(peerId, frame)) this.recovery?.onFrame(peerId, frame);
+        },
+        onPeerUp: (peerId) => this.presence?.peerUp(peerId),
+        onPeerDown: (peerId) => {
+          this.recovery?.peerDown(peerId);
+          this.presence?.peerDown(peerId);
+        },
       },
     );
+    if (host.presence) {
+      this.presence = new ClusterPresence({
+        presence: host.presence,
+        send: (peerId, frame) => this.node.sendTo(peerId, frame),
+        peers: () => this.node.upPeers(Capability.PRESENCE),
+        log,
+      });
+    }
+    if (host.log instanceof RecoveryStore) {
+      this.recovery = new ClusterRecovery({
+        nodeId: host.nodeId,
+        store: host.log,
+        waitMs: o.recoverWaitMs,
+        send: (peerId, frame) => this.node.sendTo(peerId, frame),
+        peers: () => this.node.upPeers(Capability.RECOVERY),
+        log,
+      });
+    }
   }
 
   publish(topic: string, envelope: Envelope): number {
@@ -90,7 +137,63 @@ export class MeshEngine implements Engine {
   }
 
   interest(topic: string, present: boolean): void {
-    this.node.setInterest(topic, present);
+    const before = this.wanted(topic);
+    if (present) this.local.add(topic);
+    else this.local.delete(topic);
+    if (this.wanted(topic) !== before) this.node.setInterest(topic, !before);
+  }
+
+  /**
+   * Keeps this node's interest in `topic` announced (SUB) until the returned function is called,
+   * whether or not it has local subscribers: a pending remote recovery needs the origin's live MSGs
+   * from before its RECOVER is answered (same link, so SUB is read first), or they could slip
+   * between the origin's reply and the subscription.
+   */
+  pinInterest(topic: string): () => void {
+    const before = this.wanted(topic);
+    this.pins.set(topic, (this.pins.get(topic) ?? 0) + 1);
+    if (!before) this.node.setInterest(topic, true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.pins.get(topic) ?? 1) - 1;
+      if (n > 0) this.pins.set(topic, n);
+      else this.pins.delete(topic);
+      if (!this.wanted(topic)) this.node.setInterest(topic, false);
+    };
+  }
+
+  /**
+   * The nodes holding queue group `group` on `topic`: this node when it has a member, plus every up
+   * peer that announced the group's interest key. Unsorted; see {@link chooseGroupNode}.
+   */
+  groupHolders(topic: string, group: string): string[] {
+    const key = groupInterestKey(topic, group);
+    const peers = this.node.peersAnnouncing(key);
+    return this.local.has(key) ? [this.node.id, ...peers] : peers;
+  }
+
+  /**
+   * `Fanout.groupFilter` for the mesh: whether THIS node delivers `envelope` to `group` (it is the
+   * holder every holder computes). Exactly one node cluster-wide once interest has settled.
+   */
+  deliversToGroup(topic: string, group: string, envelope: Envelope): boolean {
+    return chooseGroupNode(this.groupHolders(topic, group), envelope) === this.node.id;
+  }
+
+  async recoverRemote(topic: string, position: StreamPosition, max: number): Promise<RemoteRecovery | null> {
+    const range = await this.recovery?.ask(topic, position.epoch, position.offset, max);
+    if (!range) return null;
+    return {
+      origin: range.origin,
+      publications: range.publications.map((p) => p.json),
+      stamped: range.publications,
+    };
+  }
+
+  private wanted(topic: string): boolean {
+    return this.local.has(topic) || this.pins.has(topic);
   }
 
   health(): EngineHealth {
@@ -114,6 +217,11 @@ export class MeshEngine implements Engine {
         bytes_in: sum(peers, 'bytesIn'),
         bytes_out: sum(peers, 'bytesOut'),
         queue_drops: drops,
+        recover_asked: this.recovery?.stats.asked ?? 0,
+        recover_failed: this.recovery?.stats.failed ?? 0,
+        recover_served: this.recovery?.stats.served ?? 0,
+        recover_refused: this.recovery?.stats.refused ?? 0,
+        presence_refused: this.presence?.refused ?? 0,
       },
     };
   }
@@ -172,6 +280,7 @@ export class MeshEngine implements Engine {
 
   async stop(): Promise<void> {
     this.stopWatch?.();
+    this.recovery?.stop();
     await this.node.stop();
   }
 

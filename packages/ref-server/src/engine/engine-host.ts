@@ -1,4 +1,5 @@
 import { type Envelope, parseEnvelope } from '@wse/core-client/protocol';
+import type { PresenceService } from '../presence/presence-service';
 import { RecoveryStore } from '../recovery/recovery-store';
 import type { PublicationLog } from '../recovery/topic-sequencer';
 import type { TopicService } from '../topics/topic-service';
@@ -17,6 +18,8 @@ export function createEngineHost(deps: {
   nodeId: string;
   log: PublicationLog;
   topics: TopicService;
+  /** The node's presence (null when off): the cluster merges peers' entries into it. */
+  presence?: PresenceService | null;
   /** A remote publication was refused (malformed, wrong topic, duplicate offset). */
   onRefused?: (origin: string, topic: string, reason: string) => void;
 }): EngineHost {
@@ -28,6 +31,7 @@ export function createEngineHost(deps: {
   return {
     nodeId: deps.nodeId,
     log,
+    presence: deps.presence ?? undefined,
     stamp: (topic, envelope) => log.stamp(topic, envelope),
     deliver: (topic, publication) => topics.deliverStamped(topic, publication),
     deliverRemote(origin, topic, json) {

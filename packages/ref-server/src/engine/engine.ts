@@ -1,4 +1,5 @@
 import { type Envelope, ServerError } from '@wse/core-client/protocol';
+import type { PresenceService } from '../presence/presence-service';
 import type { StreamPosition } from '../recovery/recovery-types';
 import type { SharedLog } from '../recovery/shared-log';
 import type { PublicationLog, StampedPublication } from '../recovery/topic-sequencer';
@@ -63,6 +64,12 @@ export interface Engine {
    * between a remote read and the local subscribe.)
    */
   readonly shared?: SharedLog;
+  /**
+   * Keeps interest in `topic` announced while a remote recovery for it is pending (so the origin's
+   * live publications reach this node before the reply does); returns the release. Optional: an
+   * engine that always receives every publication needs none.
+   */
+  pinInterest?(topic: string): () => void;
   /** Health for `/health` and `/metrics`: `degraded` while the engine cannot reach what it needs. */
   health(): EngineHealth;
   /** Called by `WSEServer.start()` after the port is bound. */
@@ -105,6 +112,8 @@ export interface EngineHost {
   localTopics(): Iterable<string>;
   /** The node's publication log: answers other nodes' RECOVER for streams stamped here. */
   readonly log: PublicationLog;
+  /** The node's presence when it is on: engines that span nodes merge peers' members into it. */
+  readonly presence?: PresenceService;
 }
 
 /** A whole recovered range from another node or store: stamped envelopes JSON, offset order. */
@@ -112,6 +121,8 @@ export interface RemoteRecovery {
   /** Who held it (node id or `redis`). */
   origin: string;
   publications: string[];
+  /** The same publications already parsed and checked (tp, e, consecutive o), when the engine did it. */
+  stamped?: StampedPublication[];
 }
 
 /**

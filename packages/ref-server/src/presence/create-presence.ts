@@ -50,9 +50,13 @@ export function createPresence(
     engine.onPresence = (topic, json) => redis.onChannel(topic, json);
     return { presence: redis, redis };
   }
+  // The store's own per-origin changes go to the service's sink (the mesh sends them to peers).
+  let service: PresenceService | undefined;
   const store = new PresenceStore(
     { maxDataSize: o.presence.maxDataSize, maxMembers: o.presence.maxMembers },
     w.nodeId,
+    { onLocalChange: (change) => service?.localSink?.(change) },
   );
-  return { presence: new PresenceService(store, deps) };
+  service = new PresenceService(store, deps);
+  return { presence: service };
 }

@@ -1,7 +1,12 @@
 import { buildEnvelope, type Envelope } from '@wse/core-client/protocol';
 import type { PresenceApi } from './presence-api';
 import type { PresenceStore } from './presence-store';
-import type { PresenceChange, PresenceMember } from './presence-types';
+import type {
+  PresenceChange,
+  PresenceMember,
+  PresenceSnapshot,
+  RemotePresenceChange,
+} from './presence-types';
 
 /**
  * A change of a topic's members as the server app sees it (`server.on('presence', …)`): the merged
@@ -18,8 +23,10 @@ export interface PresenceEvent {
   topic: string;
   userId: string;
   data: unknown;
-  /** The connection whose subscribe/update/unsubscribe/close caused the change. */
+  /** The connection whose subscribe/update/unsubscribe/close caused the change; `''` when another node's. */
   connId: string;
+  /** The node whose change it was, for changes learnt from the cluster. */
+  origin?: string;
 }
 
 /**
@@ -52,6 +59,13 @@ export interface PresenceDeps {
  * ```
  */
 export class PresenceService implements PresenceApi {
+  /**
+   * Receives this node's own per-origin changes (first/last local connection of a user, new data)
+   * as the cluster sends them to peers (PRESENCE_UPDATE). The server routes the store's
+   * `onLocalChange` here; the mesh engine sets it.
+   */
+  localSink?: (change: RemotePresenceChange) => void;
+
   constructor(
     readonly store: PresenceStore,
     private readonly deps: PresenceDeps,
@@ -77,6 +91,26 @@ export class PresenceService implements PresenceApi {
     for (const change of this.store.leaveAll(connId)) this.announce(change, connId);
   }
 
+  /** A peer's change (PRESENCE_UPDATE): merged last-write-wins; subscribers hear what the merged view did. */
+  applyRemote(origin: string, change: RemotePresenceChange): void {
+    this.announce(this.store.applyRemote(origin, change), '', origin);
+  }
+
+  /** A peer's full state (PRESENCE_FULL, one chunk). */
+  applySnapshot(origin: string, snapshot: PresenceSnapshot): void {
+    for (const change of this.store.applyRemoteSnapshot(origin, snapshot)) this.announce(change, '', origin);
+  }
+
+  /** A peer is gone (dead or left): its users leave, once, where it was their last node. */
+  purgeOrigin(origin: string): void {
+    for (const change of this.store.purgeOrigin(origin)) this.announce(change, '', origin);
+  }
+
+  /** This node's own entries (what PRESENCE_FULL sends). */
+  exportLocal(): PresenceSnapshot {
+    return this.store.exportLocal();
+  }
+
   members(topic: string): Record<string, PresenceMember> {
     return this.store.members(topic);
   }
@@ -89,11 +123,11 @@ export class PresenceService implements PresenceApi {
     return this.store.totals();
   }
 
-  private announce(change: PresenceChange | null, connId: string): void {
+  private announce(change: PresenceChange | null, connId: string, origin?: string): void {
     if (!change) return;
     const { action, topic, userId, data } = change;
     const env = buildEnvelope(`presence_${action}`, { topic, user_id: userId, data }, this.deps.ids());
     this.deps.toSubscribers(topic, env as Envelope);
-    this.deps.emit({ type: 'presence', action, topic, userId, data, connId });
+    this.deps.emit({ type: 'presence', action, topic, userId, data, connId, ...(origin ? { origin } : {}) });
   }
 }

@@ -404,3 +404,33 @@ describe('RecoveryStore streams from other nodes', () => {
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
+
+describe('RecoveryStore per-origin reads (cluster)', () => {
+  const env = (e: string, o: number): Envelope => ({ c: 'U', t: 'm', p: { o }, tp: 'chat', e, o });
+
+  it('read() serves own and ingested streams without creating one; originOf names the stamper', () => {
+    const store = new RecoveryStore({}, { randomEpoch: () => 'aaaaaaaa' });
+    store.stamp('chat', { c: 'U', t: 'm', p: {} });
+    for (let o = 3; o < 6; o++) store.ingest('node-b', env('0badcafe', o));
+    expect(store.read('chat', '0badcafe', 3)?.items.map((p) => p.offset)).toEqual([4, 5]);
+    expect(store.read('chat', '0badcafe', 3)?.origin).toBe('node-b');
+    expect(store.read('chat', '0badcafe', 1)).toBeUndefined(); // 2 and 3 were never held
+    expect(store.read('chat', 'aaaaaaaa', -1)?.origin).toBeNull();
+    expect(store.originOf('chat', '0badcafe')).toBe('node-b');
+    expect(store.originOf('chat', 'aaaaaaaa')).toBeNull();
+    expect(store.read('news', 'aaaaaaaa', -1)).toBeUndefined();
+    expect(store.streams('news')).toEqual([]);
+  });
+
+  it('dropOrigin() purges every stream of one origin as a unit, nothing else', () => {
+    const store = new RecoveryStore({}, { randomEpoch: () => 'aaaaaaaa' });
+    store.stamp('chat', { c: 'U', t: 'm', p: {} });
+    store.ingest('node-b', env('0badcafe', 0));
+    store.ingest('node-b', { ...env('0badcafe', 0), tp: 'news' });
+    store.ingest('node-c', env('0c0c0c0c', 0));
+    expect(store.dropOrigin('node-b')).toBe(2);
+    expect(store.streams('chat').map((s) => s.origin)).toEqual([null, 'node-c']);
+    expect(store.streams('news')).toEqual([]);
+    expect(store.stats().messages).toBe(2);
+  });
+});

@@ -241,6 +241,57 @@ export class RecoveryStore implements PublicationLog {
   }
 
   /**
+   * Reads (offset, last] of stream (topic, epoch) — local or ingested — without creating anything:
+   * the whole range (at most `max` messages) and the stream's origin (`null`: this node), or
+   * `undefined` when it cannot be had whole. Serves other nodes' RECOVER (PROTOCOL §9).
+   *
+   * @example
+   * ```ts
+   * store.read('chat', '0badcafe', 6, 500); // { origin: 'node-b', last: 9, items: [...3] }
+   * ```
+   */
+  read(
+    topic: string,
+    epoch: string,
+    offset: number,
+    max = this.options.maxMessages,
+  ): { origin: string | null; last: number; items: StoredPublication[] } | undefined {
+    const read = this.readAfter(topic, epoch, offset, max);
+    if (!read) return undefined;
+    const origin = this.topics.get(topic)?.byEpoch.get(epoch)?.origin ?? null;
+    return { origin, last: read.last, items: read.items };
+  }
+
+  /**
+   * Who stamped stream (topic, epoch): `null` for this node, the node id for an ingested stream,
+   * `undefined` when the stream is not held.
+   */
+  originOf(topic: string, epoch: string): string | null | undefined {
+    return this.live(this.topics.get(topic)?.byEpoch.get(epoch), this.now())?.origin;
+  }
+
+  /**
+   * Drops every stream ingested from `origin` as one unit (a node that left the cluster for good).
+   *
+   * @returns the number of buffers dropped
+   * @example
+   * ```ts
+   * store.dropOrigin('node-b');
+   * ```
+   */
+  dropOrigin(origin: string): number {
+    let dropped = 0;
+    for (const set of [this.written, this.unwritten]) {
+      for (const stream of set) {
+        if (stream.origin !== origin) continue;
+        this.drop(stream);
+        dropped += 1;
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * The local stream's current position, creating the stream (empty, offset -1) when missing. Use it
    * to tell a fresh subscriber where it starts.
    *

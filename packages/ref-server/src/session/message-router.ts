@@ -395,11 +395,12 @@ export class MessageRouter {
       return;
     }
     const checked = this.host.topics.checkSubscribe(conn, req.topics);
-    const run = (r: { accepted: string[]; failed: FailedTopic[] }) => {
+    const run = (r: { accepted: string[]; failed: FailedTopic[] }): Result => {
       if (conn.closed) return;
-      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply
-      // (a shared log — Redis — reads first, asynchronously, then does the same step).
-      const done = this.host.subscribeFlow.run(conn, {
+      // One synchronous step from here: subscribe, read the recovery buffers, replay, reply — after
+      // fetching from other nodes the streams this one does not hold (the inbox waits for it); a
+      // shared log (Redis) reads first, asynchronously, then does the same step.
+      const done = this.host.subscribeFlow.runWithRemote(conn, {
         accepted: r.accepted,
         failed: r.failed,
         recover: req.recover,

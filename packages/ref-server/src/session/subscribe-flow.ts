@@ -1,12 +1,20 @@
 import { ServerError } from '@wse/core-client/protocol';
 import type { PresenceApi } from '../presence/presence-api';
 import { PresenceError } from '../presence/presence-store';
+import { RecoveryStore } from '../recovery/recovery-store';
 import type { StoredPublication, StreamPosition } from '../recovery/recovery-types';
 import type { PreparedSubscribe, SharedLog } from '../recovery/shared-log';
 import type { PublicationLog, StampedPublication } from '../recovery/topic-sequencer';
 import { type FailedTopic, positionsFor } from '../topics/subscription-check';
 import type { TopicService } from '../topics/topic-service';
 import type { Connection } from './connection';
+import {
+  type FetchedRanges,
+  type RemoteRecoverySource,
+  recoverCombined,
+  remoteWants,
+  stampedOf,
+} from './remote-recovery';
 
 /** One topic's entry of `subscription_update.p.recovery` (PROTOCOL §4). */
 export interface TopicRecoveryReport {
@@ -59,6 +67,9 @@ const FRAME_OVERHEAD = 64;
  * ```
  */
 export class SubscribeFlow {
+  /** Set by the server when its engine recovers streams held elsewhere (mesh, redis). */
+  remote?: RemoteRecoverySource;
+
   constructor(
     private readonly deps: {
       topics: TopicService;
@@ -80,7 +91,46 @@ export class SubscribeFlow {
     return this.runLocal(conn, plan);
   }
 
-  private runLocal(conn: Connection, plan: SubscribePlan): Record<string, unknown> {
+  /**
+   * {@link run}, after first fetching from the cluster the streams of the request that this node
+   * does not hold whole (a client failing over from another node). While the fetch is pending the
+   * topics' interest stays announced (live publications are ingested here and joined to the
+   * fetched ranges by offset); the connection is subscribed, replayed to and answered in one
+   * synchronous step once every answer is in. Synchronous when nothing needs fetching.
+   */
+  runWithRemote(
+    conn: Connection,
+    plan: SubscribePlan,
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const { remote } = this;
+    const store = this.deps.log;
+    if (!plan.recover || !remote || !(store instanceof RecoveryStore)) return this.run(conn, plan);
+    const wants = remoteWants(store, plan.accepted, plan.recovery);
+    if (wants.length === 0) return this.run(conn, plan);
+    const releases = [...new Set(wants.map((w) => w.topic))].map((t) => remote.pin?.(t));
+    const fetched: FetchedRanges = new Map();
+    const max = store.options.maxMessages;
+    const asks = wants.map(async ({ topic, position }) => {
+      const r = await remote.recover(topic, position, max).catch(() => null);
+      const pubs = r ? stampedOf(topic, position, r) : null;
+      let perTopic = fetched.get(topic);
+      if (!perTopic) {
+        perTopic = new Map();
+        fetched.set(topic, perTopic);
+      }
+      perTopic.set(position.epoch, r && pubs ? { origin: r.origin, pubs } : null);
+    });
+    return Promise.all(asks).then(() => {
+      try {
+        return conn.closed ? {} : this.runLocal(conn, plan, fetched);
+      } finally {
+        for (const release of releases) release?.();
+      }
+    });
+  }
+
+  /** The memory path: one synchronous step (with `fetched`: ranges other nodes sent, joined by offset). */
+  private runLocal(conn: Connection, plan: SubscribePlan, fetched?: FetchedRanges): Record<string, unknown> {
     const { topics, log } = this.deps;
     topics.flush();
     topics.subscribe(conn, plan.accepted, plan.queueGroup);
@@ -103,7 +153,11 @@ export class SubscribeFlow {
           recovery[topic] = { ...log.open(topic), recovered: true, count: 0 };
           continue;
         }
-        const r = log.recoverTopic(topic, positions ?? []);
+        const perTopic = fetched?.get(topic);
+        const r =
+          perTopic && log instanceof RecoveryStore
+            ? recoverCombined(log, topic, positions ?? [], perTopic)
+            : log.recoverTopic(topic, positions ?? []);
         const head = r.positions[0] ?? log.open(topic);
         let { recovered, count } = r;
         if (recovered && count > 0) {

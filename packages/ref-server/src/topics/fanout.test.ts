@@ -164,6 +164,16 @@ describe('jsonFrame', () => {
       expect(jsonFrame(json, Number.POSITIVE_INFINITY)).toBe(json);
     }
   });
+
+  it('keeps exactly `threshold` UTF-8 bytes as text and compresses one more (chars < bytes)', () => {
+    const json = JSON.stringify({ c: 'U', t: 'm', p: { text: 'é'.repeat(400) } });
+    const size = Buffer.byteLength(json);
+    expect(json.length).toBeLessThan(size);
+    expect(jsonFrame(json, size)).toBe(json);
+    const over = jsonFrame(json, size - 1);
+    expect(over).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from((over as Uint8Array).subarray(0, 2)).toString()).toBe('C:');
+  });
 });
 
 describe('Fanout with queue groups', () => {

@@ -72,10 +72,10 @@ const PREFIX_C = new Uint8Array([0x43, 0x3a]); // 'C:'
  */
 export function jsonFrame(json: string, threshold: number, bytes?: number): string | Uint8Array {
   if (json.length * 3 <= threshold) return json;
-  if (bytes !== undefined && bytes <= threshold) return json;
-  const raw = utf8.encode(json);
-  if (raw.length <= threshold) return json;
-  const z = deflateZlib(raw);
+  // Counted, not encoded: a mid-size publication (threshold/3 .. threshold chars) stays text, and
+  // a UTF-8 copy made only to measure it was an allocation per publication (issue 16).
+  if ((bytes ?? Buffer.byteLength(json, 'utf8')) <= threshold) return json;
+  const z = deflateZlib(utf8.encode(json));
   const out = new Uint8Array(2 + z.length);
   out.set(PREFIX_C);
   out.set(z, 2);

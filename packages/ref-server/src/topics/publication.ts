@@ -16,7 +16,8 @@ function pooledRandom(bytes: Uint8Array): void {
     randomFillSync(pool);
     poolAt = 0;
   }
-  bytes.set(pool.subarray(poolAt, poolAt + bytes.length));
+  // A plain copy: `set(pool.subarray(…))` allocated a view per id (profile of issue 16).
+  for (let i = 0; i < bytes.length; i++) bytes[i] = pool[poolAt + i] as number;
   poolAt += bytes.length;
 }
 

@@ -11,8 +11,8 @@
  *
  * Cluster hook: {@link QueueGroups.onInterest} fires when a group appears on or disappears from a
  * topic on this node. The mesh (src/cluster/) announces that interest to its peers and installs
- * `Fanout.groupFilter` to decide, per publication, whether THIS node delivers to a group; until it
- * does, exactly-one holds per node only (README "Queue groups").
+ * `Fanout.groupFilter` to decide, per publication, whether THIS node delivers to a group, so
+ * exactly-one holds cluster-wide with the mesh (per node with Redis; README "Queue groups").
  *
  * @example
  * const groups = new QueueGroups();
