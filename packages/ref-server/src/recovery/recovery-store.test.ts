@@ -421,16 +421,4 @@ describe('RecoveryStore per-origin reads (cluster)', () => {
     expect(store.read('news', 'aaaaaaaa', -1)).toBeUndefined();
     expect(store.streams('news')).toEqual([]);
   });
-
-  it('dropOrigin() purges every stream of one origin as a unit, nothing else', () => {
-    const store = new RecoveryStore({}, { randomEpoch: () => 'aaaaaaaa' });
-    store.stamp('chat', { c: 'U', t: 'm', p: {} });
-    store.ingest('node-b', env('0badcafe', 0));
-    store.ingest('node-b', { ...env('0badcafe', 0), tp: 'news' });
-    store.ingest('node-c', env('0c0c0c0c', 0));
-    expect(store.dropOrigin('node-b')).toBe(2);
-    expect(store.streams('chat').map((s) => s.origin)).toEqual([null, 'node-c']);
-    expect(store.streams('news')).toEqual([]);
-    expect(store.stats().messages).toBe(2);
-  });
 });

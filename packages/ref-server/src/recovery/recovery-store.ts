@@ -271,27 +271,6 @@ export class RecoveryStore implements PublicationLog {
   }
 
   /**
-   * Drops every stream ingested from `origin` as one unit (a node that left the cluster for good).
-   *
-   * @returns the number of buffers dropped
-   * @example
-   * ```ts
-   * store.dropOrigin('node-b');
-   * ```
-   */
-  dropOrigin(origin: string): number {
-    let dropped = 0;
-    for (const set of [this.written, this.unwritten]) {
-      for (const stream of set) {
-        if (stream.origin !== origin) continue;
-        this.drop(stream);
-        dropped += 1;
-      }
-    }
-    return dropped;
-  }
-
-  /**
    * The local stream's current position, creating the stream (empty, offset -1) when missing. Use it
    * to tell a fresh subscriber where it starts.
    *
