@@ -5,7 +5,7 @@
 // One redis-server (the test harness's: /usr/bin/redis-server on a free port, no persistence), every
 // server in THIS process (one event loop) and the project's load generator in a worker thread (raw
 // sockets, frames counted without decoding). Modes, each with its own subscribers and topic:
-//   wse memory    publish on M, N subscribers on M (memory engine: the baseline)
+//   wse memory    publish on M, N subscribers on M (memory engine, recovery on: the baseline)
 //   wse redis A→B publish on A, N subscribers on B (redis engine, one prefix)
 //   wse redis A+B publish on A, N/2 subscribers on A and N/2 on B
 //   sio memory    Socket.IO (ws transport), publish and N subscribers on one server
@@ -59,7 +59,8 @@ const common = {
   maxConnections: 100_000,
 };
 const engine = { type: 'redis' as const, url: redis.url, prefix: `bench${process.pid}` };
-const m = new WSEServer({ ...common });
+// Recovery on for the baseline too: the Redis engine always keeps the topic's stream (history).
+const m = new WSEServer({ ...common, recovery: { enabled: true } });
 const a = new WSEServer({ ...common, engine });
 const b = new WSEServer({ ...common, engine });
 for (const s of [m, a, b]) {
