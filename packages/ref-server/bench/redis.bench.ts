@@ -48,7 +48,7 @@ interface LoadGenLike {
 
 if (!redisAvailable('redis.bench')) process.exit(0);
 const redis = await RedisProcess.launch();
-const cleanups: Array<() => Promise<unknown> | unknown> = [() => redis.kill()];
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
 process.on('exit', () => void redis.kill());
 
 const common = {
@@ -76,18 +76,21 @@ async function sioServer(withRedis: boolean) {
     serveClient: false,
     perMessageDeflate: false,
   });
+  const clients: Redis[] = [];
   if (withRedis) {
     const pub = new Redis(redis.url);
     const sub = pub.duplicate();
+    clients.push(pub, sub);
+    for (const c of clients) c.on('error', () => {}); // shutdown noise; a real failure stalls the round
     io.adapter(createAdapter(pub, sub));
-    cleanups.push(
-      () => pub.disconnect(),
-      () => sub.disconnect(),
-    );
   }
   io.on('connection', (socket) => void socket.join('bench'));
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(() => new Promise((r) => io.close(() => r(undefined))));
+  // Socket.IO (and its adapter) first, its Redis clients after: the adapter unsubscribes on close.
+  cleanups.push(async () => {
+    await new Promise((r) => io.close(() => r(undefined)));
+    for (const c of clients) await c.quit().catch(() => c.disconnect());
+  });
   const addr = httpServer.address();
   return { io, port: typeof addr === 'object' && addr ? addr.port : 0 };
 }
@@ -203,4 +206,5 @@ console.log(`  wse redis A+B / wse memory:      ${fmt(med('wse redis, pub A → 
 console.log(`  sio redis X→Y / sio memory:      ${fmt(sioRedis / sioMem)}`);
 console.log(`  wse redis A→B / sio redis X→Y:   ${fmt(med('wse redis, pub A → subs B') / sioRedis)}`);
 for (const fn of cleanups) await Promise.resolve(fn()).catch(() => {});
+await redis.kill(); // last: the servers and adapters leave while it is still there
 process.exit(0);
