@@ -16,9 +16,10 @@
 // CPU cost of a delivery through Redis against a local one — on separate machines A's half
 // (stamping, the Lua script call) runs elsewhere.
 
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server as SioServer } from 'socket.io';
@@ -46,7 +47,10 @@ interface LoadGenLike {
   terminate(): Promise<void>;
 }
 
-if (!redisAvailable('redis.bench')) process.exit(0);
+if (!redisAvailable('redis.bench')) {
+  rmSync(fileURLToPath(import.meta.url), { force: true }); // run-ts's bundle: exit skips its cleanup
+  process.exit(0);
+}
 const redis = await RedisProcess.launch();
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 process.on('exit', () => void redis.kill());
@@ -207,4 +211,6 @@ console.log(`  sio redis X→Y / sio memory:      ${fmt(sioRedis / sioMem)}`);
 console.log(`  wse redis A→B / sio redis X→Y:   ${fmt(med('wse redis, pub A → subs B') / sioRedis)}`);
 for (const fn of cleanups) await Promise.resolve(fn()).catch(() => {});
 await redis.kill(); // last: the servers and adapters leave while it is still there
-process.exit(0);
+// No process.exit here: run-ts removes its bundle after this module finishes. A handle left open
+// must not hang `npm run bench`, so an unref'd timer ends the process if anything lingers.
+setTimeout(() => process.exit(0), 2000).unref();
