@@ -1,5 +1,5 @@
 // Cluster benchmark (issue 12): `wse-server --workers 2` vs one plain `wse-server`, server CPU per delivery.
-// Run from packages/ref-server: node ../../scripts/run-ts.mjs bench/workers.bench.ts [--subs 200 --rate 400 --rounds 2 --round-ms 3000]
+// Run from packages/ref-server: node ../../scripts/run-ts.mjs bench/workers.bench.ts [--subs 200 --rate 400 --rounds 4 --round-ms 3000]
 //
 // Both servers run at once as real CLI processes (the CLI bundled from source, as the process tests
 // do), each with `subs` subscribers of one topic from the project's load generator (one worker
@@ -12,11 +12,12 @@
 // server, so a busy box adds scheduling noise to both sides alike; the rate is fixed, so the figure
 // is the cost at that load, not at saturation; HTTP parsing is part of each publication's cost.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundleCli, CliProcess, getJson } from '../test/cluster/cli-process';
+import { build } from 'esbuild';
+import { CliProcess, getJson } from '../test/cluster/cli-process';
 import { freePort } from '../test/cluster/cluster-support';
 
 const args = new Map<string, string>();
@@ -25,7 +26,7 @@ for (let i = 2; i < process.argv.length; i += 2)
 const num = (k: string, d: number) => Number(args.get(k) ?? d);
 const SUBS = num('subs', 200);
 const RATE = num('rate', 400);
-const ROUNDS = num('rounds', 2);
+const ROUNDS = num('rounds', 4);
 const ROUND_MS = num('round-ms', 3000);
 const TARGET = 1.15;
 const KEY = 'bench-key';
@@ -62,7 +63,34 @@ interface Target {
 }
 
 const BASE = ['--anonymous', '--host', '127.0.0.1', '--log-level', 'warn', '--api-key', KEY];
-const cli = await bundleCli();
+// The CLI bundled from source (test/cluster/cli-process.ts's bundleCli resolves its paths from the
+// test folder, which a bundled bench does not have): workspace packages in, npm dependencies out.
+const PKG = resolve(import.meta.dirname ?? '.', '..');
+const cli = {
+  path: resolve(PKG, `.cli-bench.${process.pid}.mjs`),
+  remove: () => rmSync(cli.path, { force: true }),
+};
+await build({
+  entryPoints: [resolve(PKG, 'src/cli.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  conditions: ['wse-source'],
+  outfile: cli.path,
+  logLevel: 'error',
+  plugins: [
+    {
+      name: 'external-npm',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (a) =>
+          a.path.startsWith('@wse/') ? undefined : { path: a.path, external: true },
+        );
+      },
+    },
+  ],
+});
+process.on('exit', () => cli.remove());
 async function start(name: string, extra: string[], ready: RegExp): Promise<Target> {
   const port = await freePort();
   const proc = new CliProcess(cli.path, [...BASE, '--port', String(port), ...extra]);
