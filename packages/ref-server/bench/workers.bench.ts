@@ -1,0 +1,233 @@
+// Cluster benchmark (issue 12): `wse-server --workers 2` vs one plain `wse-server`, server CPU per delivery.
+// Run from packages/ref-server: node ../../scripts/run-ts.mjs bench/workers.bench.ts [--subs 200 --rate 400 --rounds 4 --round-ms 3000]
+//
+// Both servers run at once as real CLI processes (the CLI bundled from source, as the process tests
+// do), each with `subs` subscribers of one topic from the project's load generator (one worker
+// thread, raw sockets, frames counted without decoding); with `--workers 2` the kernel spreads them
+// over the two workers (SO_REUSEPORT), so each publication is fanned out on both and crosses the
+// loopback mesh once. Rounds alternate the two servers; in a round the same fixed load — `rate`
+// HTTP publications/s (`POST /api/publish`, 4 keep-alive sockets) — goes to one of them, and its
+// CPU time (utime+stime from /proc/<pid>/stat, primary + workers) is divided by the deliveries
+// counted. Limits of the figure: the load generator and this driver share the box's cores with the
+// server, so a busy box adds scheduling noise to both sides alike; the rate is fixed, so the figure
+// is the cost at that load, not at saturation; HTTP parsing is part of each publication's cost.
+
+import { readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { CliProcess, getJson } from '../test/cluster/cli-process';
+import { freePort } from '../test/cluster/cluster-support';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(String(process.argv[i]).replace(/^--/, ''), String(process.argv[i + 1]));
+const num = (k: string, d: number) => Number(args.get(k) ?? d);
+const SUBS = num('subs', 200);
+const RATE = num('rate', 400);
+const ROUNDS = num('rounds', 4);
+const ROUND_MS = num('round-ms', 3000);
+const TARGET = 1.15;
+const KEY = 'bench-key';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+interface LoadGenLike {
+  start(): void;
+  connect(o: Record<string, unknown>): Promise<{ ready: number }>;
+  deliveries(): number;
+  closeAll(): Promise<void>;
+  terminate(): Promise<void>;
+}
+
+/** CPU seconds (user + system) of a process and its direct children (the workers). */
+function cpuSeconds(pid: number): number {
+  const one = (p: number) => {
+    const s = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // CLK_TCK = 100 on Linux x86-64 and arm64
+  };
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+  return one(pid) + children.reduce((sum, c) => sum + one(Number(c)), 0);
+}
+
+interface Target {
+  name: string;
+  proc: CliProcess;
+  port: number;
+  agent: http.Agent;
+}
+
+const BASE = ['--anonymous', '--host', '127.0.0.1', '--log-level', 'warn', '--api-key', KEY];
+// The CLI bundled from source (test/cluster/cli-process.ts's bundleCli resolves its paths from the
+// test folder, which a bundled bench does not have): workspace packages in, npm dependencies out.
+const PKG = resolve(import.meta.dirname ?? '.', '..');
+const cli = {
+  path: resolve(PKG, `.cli-bench.${process.pid}.mjs`),
+  remove: () => rmSync(cli.path, { force: true }),
+};
+await build({
+  entryPoints: [resolve(PKG, 'src/cli.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  conditions: ['wse-source'],
+  outfile: cli.path,
+  logLevel: 'error',
+  plugins: [
+    {
+      name: 'external-npm',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (a) =>
+          a.path.startsWith('@wse/') ? undefined : { path: a.path, external: true },
+        );
+      },
+    },
+  ],
+});
+process.on('exit', () => cli.remove());
+async function start(name: string, extra: string[], ready: RegExp): Promise<Target> {
+  const port = await freePort();
+  const proc = new CliProcess(cli.path, [...BASE, '--port', String(port), ...extra]);
+  await proc.waitOutput(ready, 30_000);
+  return { name, proc, port, agent: new http.Agent({ keepAlive: true, maxSockets: 4 }) };
+}
+
+function publish(t: Target, seq: number): Promise<void> {
+  const body = JSON.stringify({
+    topic: 'bench',
+    data: { t: 'tick', p: { bseq: seq, bts: 0, text: 'x'.repeat(60) } },
+  });
+  return new Promise((done, fail) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: t.port,
+        path: '/api/publish',
+        method: 'POST',
+        agent: t.agent,
+        headers: { 'content-type': 'application/json', authorization: `apikey ${KEY}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? done() : fail(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+const single = await start('single', [], /listening on http:\/\/127\.0\.0\.1:\d+/);
+const workers = await start('workers', ['--workers', '2'], /with 2 workers/);
+// Both workers up and meshed: fresh connections land on either, each must report one peer up.
+const meshed = new Set<string>();
+for (let i = 0; meshed.size < 2; i++) {
+  if (i > 400) throw new Error('the two workers did not mesh');
+  const c = (await getJson(workers.port, '/health')).cluster as {
+    id: string;
+    peers: Array<{ state: string }>;
+  };
+  if (c.peers.some((p) => p.state === 'up')) meshed.add(c.id);
+  await sleep(25);
+}
+
+const root = resolve(import.meta.dirname ?? '.', '../../..');
+const { LoadGen } = (await import(pathToFileURL(resolve(root, 'test/bench/lib/loadgen.mjs')).href)) as {
+  LoadGen: new (workers: number) => LoadGenLike;
+};
+const gen = new LoadGen(1);
+gen.start();
+for (const t of [single, workers]) {
+  const c = await gen.connect({
+    proto: 'wse',
+    port: t.port,
+    path: '/wse',
+    count: SUBS,
+    subscribe: true,
+    concurrency: 32,
+    timeoutMs: 30_000,
+  });
+  if (c.ready !== SUBS) throw new Error(`${t.name}: only ${c.ready}/${SUBS} subscribers connected`);
+}
+
+let seq = 0;
+/** Waits until no delivery has arrived for 150 ms. */
+async function settle(): Promise<void> {
+  for (let last = -1; last !== gen.deliveries(); ) {
+    last = gen.deliveries();
+    await sleep(150);
+  }
+}
+// Interest crosses the workers' mesh asynchronously: probe until one publication reaches all.
+for (let i = 0; ; i++) {
+  if (i > 100) throw new Error('interest did not reach both workers');
+  const d0 = gen.deliveries();
+  await publish(workers, ++seq);
+  await settle();
+  if (gen.deliveries() - d0 === SUBS) break;
+}
+
+/** One round of the fixed load on `t`; returns µs of server CPU per delivery and deliveries/s. */
+async function round(t: Target): Promise<{ us: number; rate: number; lost: number }> {
+  await settle();
+  const d0 = gen.deliveries();
+  const c0 = cpuSeconds(t.proc.child.pid as number);
+  const t0 = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+  while (performance.now() - t0 < ROUND_MS) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
+    for (; sent < due; sent++) {
+      const p = publish(t, ++seq).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await sleep(5);
+  }
+  await Promise.all(inFlight);
+  await settle();
+  const secs = (performance.now() - t0) / 1000;
+  const delivered = gen.deliveries() - d0;
+  const cpu = cpuSeconds(t.proc.child.pid as number) - c0;
+  return { us: (cpu / delivered) * 1e6, rate: delivered / secs, lost: sent * SUBS - delivered };
+}
+
+const us: Record<string, number[]> = { single: [], workers: [] };
+const ratios: number[] = [];
+let lost = 0;
+for (let r = 0; r < ROUNDS; r++) {
+  const order = r % 2 === 0 ? [single, workers] : [workers, single];
+  const got = new Map<string, number>();
+  for (const t of order) {
+    const x = await round(t);
+    lost += x.lost;
+    got.set(t.name, x.us);
+    us[t.name]?.push(x.us);
+  }
+  ratios.push((got.get('workers') as number) / (got.get('single') as number));
+}
+const fmt = (n: number, d = 2) => n.toFixed(d);
+console.log(
+  `\n--workers 2 vs one process: ${SUBS} subscribers, one topic, ${RATE} publications/s (${RATE * SUBS} deliveries/s), ${ROUNDS} paired rounds of ${ROUND_MS} ms`,
+);
+for (const name of ['single', 'workers'])
+  console.log(
+    `  ${name === 'single' ? 'one process ' : '--workers 2 '}  ${fmt(median(us[name] ?? []))} µs server CPU per delivery   rounds: ${(us[name] ?? []).map((x) => fmt(x)).join(' ')}`,
+  );
+const ratio = median(ratios);
+console.log(
+  `  workers / single, median of pairs: ${fmt(ratio, 3)} (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'})   pairs: ${ratios.map((x) => fmt(x, 3)).join(' ')}   lost: ${lost}`,
+);
+await gen.closeAll();
+await gen.terminate();
+for (const t of [single, workers]) {
+  t.agent.destroy();
+  t.proc.kill('SIGINT');
+  await t.proc.exited;
+}
+cli.remove();
