@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WSEServer } from '../src/server';
+import { deliveryRound } from './delivery-round';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -61,37 +62,15 @@ const conn = await gen.connect({
 if (conn.ready !== SUBS) throw new Error(`only ${conn.ready}/${SUBS} subscribers connected`);
 while (a.clusterInfo()?.peers[0]?.routing?.topics !== 1) await sleep(20); // B's SUB reached A
 
-async function round(publisher: WSEServer): Promise<number> {
-  const d0 = gen.deliveries();
-  let published = 0;
-  let measuredFrom = -1;
-  let start = 0;
-  const t0 = performance.now();
-  await new Promise<void>((done) => {
-    const pump = () => {
-      const now = performance.now();
-      if (measuredFrom < 0 && now - t0 > 200) {
-        measuredFrom = gen.deliveries();
-        start = now;
-      }
-      if (measuredFrom >= 0 && now - start >= ROUND_MS) return done();
-      if (published * SUBS - (gen.deliveries() - d0) < 200_000) {
-        for (let i = 0; i < 50; i++) {
-          published++;
-          publisher.broadcast('bench', { t: 'tick', p: { bseq: published, bts: 0, text: 'x'.repeat(60) } });
-        }
-      }
-      setImmediate(pump);
-    };
-    pump();
+function round(publisher: WSEServer): Promise<number> {
+  return deliveryRound({
+    deliveries: () => gen.deliveries(),
+    subs: SUBS,
+    roundMs: ROUND_MS,
+    inflight: 200_000,
+    publish: (n) => publisher.broadcast('bench', { t: 'tick', p: { bseq: n, bts: 0, text: 'x'.repeat(60) } }),
+    settleMs: Number.POSITIVE_INFINITY, // let everything in flight arrive before the next round
   });
-  const rate = (gen.deliveries() - measuredFrom) / ((performance.now() - start) / 1000);
-  // Let everything in flight arrive before the next round.
-  for (let last = -1; last !== gen.deliveries(); ) {
-    last = gen.deliveries();
-    await sleep(100);
-  }
-  return rate;
 }
 
 const single: number[] = [];

@@ -25,6 +25,7 @@ import { Redis } from 'ioredis';
 import { Server as SioServer } from 'socket.io';
 import { WSEServer } from '../src/server';
 import { RedisProcess, redisAvailable } from '../test/redis-harness';
+import { deliveryRound } from './delivery-round';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -156,38 +157,15 @@ const modes: Mode[] = [
   { name: 'sio redis-adapter, X → Y', seq: 0, publish: (s) => void sioX.io.to('bench').emit('m', body(s)) },
 ];
 
-async function round(mode: Mode): Promise<number> {
-  const d0 = gen.deliveries();
-  let published = 0;
-  let measuredFrom = -1;
-  let start = 0;
-  const t0 = performance.now();
-  await new Promise<void>((done) => {
-    const pump = () => {
-      const now = performance.now();
-      if (measuredFrom < 0 && now - t0 > 200) {
-        measuredFrom = gen.deliveries();
-        start = now;
-      }
-      if (measuredFrom >= 0 && now - start >= ROUND_MS) return done();
-      if (published * SUBS - (gen.deliveries() - d0) < INFLIGHT) {
-        for (let i = 0; i < 50; i++) {
-          published++;
-          mode.publish(++mode.seq);
-        }
-      }
-      setImmediate(pump);
-    };
-    pump();
+function round(mode: Mode): Promise<number> {
+  return deliveryRound({
+    deliveries: () => gen.deliveries(),
+    subs: SUBS,
+    roundMs: ROUND_MS,
+    inflight: INFLIGHT,
+    publish: () => mode.publish(++mode.seq),
+    settleMs: 5000, // let everything in flight arrive before the next round (bounded)
   });
-  const rate = (gen.deliveries() - measuredFrom) / ((performance.now() - start) / 1000);
-  // Let everything in flight arrive before the next round (bounded: 5 s).
-  const until = performance.now() + 5000;
-  for (let last = -1; last !== gen.deliveries() && performance.now() < until; ) {
-    last = gen.deliveries();
-    await sleep(100);
-  }
-  return rate;
 }
 
 const rates = new Map<string, number[]>(modes.map((x) => [x.name, []]));
