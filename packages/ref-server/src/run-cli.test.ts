@@ -83,6 +83,25 @@ describe('runCli', () => {
     expect(h.exits).toEqual([130]);
   });
 
+  it('a signal while starting (clients already accepted) drains once start() is done', async () => {
+    let finishStart: () => void = () => {};
+    const { server, finishDrain } = fakeServer({
+      start: vi.fn(() => new Promise<undefined>((r) => (finishStart = () => r(undefined)))),
+    });
+    const h = harness(server);
+    const running = runCli([], {}, h.deps);
+    await tick();
+    h.handlers.get('SIGTERM')?.();
+    expect(server.drain).not.toHaveBeenCalled();
+    finishStart();
+    await running;
+    expect(server.drain).toHaveBeenCalledOnce();
+    finishDrain();
+    await tick();
+    await tick();
+    expect(h.exits).toEqual([0]);
+  });
+
   it('prints help and exits 0 without creating a server', async () => {
     const { server } = fakeServer();
     const h = harness(server);

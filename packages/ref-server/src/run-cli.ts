@@ -85,9 +85,24 @@ export async function runCli(
     deps.err(`wse-server: ${(err as Error).message}`);
     return deps.exit(err instanceof ConfigError || isOptionError(err) ? 2 : 1);
   }
+  // Handlers go in before start(): the port accepts clients before start() resolves (the engine
+  // connects after the listen), and a SIGTERM there must drain them, not kill the process.
+  let started = false;
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) {
+      deps.err('wse-server: second signal, stopping now');
+      server.stop().catch(() => {});
+      return deps.exit(130);
+    }
+    stopping = true;
+    if (started) drainAndExit(server, deps);
+  };
+  deps.onSignal('SIGINT', onSignal);
+  deps.onSignal('SIGTERM', onSignal);
   try {
-    const started = await server.start();
-    const port = typeof started === 'number' ? started : (server.port ?? options.port ?? 5007);
+    const boundPort = await server.start();
+    const port = typeof boundPort === 'number' ? boundPort : (server.port ?? options.port ?? 5007);
     const host = options.host ?? '0.0.0.0';
     deps.out(
       `WSE server listening on http://${host}:${port} (ws://${host}:${port}${options.path ?? '/wse'})`,
@@ -97,34 +112,28 @@ export async function runCli(
     deps.err(`wse-server: could not start: ${(err as Error).message}`);
     return deps.exit(1);
   }
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) {
-      deps.err('wse-server: second signal, stopping now');
-      server.stop().catch(() => {});
-      return deps.exit(130);
-    }
-    stopping = true;
-    deps.err('wse-server: draining connections (press Ctrl-C again to force)');
-    const timeoutMs = deps.drainTimeoutMs ?? 10_000;
-    server
-      .drain({ timeoutMs })
-      // Let the clients' close replies arrive and be read before the process exits: exiting with
-      // unread bytes on a socket makes the kernel send RST, and a client may then report 1006
-      // instead of the 4300 it was sent (seen with --workers, where the exit follows at once).
-      .then(() => new Promise((resolve) => setTimeout(resolve, deps.closeGraceMs ?? 250)))
-      .then(() => server.stop())
-      .then(
-        () => deps.exit(0),
-        (err: unknown) => {
-          deps.err(`wse-server: shutdown failed: ${(err as Error).message}`);
-          deps.exit(1);
-        },
-      );
-  };
-  deps.onSignal('SIGINT', onSignal);
-  deps.onSignal('SIGTERM', onSignal);
+  started = true;
+  if (stopping) drainAndExit(server, deps); // a signal came while starting
   if (server.reloadClusterTls) deps.onSignal('SIGHUP', () => server.reloadClusterTls?.());
+}
+
+/** Drain (clients get 4300), let their close replies arrive, stop, exit 0 (1 on failure). */
+function drainAndExit(server: CliServer, deps: CliDeps): void {
+  deps.err('wse-server: draining connections (press Ctrl-C again to force)');
+  server
+    .drain({ timeoutMs: deps.drainTimeoutMs ?? 10_000 })
+    // Let the clients' close replies arrive and be read before the process exits: exiting with
+    // unread bytes on a socket makes the kernel send RST, and a client may then report 1006
+    // instead of the 4300 it was sent (seen with --workers, where the exit follows at once).
+    .then(() => new Promise((resolve) => setTimeout(resolve, deps.closeGraceMs ?? 250)))
+    .then(() => server.stop())
+    .then(
+      () => deps.exit(0),
+      (err: unknown) => {
+        deps.err(`wse-server: shutdown failed: ${(err as Error).message}`);
+        deps.exit(1);
+      },
+    );
 }
 
 function isOptionError(err: unknown): boolean {
