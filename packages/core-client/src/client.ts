@@ -359,7 +359,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * Publishes to a topic (`publish {topic, data}`); the server's publish policy decides. Typed from
    * the message map like `send`: an event (`{t, p}` or `{type, payload}`) must be one of the map's
    * types with its payload; anything without a payload is plain data, delivered whole as
-   * `publication {topic, data}` (PROTOCOL.md §4).
+   * `publication {topic, data}` (docs-site/protocol §4).
    *
    * @example
    * ```ts

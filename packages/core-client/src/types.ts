@@ -81,7 +81,7 @@ export interface ClientOptions {
   encryption?: boolean | { serverIdentityKey: string | CryptoKey };
   /**
    * With `encryption`: rotate the E2E keys of a live connection this often (`e2e_rekey`,
-   * PROTOCOL §6); default 3 600 000 ms (1 h), `0` = never (the server may still ask).
+   * docs-site/protocol §6); default 3 600 000 ms (1 h), `0` = never (the server may still ask).
    */
   keyRotationIntervalMs?: number;
   /** Reconnect backoff; `false` disables reconnecting. Defaults: 500 ms base, 20 s max, unlimited attempts. */
@@ -114,7 +114,7 @@ export interface ClientOptions {
   /** Reported in `client_hello.p.client_version`. */
   clientVersion?: string;
   /**
-   * Message signing (PROTOCOL §6): adds `sig` (HMAC-SHA256 over the canonical JSON of `p`, a
+   * Message signing (docs-site/protocol §6): adds `sig` (HMAC-SHA256 over the canonical JSON of `p`, a
    * timestamp and a nonce) to the listed types, or to every application message with `'all'`.
    * The WebCrypto code is a lazy chunk fetched with the first signed message.
    */
@@ -349,7 +349,7 @@ export interface SubscribeOptions {
   /** Keep `client.presence(topic)` current without joining; implied by `presence`. */
   trackPresence?: boolean;
   /**
-   * Join this queue group on the topics (PROTOCOL §4): each publication goes to ONE member of the
+   * Join this queue group on the topics (docs-site/protocol §4): each publication goes to ONE member of the
    * group (round-robin), not to all; such topics are not tracked for recovery (group deliveries
    * are never replayed).
    */

@@ -1,5 +1,5 @@
 /**
- * Our client's E2E against the reference server (PROTOCOL §6): version 2 by default, frames never
+ * Our client's E2E against the reference server (docs-site/protocol §6): version 2 by default, frames never
  * compressed inside `E:`, key rotation under traffic in both directions, and the server's request.
  */
 import type { WSEServerOptions } from '@wse/ref-server';

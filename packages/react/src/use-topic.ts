@@ -14,7 +14,7 @@ import { useWSEContext } from './wse-provider';
 export interface UseTopicOptions {
   /** Join the topic's presence with this data (compared by value, not identity). */
   presence?: Record<string, unknown>;
-  /** Join this queue group: each publication reaches one member of the group, not all (PROTOCOL §4). */
+  /** Join this queue group: each publication reaches one member of the group, not all (docs-site/protocol §4). */
   queueGroup?: string;
 }
 

@@ -33,7 +33,7 @@ export interface ConnectionInfo {
   topics: string[];
   format: 'json' | 'msgpack';
   encrypted: boolean;
-  /** With E2E: the scheme version (PROTOCOL §6) and how many key rotations completed. */
+  /** With E2E: the scheme version (docs-site/protocol §6) and how many key rotations completed. */
   e2e?: { version: 1 | 2; rotations: number };
   /** Epoch ms. */
   connectedAt: number;
@@ -97,7 +97,7 @@ export interface WSEServerOptions {
   requireEncryption?: boolean;
   /** long-term ECDSA P-256 key that signs the E2E handshake (and every rotation's new key) */
   identityKey?: CryptoKeyPair;
-  /** message signing (PROTOCOL §6): these types need a valid `sig` before the app sees them [off] */
+  /** message signing (docs-site/protocol §6): these types need a valid `sig` before the app sees them [off] */
   requireSignatures?: SignatureRequirement;
   /** ms [0 = off]: ask E2E clients to rotate their keys (`e2e_rekey_request`) this often */
   keyRotationIntervalMs?: number;

@@ -64,7 +64,7 @@ export interface OutgoingEvent {
 }
 
 /**
- * The WSE reference server on uWebSockets.js (PROTOCOL.md v1).
+ * The WSE reference server on uWebSockets.js (WSE protocol v1, docs-site/protocol).
  *
  * @example
  * const server = new WSEServer({ port: 0, auth: { secret: 'change-me' } });
@@ -77,7 +77,7 @@ export class WSEServer {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   private readonly registry = new TopicRegistry();
-  /** Queue-group memberships (PROTOCOL §4); `onInterest` is the cluster mesh's hook. */
+  /** Queue-group memberships (docs-site/protocol §4); `onInterest` is the cluster mesh's hook. */
   readonly queueGroups = new QueueGroups();
   private readonly fanout: Fanout;
   private readonly topics: TopicService;
@@ -400,7 +400,7 @@ export class WSEServer {
   }
 
   /**
-   * Asks an E2E connection to rotate its keys (`e2e_rekey_request`, PROTOCOL §6). False when the
+   * Asks an E2E connection to rotate its keys (`e2e_rekey_request`, docs-site/protocol §6). False when the
    * connection is unknown, has no E2E, or a rotation is under way.
    *
    * @example
@@ -473,7 +473,7 @@ export class WSEServer {
    * `presence` (and presence on) the connection's user joins every given topic; a presence limit
    * throws `PresenceError` (PRESENCE_DATA_TOO_LARGE / PRESENCE_FULL) AFTER subscribing — the
    * subscriptions stay. With `queueGroup` the connection becomes a member of that group on each
-   * topic: every publication reaches one member of the group, round-robin (PROTOCOL §4); throws
+   * topic: every publication reaches one member of the group, round-robin (docs-site/protocol §4); throws
    * `TypeError` for an invalid group name.
    *
    * @example
@@ -498,7 +498,7 @@ export class WSEServer {
   }
 
   /**
-   * Server-side subscribe with recovery (PROTOCOL §4), no ACL check. In one synchronous step: the
+   * Server-side subscribe with recovery (docs-site/protocol §4), no ACL check. In one synchronous step: the
    * connection is subscribed and the buffers read; the missed publications go out in offset order
    * (the connection's format and encryption), then a `subscription_update` frame (no `cid`) with
    * `recovery`; never a partial replay. `positions[topic]` is the client's last seen `{epoch,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WSEServer } from '../src/server';
 import { SECRET, startServer, TestClient, token } from './helpers';
 
-// Audit of the ways into a connection (PROTOCOL §3, §4): in-band auth, a second hello, refresh with
+// Audit of the ways into a connection (docs-site/protocol §3, §4): in-band auth, a second hello, refresh with
 // another identity or a narrower ACL, expiry at refresh, alg confusion, ACL on publish/presence, a
 // flood of one topic, and the dev token endpoint. One test per finding; see the report in the PR.
 

@@ -1,5 +1,5 @@
 /**
- * E2E against the real server with a raw `ws` client (PROTOCOL §6): versions 1 and 2, replayed,
+ * E2E against the real server with a raw `ws` client (docs-site/protocol §6): versions 1 and 2, replayed,
  * reordered and reflected frames, when each direction switches, heartbeats in clear, no `C:` inside
  * `E:`, key rotation under traffic, the older `WSE{` prefix and `compression: false`.
  */
@@ -127,7 +127,7 @@ describe('E2E version 1 (other WSE clients)', () => {
   });
 });
 
-describe('when each direction switches (PROTOCOL §6)', () => {
+describe('when each direction switches (docs-site/protocol §6)', () => {
   it('a subscribe pipelined in plaintext behind client_hello is processed; publications arrive as E:', async () => {
     const c = await TestClient.connect(url);
     await c.offerKey();
@@ -258,7 +258,7 @@ describe('key rotation under traffic (e2e_rekey every 200 ms)', () => {
   });
 });
 
-describe('interop (PROTOCOL §1, §2)', () => {
+describe('interop (docs-site/protocol §1, §2)', () => {
   it('a WSE{…} client_hello (and a U{…} message) works end to end', async () => {
     const c = await TestClient.connect(url);
     c.sendRaw(`WSE${JSON.stringify({ t: 'client_hello', p: { protocol_version: 1 } })}`);

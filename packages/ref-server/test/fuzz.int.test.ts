@@ -25,7 +25,7 @@ const decodeFrame = (frame: string | Uint8Array, o: { maxMessageSize: number }) 
 // mutated valid frames at every stage (in-band auth pending, after hello, after E2E). Invariants:
 // - the process never throws (no uncaughtException / unhandledRejection) and the server emits no
 //   `error` event and never answers SERVER_ERROR;
-// - every error frame carries a PROTOCOL §8 code, every close a §8 close code; a frame the codec
+// - every error frame carries a docs-site/protocol §8 code, every close a §8 close code; a frame the codec
 //   refuses gets exactly its wire code (or, before auth, AUTH_REQUIRED + 4401);
 // - everything the server sends decodes with the shared codec;
 // - bystanders (plain JSON, and msgpack + E2E) subscribed to a topic receive every publication,
@@ -367,7 +367,7 @@ function checkAnswer(
       expect(SPEC_ERRORS.has(String(f.p.code)), info()).toBe(true);
       expect(f.p.code, info()).not.toBe('SERVER_ERROR');
     }
-    // After E2E, every frame is E: (PROTOCOL §6).
+    // After E2E, every frame is E: (docs-site/protocol §6).
     if (stage === 'e2e') expect(f.encrypted, info()).toBe(true);
   }
   if (r.closed) expect(SPEC_CLOSES.has(r.closed.code), info()).toBe(true);
@@ -390,7 +390,7 @@ function checkAnswer(
   }
   if (stage === 'e2e' && !encrypted) {
     // A plaintext envelope → ENCRYPTION_REQUIRED (the client's first E: frame was sent in `drive`);
-    // heartbeats are accepted in clear and a second client_hello is INVALID_MESSAGE (PROTOCOL §6);
+    // heartbeats are accepted in clear and a second client_hello is INVALID_MESSAGE (docs-site/protocol §6);
     // bytes that are not a frame at all (no/unknown prefix, or an E: that does not decrypt) get their
     // codec error instead. Exactly one answer.
     const t = err ? undefined : decodeFrame(frame, { maxMessageSize: MAX }).t;
@@ -534,7 +534,7 @@ describe('regressions found while fuzzing', () => {
     }
     // A non-string t next to a string type: a clear INVALID_MESSAGE (this threw in the router once
     // the reserved-type check existed, and the inbox swallowed it: no answer at all).
-    // (With a payload, so it is event-shaped per PROTOCOL §4; without one it is wrapped whole.)
+    // (With a payload, so it is event-shaped per docs-site/protocol §4; without one it is wrapped whole.)
     c.send({ t: 'publish', p: { topic: 'pub:room', data: { t: 5, type: 'chat', p: {} } }, cid: 'mixed' });
     expect((await c.error('INVALID_MESSAGE')).cid).toBe('mixed');
     c.send({

@@ -173,9 +173,9 @@ export class TestClient {
     return new E2EChannel(1, { send: this.key, recv: this.key });
   }
 
-  /** Starts a key rotation the way a WSE client does (PROTOCOL §6): `e2e_rekey`, encrypted. */
+  /** Starts a key rotation the way a WSE client does (docs-site/protocol §6): `e2e_rekey`, encrypted. */
   async rekey(): Promise<void> {
-    if (this.rekeying) return; // one rotation at a time, as PROTOCOL §6 expects
+    if (this.rekeying) return; // one rotation at a time, as docs-site/protocol §6 expects
     this.rekeying = true;
     this.pendingRekey = await generateKeyPair();
     this.send({

@@ -1,4 +1,4 @@
-// Presence against the real server (PROTOCOL.md §5): one member per user however many
+// Presence against the real server (docs-site/protocol §5): one member per user however many
 // connections, a leave on every way a subscription ends, limits, queries that match the events,
 // and the app's `presence` events.
 import { randomBytes } from 'node:crypto';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WSEServer } from '../src/server';
 import { startServer, TestClient } from './helpers';
 
-// PROTOCOL.md §4: only {t|type, p|payload} is an event; `{t: 'tick', n: 1}` arrives whole, wrapped.
+// docs-site/protocol §4: only {t|type, p|payload} is an event; `{t: 'tick', n: 1}` arrives whole, wrapped.
 let server: WSEServer;
 let url: string;
 let port: number;

@@ -1,4 +1,4 @@
-// Queue groups on the real server (PROTOCOL §4): every plain subscriber gets every publication,
+// Queue groups on the real server (docs-site/protocol §4): every plain subscriber gets every publication,
 // each group exactly one member per publication, round-robin; a member that leaves stops getting
 // its share and the group loses nothing published after the server saw it go.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Message recovery against the real server (PROTOCOL.md §4): stamps on every publication path,
+// Message recovery against the real server (docs-site/protocol §4): stamps on every publication path,
 // replay in offset order in every format, never a partial replay, nothing lost between the replay
 // and the live stream, the memory budget, and recovery off.
 import { afterEach, describe, expect, it } from 'vitest';

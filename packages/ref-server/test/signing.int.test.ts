@@ -1,4 +1,4 @@
-// Message signing on the real server (PROTOCOL §6): the core client signs with WebCrypto, the server
+// Message signing on the real server (docs-site/protocol §6): the core client signs with WebCrypto, the server
 // verifies with node:crypto before the app sees the message; tampered, old and replayed ones are
 // answered INVALID_SIGNATURE and never reach the app.
 import { createHash, createHmac, randomBytes } from 'node:crypto';

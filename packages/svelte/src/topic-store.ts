@@ -15,7 +15,7 @@ export interface TopicStoreOptions extends StoreOptions {
   limit?: number;
   /** Join the topic's presence with this data. */
   presence?: Record<string, unknown>;
-  /** Join this queue group: each publication reaches one member of the group, not all (PROTOCOL §4). */
+  /** Join this queue group: each publication reaches one member of the group, not all (docs-site/protocol §4). */
   queueGroup?: string;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Topic subscriptions across reconnects: the wanted set (with presence data), the pending
  * subscribe/unsubscribe calls, the recovery positions (dedup, gaps, re-subscribe with
- * `recover: true`) and the replies (PROTOCOL.md §4).
+ * `recover: true`) and the replies (docs-site/protocol §4).
  *
  * @module
  */
@@ -23,7 +23,7 @@ interface PendingOp {
 
 interface Wanted {
   presence?: Record<string, unknown>;
-  /** Member of this queue group: deliveries are not a stream to track or recover (PROTOCOL §4). */
+  /** Member of this queue group: deliveries are not a stream to track or recover (docs-site/protocol §4). */
   queueGroup?: string;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Presence state per topic as pure functions, phoenix-style: apply `presence_join` /
  * `presence_leave` / `presence_update` events to a members map, replace it with the full state
- * of a `presence` query reply (PROTOCOL.md §5), and buffer the events that arrive before the
+ * of a `presence` query reply (docs-site/protocol §5), and buffer the events that arrive before the
  * first full state. Every function returns a new value and never mutates its input; when
  * nothing changes it returns the input itself, so `===` detects "no change" (handy for
  * `useSyncExternalStore`-style bindings).

@@ -1,5 +1,5 @@
 /**
- * Close codes and wire error codes of WSE protocol v1 (PROTOCOL.md §8).
+ * Close codes and wire error codes of WSE protocol v1 (docs-site/protocol §8).
  * Both maps are `as const` so the values are literal types; the `*_INFO` tables give the one-line
  * meaning every log line and docs page should use.
  */
@@ -206,7 +206,7 @@ export const ERROR_CODE_INFO: Record<ErrorCodeValue, { meaning: string }> = {
       'an E: frame failed authentication, or was replayed, reordered or reflected (E2E v2: close 1008)',
   },
   INVALID_SIGNATURE: {
-    meaning: 'the message type requires a valid sig (PROTOCOL §6): missing, tampered, too old or replayed',
+    meaning: 'the message type requires a valid sig (protocol §6): missing, tampered, too old or replayed',
   },
   HANDLER_ERROR: { meaning: 'the application handler threw' },
   SERVER_ERROR: { meaning: 'unexpected server failure' },

@@ -1,5 +1,5 @@
 /**
- * End-to-end encryption (PROTOCOL.md §6) over WebCrypto only (`globalThis.crypto.subtle`), so the
+ * End-to-end encryption (docs-site/protocol §6) over WebCrypto only (`globalThis.crypto.subtle`), so the
  * same code runs in browsers and Node 20 with no native module.
  *
  * ECDH P-256 → shared x-coordinate → HKDF-SHA256 (empty salt, info "wse-encryption/aes-gcm-key")
@@ -127,7 +127,7 @@ export async function deriveKeyBytes(
   }
 }
 
-/** The two AES-256-GCM keys of E2E version 2 (PROTOCOL.md §6). */
+/** The two AES-256-GCM keys of E2E version 2 (docs-site/protocol §6). */
 export interface DirectionalKeys {
   /** Client → server (HKDF info `wse-encryption/c2s`). */
   readonly c2s: CryptoKey;

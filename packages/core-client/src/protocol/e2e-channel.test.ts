@@ -175,7 +175,7 @@ async function client2(_old: Uint8Array, k: CryptoKey): Promise<Uint8Array> {
   return new E2EChannel(1, { send: other, recv: other }).seal(text('{"t":"stale"}'));
 }
 
-describe('frames with the older category prefix (PROTOCOL §1)', () => {
+describe('frames with the older category prefix (docs-site/protocol §1)', () => {
   it.each(['WSE', 'S', 'U'])('%s{…} decodes as text and as binary', (prefix) => {
     const json = `${prefix}{"t":"client_hello","p":{"x":1}}`;
     expect(decodeFrame(json).t).toBe('client_hello');

@@ -1,5 +1,5 @@
 /**
- * The per-connection E2E state both sides share (PROTOCOL.md §6): which version, the key of each
+ * The per-connection E2E state both sides share (docs-site/protocol §6): which version, the key of each
  * direction, the IVs, replay refusal and key rotation. The client session and the server
  * connection each hold one; neither re-implements a rule.
  *

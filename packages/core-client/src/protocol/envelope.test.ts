@@ -21,7 +21,7 @@ describe('categoryOf', () => {
     expect(categoryOf('chat_message')).toBe('U');
   });
 
-  it('knows every protocol type named in PROTOCOL.md', () => {
+  it('knows every protocol type named in docs-site/protocol', () => {
     const named =
       'server_ready client_hello server_hello ping PONG error auth_refresh auth_refreshed ' +
       'subscription_update subscription subscribe publish presence presence_join presence_leave ' +

@@ -1,5 +1,5 @@
 /**
- * The WSE envelope (PROTOCOL.md §1): build, validate, categorise.
+ * The WSE envelope (docs-site/protocol §1): build, validate, categorise.
  *
  * Decisions:
  * - Unknown extra fields are DROPPED by `parseEnvelope`: the result has only the fields below, so
@@ -34,7 +34,7 @@ export interface Envelope<P = Record<string, unknown>> {
   tp?: string;
   e?: string;
   o?: number;
-  /** Message signature `hash:signed_at:nonce:hmac` (PROTOCOL §6; see `signature.ts`); written last. */
+  /** Message signature `hash:signed_at:nonce:hmac` (docs-site/protocol §6; see `signature.ts`); written last. */
   sig?: string;
 }
 
@@ -63,7 +63,7 @@ export const ENVELOPE_KEY_ORDER = [
 ] as const;
 
 /**
- * Every message type named in PROTOCOL.md (plus `config_update`); their category is `WSE`.
+ * Every message type named in docs-site/protocol (plus `config_update`); their category is `WSE`.
  *
  * @example
  * PROTOCOL_TYPES.has('server_ready'); // true

@@ -1,5 +1,5 @@
 /**
- * The frame rules (PROTOCOL.md §2), written once and parameterised by the zlib and msgpack
+ * The frame rules (docs-site/protocol §2), written once and parameterised by the zlib and msgpack
  * implementations they use, so the same rules serve two providers:
  *
  * - `frame.ts`: a synchronous provider with static imports (fflate, msgpackr) — the
@@ -12,14 +12,14 @@
  *
  * Decisions:
  * - Encoding returns JSON text (a string) up to `compressionThreshold` UTF-8 bytes, else
- *   'C:' + zlib. `M:` is never compressed (PROTOCOL.md defines `C:` as zlib of the JSON text).
+ *   'C:' + zlib. `M:` is never compressed (docs-site/protocol defines `C:` as zlib of the JSON text).
  * - Encoding canonicalises the envelope first (validation + key order c,t,p,id,ts,seq,v,cid,pri,
  *   tp,e,o, unknown fields dropped), so equal envelopes always give equal bytes. Validation and
  *   JSON serialisation always run synchronously, whichever provider: an invalid envelope throws
  *   at the call, never later from a promise.
  * - Input JSON (text or binary, also inside `E:`) may carry the older category prefix `WSE`, `S` or
- *   `U` right before its `{` (PROTOCOL.md §1); it is stripped. Encoders never write it.
- * - Senders never compress inside `E:` (PROTOCOL.md §2: compress-then-encrypt leaks content through
+ *   `U` right before its `{` (docs-site/protocol §1); it is stripped. Encoders never write it.
+ * - Senders never compress inside `E:` (docs-site/protocol §2: compress-then-encrypt leaks content through
  *   length); the decoder still accepts a `C:` inside `E:` from older peers.
  * - The decoder throws only `ProtocolError`: every step maps its failure to a stable code, and a
  *   last-resort catch turns anything unforeseen into INVALID_FIELD rather than leaking a TypeError.
@@ -239,7 +239,7 @@ function fewOpeners(text: string): boolean {
   return true;
 }
 
-// PROTOCOL §1: an older peer may write its category right before the `{` (`WSE{…}`, `S{…}`, `U{…}`).
+// docs-site/protocol §1: an older peer may write its category right before the `{` (`WSE{…}`, `S{…}`, `U{…}`).
 const CATEGORY = /^(?:WSE|S|U)(?=\{)/;
 
 function parseJsonText(raw: string): Envelope {

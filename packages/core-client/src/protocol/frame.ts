@@ -85,7 +85,7 @@ export function encodeFrame(env: Envelope, options: EncodeOptions = {}): string 
 
 /**
  * Encodes an envelope, then wraps it: 'E:' ‖ IV ‖ ciphertext ‖ tag. Never compresses inside `E:`
- * (PROTOCOL.md §2) unless `compressionThreshold` is given explicitly (test vectors of what older
+ * (docs-site/protocol §2) unless `compressionThreshold` is given explicitly (test vectors of what older
  * peers send). `iv` is for test vectors only.
  *
  * @example

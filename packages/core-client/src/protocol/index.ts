@@ -1,6 +1,6 @@
 /**
  * `@wse/core-client/protocol` — the WSE wire codec, shared by the clients and the server.
- * See PROTOCOL.md for the contract and the package README ("Wire codec") for decisions.
+ * See docs-site/protocol for the contract and the package README ("Wire codec") for decisions.
  */
 export * from './base64';
 export * from './codes';

@@ -1,5 +1,5 @@
 /**
- * Message signing (PROTOCOL §6), the parts both sides share: what is hashed and how `sig` is laid
+ * Message signing (docs-site/protocol §6), the parts both sides share: what is hashed and how `sig` is laid
  * out. No crypto here — the client signs with WebCrypto (lazy `signing/signer.ts`), the server
  * verifies with `node:crypto` — so this file stays tiny and synchronous.
  *

@@ -81,7 +81,7 @@ export async function loadVectorSessionKey(direction?: 'c2s' | 's2c'): Promise<C
   return importSessionKey(hexToBytes(hex));
 }
 
-/** The message-signature golden vector (`fixtures/signature.json`, PROTOCOL §6). */
+/** The message-signature golden vector (`fixtures/signature.json`, docs-site/protocol §6). */
 export interface GoldenSignature {
   description: string;
   key: string;

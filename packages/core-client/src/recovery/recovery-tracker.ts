@@ -1,5 +1,5 @@
 /**
- * Client-side recovery positions (PROTOCOL.md §4): one position per (topic, epoch) stream, the
+ * Client-side recovery positions (docs-site/protocol §4): one position per (topic, epoch) stream, the
  * de-duplication and gap decisions for stamped publications, and the `recovery` field of
  * `subscription_update`. Pure: no I/O, no timers; the runtime sends the requests.
  *
@@ -83,7 +83,7 @@ const isOffset = (o: unknown): o is number => typeof o === 'number' && Number.is
 const isEpoch = (e: unknown): e is string => typeof e === 'string' && e.length > 0;
 
 /**
- * Positions per (topic, epoch) with the decisions of PROTOCOL.md §4.
+ * Positions per (topic, epoch) with the decisions of docs-site/protocol §4.
  *
  * **First message of an unknown stream** (no position for that (topic, epoch)): accepted as the
  * baseline and delivered. A stream we hold no position for cannot be judged: it is a fresh

@@ -1,5 +1,5 @@
 /**
- * The E2E steps of a negotiation (PROTOCOL.md §6): our key offer, the server identity check and
+ * The E2E steps of a negotiation (docs-site/protocol §6): our key offer, the server identity check and
  * the session key. A chunk of its own with the WebCrypto helpers, fetched (through
  * `negotiation.ts`) only when an E2E session starts.
  *
@@ -132,14 +132,14 @@ export async function completeE2E(
   connectionId: string | null,
   identityKey?: CryptoKey,
 ): Promise<E2EChannel> {
-  // The scheme the server chose: 2 only when its features say so (PROTOCOL §6).
+  // The scheme the server chose: 2 only when its features say so (docs-site/protocol §6).
   const version = hello.features.encryption_version === 2 ? 2 : 1;
   return new E2EChannel(version, await agreeE2EKeys(offer, hello, connectionId, version, identityKey));
 }
 
 // ── key rotation ──────────────────────────────────────────────────────────────────────────────
 /*
- * E2E key rotation on a live session (PROTOCOL.md §6), client side: every `intervalMs`, or when the
+ * E2E key rotation on a live session (docs-site/protocol §6), client side: every `intervalMs`, or when the
  * server sends `e2e_rekey_request`, make a fresh key pair and send `e2e_rekey` (encrypted with the
  * current keys); on `e2e_rekeyed` check the server identity (when pinned), derive the new keys and
  * switch both directions at once (version 2 counters restart at 0).

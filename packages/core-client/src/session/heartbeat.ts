@@ -16,7 +16,7 @@
 export interface HeartbeatConfig {
   /** How often the client sends its own `ping` (server's `ping_interval` by default). */
   readonly pingIntervalMs: number;
-  /** Silence after which the socket counts as dead: `ping_interval + 10 s` (PROTOCOL §3.6). */
+  /** Silence after which the socket counts as dead: `ping_interval + 10 s` (docs-site/protocol §3.6). */
   readonly deadAfterMs: number;
   /** Server pings answered per second at most; extra ones are ignored (ping-flood guard). */
   readonly maxPongsPerSecond: number;

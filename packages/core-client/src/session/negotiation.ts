@@ -1,6 +1,6 @@
 /**
  * The handshake, as data: build `client_hello`, read `server_ready` and `server_hello`
- * (PROTOCOL.md §3), and the E2E key agreement (§6) through the codec's WebCrypto helpers.
+ * (docs-site/protocol §3), and the E2E key agreement (§6) through the codec's WebCrypto helpers.
  * Readers are lenient about missing fields (defaults) and strict about types (a field of the
  * wrong type is treated as absent), so a hostile server cannot make the client throw here.
  *
@@ -25,7 +25,7 @@ export const loadE2E = (): Promise<typeof import('./e2e')> =>
     throw new WSEError('KEY_EXCHANGE_FAILED', 'cannot load the WebCrypto helpers', { cause });
   });
 
-/** Default server ping interval when the hello omits it (PROTOCOL §3.6). */
+/** Default server ping interval when the hello omits it (docs-site/protocol §3.6). */
 export const DEFAULT_PING_INTERVAL_MS = 25_000;
 
 type Dict = Record<string, unknown>;
@@ -77,7 +77,7 @@ export function buildClientHello(input: ClientHelloInput, now?: number): Envelop
       encryption: input.encryptionPublicKey !== undefined,
       msgpack: input.msgpack,
       batching: input.batching ?? true,
-      // PROTOCOL §6: we ask for the replay-proof scheme (a server that does not answer 2 gets 1).
+      // docs-site/protocol §6: we ask for the replay-proof scheme (a server that does not answer 2 gets 1).
       encryption_version: input.encryptionPublicKey && 2,
     },
   };

@@ -206,7 +206,7 @@ export class Session {
 
   // Validates synchronously (an invalid envelope throws here). A promise only while the zlib
   // codec loads; if it cannot be loaded, the frame goes out as plain JSON, which is always valid.
-  // Never compressed inside E: (PROTOCOL §2).
+  // Never compressed inside E: (docs-site/protocol §2).
   #encode(env: Envelope): string | Uint8Array | Promise<string | Uint8Array> {
     const options: EncodeOptions = {
       format: this.#format,

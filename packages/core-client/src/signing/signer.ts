@@ -1,5 +1,5 @@
 /**
- * Message signing for the client (PROTOCOL §6) — a lazy chunk: fetched with the first message that
+ * Message signing for the client (docs-site/protocol §6) — a lazy chunk: fetched with the first message that
  * needs a signature, so the browser's initial load does not carry it. WebCrypto only (SHA-256,
  * HMAC-SHA256), so it runs in browsers and Node alike.
  *

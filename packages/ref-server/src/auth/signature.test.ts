@@ -6,7 +6,7 @@ import { NonceCache, SignatureGate, signatureOptionProblem, verifySignature } fr
 
 const v = loadSignatureVector();
 
-/** Signs `p` the way PROTOCOL §6 says (independently of the client's signer). */
+/** Signs `p` the way docs-site/protocol §6 says (independently of the client's signer). */
 function sign(p: unknown, key: string, signedAt: number, nonce: string): string {
   const hash = createHash('sha256').update(canonicalJson(p)).digest('hex');
   const input = `${hash}:${signedAt}:${nonce}`;

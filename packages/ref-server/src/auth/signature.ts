@@ -10,7 +10,7 @@ import {
 
 /**
  * Remembers the nonces of accepted signatures so a replay inside the time window is refused
- * (PROTOCOL §6). Bounded: at most `maxEntries` nonces; each is kept `ttlSec` (twice the skew
+ * (docs-site/protocol §6). Bounded: at most `maxEntries` nonces; each is kept `ttlSec` (twice the skew
  * window: a `signed_at` may be up to one skew ahead of the clock and is accepted until one skew
  * after it). Entries are in insertion order, which is expiry order, so expired ones are dropped
  * from the front on every check. When the cache is full of live nonces the oldest is evicted
@@ -62,7 +62,7 @@ export type SignatureFailure = 'missing' | 'malformed' | 'hash' | 'hmac' | 'expi
 export type SignatureVerdict = { ok: true } | { ok: false; reason: SignatureFailure };
 
 /**
- * Verifies an envelope's `sig` (PROTOCOL §6) with `node:crypto`: the layout, the hash of the
+ * Verifies an envelope's `sig` (docs-site/protocol §6) with `node:crypto`: the layout, the hash of the
  * canonical JSON of `p`, the HMAC under `key` (constant-time compare), `signed_at` within
  * ±`maxSkewSec` (default 300) of `nowSec`, and — only once everything else holds, so forged
  * messages cannot fill it — the nonce against `nonceCache` (omitted = no replay check).

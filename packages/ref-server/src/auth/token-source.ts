@@ -32,7 +32,7 @@ export const MAX_SCANNED_LENGTH = 16 * 1024;
 const DEFAULT_COOKIE = 'access_token';
 
 /**
- * Reads the access token from an upgrade request, in PROTOCOL.md §3 order: `Authorization: Bearer`,
+ * Reads the access token from an upgrade request, in docs-site/protocol §3 order: `Authorization: Bearer`,
  * then the cookie (`cookieName`, default `access_token`), then the `token` query parameter (unless
  * `allowQueryToken === false`). The first source that offers a token decides; later ones are not
  * consulted. Cookie and query values are URL-decoded. Header values are expected as the raw strings

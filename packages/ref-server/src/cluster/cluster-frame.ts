@@ -1,5 +1,5 @@
 /**
- * The node ↔ node frame codec (PROTOCOL.md §9). Pure: bytes in, frames out, no I/O.
+ * The node ↔ node frame codec (docs-site/protocol §9). Pure: bytes in, frames out, no I/O.
  *
  * Layout: `type u8 | flags u8 | topic_len u16 LE | payload_len u32 LE | topic | payload | trailer?`.
  *

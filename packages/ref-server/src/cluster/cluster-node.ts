@@ -19,7 +19,7 @@ export type { ClusterNodeHandlers, ClusterNodeOptions, PeerInfo } from './cluste
 
 import type { ZstdCodec } from './zstd-codec';
 
-/** MSG payloads from this size up are offered to zstd (PROTOCOL §9). */
+/** MSG payloads from this size up are offered to zstd (docs-site/protocol §9). */
 const ZSTD_MIN_BYTES = 256;
 
 type Dialer = DialerEntry<PeerLink>;
@@ -29,7 +29,7 @@ const utf8d = new TextDecoder();
 
 /**
  * One node of the mesh: the cluster port, one link per peer, dialers with backoff and breaker,
- * gossip and interest routing (PROTOCOL §9).
+ * gossip and interest routing (docs-site/protocol §9).
  *
  * EXACTLY ONE LINK PER PAIR — the argument. Every node has a unique instance id, and both ends of a
  * connection know who dialled it (the dialler knows it dialled; the acceptor knows it accepted) and,

@@ -71,7 +71,7 @@ export function chunkSnapshot(snapshot: PresenceSnapshot, limit = FULL_CHUNK_BYT
 }
 
 /**
- * Cluster-wide presence (PROTOCOL §5, §9): this node's own changes go to every peer as
+ * Cluster-wide presence (docs-site/protocol §5, §9): this node's own changes go to every peer as
  * PRESENCE_UPDATE; a link that comes up gets this node's whole state as PRESENCE_FULL (chunked);
  * peers' entries are kept per origin node and merged last-write-wins by `updated_at` in the
  * {@link PresenceStore}, so subscribers on every node hear one `presence_join` / `presence_leave`

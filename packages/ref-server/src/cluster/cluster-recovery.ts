@@ -37,7 +37,7 @@ const utf8d = new TextDecoder();
 const REPLY_SLACK = 64 * 1024;
 
 /**
- * Cross-node recovery (PROTOCOL §9 RECOVER / RECOVER_REPLY), both sides.
+ * Cross-node recovery (docs-site/protocol §9 RECOVER / RECOVER_REPLY), both sides.
  *
  * Asking ({@link ask}): RECOVER goes to the stream's origin when this node knows it and has a live
  * link to it, else to every peer that negotiated recovery. The first valid `ok:true` wins; the

@@ -1,7 +1,7 @@
 /**
  * When to dial a peer again: pure functions over an injected clock and random source.
  *
- * Backoff (PROTOCOL §9): 1 s × 1.5^attempt up to 60 s, with ±20 % jitter so nodes that lost the same
+ * Backoff (docs-site/protocol §9): 1 s × 1.5^attempt up to 60 s, with ±20 % jitter so nodes that lost the same
  * peer do not all redial in the same instant. Circuit breaker (per peer address): after
  * `failureThreshold` consecutive failures (a dial that failed, or a link that died within
  * `flapWindowMs` of coming up — a flapping peer) the address is not dialled for `openMs`; then one

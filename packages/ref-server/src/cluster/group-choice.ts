@@ -19,7 +19,7 @@ export function fnv1a(text: string): number {
 }
 
 /**
- * The node that delivers `envelope` to a queue group, cluster-wide (PROTOCOL §4): every node that
+ * The node that delivers `envelope` to a queue group, cluster-wide (docs-site/protocol §4): every node that
  * holds the group computes the same answer from the same inputs — the holders sorted by node id,
  * indexed by the hash of the publication's id. `holders` need not be sorted; undefined when empty.
  * The key is the envelope `id`, else its stamp (`e:o`, the same on every node), else its type.

@@ -12,7 +12,7 @@ interface Entry {
 }
 
 /**
- * Which topics each peer has subscribers for (PROTOCOL §9 interest routing). Pure bookkeeping.
+ * Which topics each peer has subscribers for (docs-site/protocol §9 interest routing). Pure bookkeeping.
  *
  * Rules: until a peer's RESYNC arrives it gets every MSG (it may have subscribers we have not heard
  * of); after it, only topics in its set (RESYNC replaces the set, SUB/UNSUB edit it). A peer without

@@ -22,7 +22,7 @@ import type { Hello } from './cluster-frame';
 /** A peer link's state. */
 export type LinkState = 'connecting' | 'hello' | 'up' | 'draining' | 'dead';
 
-/** Timings of a link (PROTOCOL §9 defaults: PING every 5 s, dead after 15 s of silence). */
+/** Timings of a link (docs-site/protocol §9 defaults: PING every 5 s, dead after 15 s of silence). */
 export interface LinkTimings {
   pingIntervalMs: number;
   deadAfterMs: number;

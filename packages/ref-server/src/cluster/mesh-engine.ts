@@ -52,7 +52,7 @@ type Log = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>
 /**
  * The mesh engine: stamps locally (the node's own stream), delivers locally, forwards the stamped
  * JSON to every peer with subscribers for the topic (each link at most once), and delivers MSGs
- * from peers with their origin's stamp (PROTOCOL §9).
+ * from peers with their origin's stamp (docs-site/protocol §9).
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import { ClusterFrameError } from './cluster-frame';
 
 /**
- * zstd for MSG payloads (PROTOCOL §9 flag bit 0). The only file that knows where zstd comes from:
+ * zstd for MSG payloads (docs-site/protocol §9 flag bit 0). The only file that knows where zstd comes from:
  * `node:zlib` when the runtime has it (Node ≥ 22.15), else `@bokuweb/zstd-wasm` (no install script,
  * no native build; TOOLCHAIN.md: ~24 µs to compress and ~7 µs to decompress 1 KB).
  *

@@ -49,7 +49,7 @@ export interface Engine {
    */
   interest(topic: string, present: boolean): void;
   /**
-   * Recovery of streams this node does not hold (PROTOCOL §9 RECOVER/RECOVER_REPLY, redis XRANGE).
+   * Recovery of streams this node does not hold (docs-site/protocol §9 RECOVER/RECOVER_REPLY, redis XRANGE).
    * Optional: an engine without it answers `null` for every remote stream, and the subscribe flow
    * keeps the local answer (`recovered: false` for a stream it does not hold). Resolves within the
    * engine's bounded wait; never rejects (a timeout or error is `null`). Whole range or `null`:

@@ -1,7 +1,7 @@
 import { type ErrorCode, ServerError } from '@wse/core-client/protocol';
 
 /**
- * Wire error codes a presence operation can fail with (PROTOCOL.md §5, §8).
+ * Wire error codes a presence operation can fail with (docs-site/protocol §5, §8).
  *
  * @example
  * ```ts

@@ -46,7 +46,7 @@ export interface PresenceDeps {
 }
 
 /**
- * Presence runtime (PROTOCOL.md §5) over a {@link PresenceStore}: every change of a topic's
+ * Presence runtime (docs-site/protocol §5) over a {@link PresenceStore}: every change of a topic's
  * merged members goes to the topic's subscribers as `presence_join` / `presence_leave` /
  * `presence_update` `{topic, user_id, data}` (through the fan-out queue, so in order with the
  * topic's publications) and to the app as a `presence` event. Limits throw `PresenceError`.

@@ -46,7 +46,7 @@ interface Merged {
 }
 
 /**
- * Presence per topic and per user (the token's `sub`), PROTOCOL.md §5, with state kept per origin node
+ * Presence per topic and per user (the token's `sub`), docs-site/protocol §5, with state kept per origin node
  * so a cluster can merge its peers' state (§9) without clobbering local members.
  *
  * Semantics (decided here):

@@ -1,5 +1,5 @@
 /**
- * Presence limits (`presence: {...}` of the server config, PROTOCOL.md §5).
+ * Presence limits (`presence: {...}` of the server config, docs-site/protocol §5).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Recovery settings (`recovery: {...}` of the server config, PROTOCOL.md §4).
+ * Recovery settings (`recovery: {...}` of the server config, docs-site/protocol §4).
  *
  * @example
  * ```ts

@@ -62,7 +62,7 @@ const EPOCH_RE = /^[0-9a-f]{8}$/; // same rule as the codec's stamp check
 const EPOCH_ATTEMPTS = 16;
 
 /**
- * Publication buffers for message recovery (PROTOCOL.md §4): one {@link RingBuffer} per topic stream
+ * Publication buffers for message recovery (docs-site/protocol §4): one {@link RingBuffer} per topic stream
  * keyed by (topic, epoch). This node's own stream of a topic is created on the first publication (or
  * recovery request) with a fresh random epoch and offsets from 0; when it is evicted or expires, the
  * next one gets a new epoch. Streams received from other nodes ({@link ingest}) live beside it under
@@ -243,7 +243,7 @@ export class RecoveryStore implements PublicationLog {
   /**
    * Reads (offset, last] of stream (topic, epoch) — local or ingested — without creating anything:
    * the whole range (at most `max` messages) and the stream's origin (`null`: this node), or
-   * `undefined` when it cannot be had whole. Serves other nodes' RECOVER (PROTOCOL §9).
+   * `undefined` when it cannot be had whole. Serves other nodes' RECOVER (docs-site/protocol §9).
    *
    * @example
    * ```ts

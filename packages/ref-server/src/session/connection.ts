@@ -13,7 +13,7 @@ import type { SocketHandle } from '../transport/transport';
 import type { SerialInbox } from './serial-inbox';
 import { TokenBucket } from './token-bucket';
 
-/** Where a connection is in PROTOCOL §3. */
+/** Where a connection is in docs-site/protocol §3. */
 export type Phase = 'auth' | 'open' | 'ready' | 'closed';
 
 /**
@@ -85,7 +85,7 @@ export class Connection {
   handle: SocketHandle | null = null;
   phase: Phase;
   format: 'json' | 'msgpack';
-  /** E2E state (PROTOCOL §6), set at `server_hello`. */
+  /** E2E state (docs-site/protocol §6), set at `server_hello`. */
   e2e?: E2EChannel;
   /** The client's first `E:` frame arrived: plaintext application frames are refused from now on. */
   clientEncrypted = false;
@@ -99,7 +99,7 @@ export class Connection {
   lastActivity: number;
   lastPingAt: number;
   lastWarningAt = Number.NEGATIVE_INFINITY;
-  /** When the last RATE_LIMITED error went out, and frames dropped since (PROTOCOL §7, at most 1/s). */
+  /** When the last RATE_LIMITED error went out, and frames dropped since (docs-site/protocol §7, at most 1/s). */
   lastLimitedAt = Number.NEGATIVE_INFINITY;
   droppedFrames = 0;
   /** Since when unsent bytes are over `maxBackpressure`; undefined = not over. */
@@ -161,7 +161,7 @@ export class Connection {
    * fan-out, presence, replays, replies, the application's own sends — is checked here:
    * - before authentication (`phase: 'auth'`, waiting for the in-band token): errors only;
    * - with `requireEncryption` and no session key: errors and protocol control frames only
-   *   (PROTOCOL §6: no data in plaintext);
+   *   (docs-site/protocol §6: no data in plaintext);
    * - otherwise everything.
    */
   admits(kind: SendKind): boolean {

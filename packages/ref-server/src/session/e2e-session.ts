@@ -1,5 +1,5 @@
 /**
- * The server's E2E rules (PROTOCOL.md §6) around the shared `E2EChannel`: when each direction
+ * The server's E2E rules (docs-site/protocol §6) around the shared `E2EChannel`: when each direction
  * switches, which plaintext frames are still accepted, how a failed `E:` frame is answered, and key
  * rotation. Kept apart from the message router so the router stays a type switch.
  *
@@ -30,7 +30,7 @@ import { type AgreedKey, agreeKey } from './handshake';
 
 /** IVs a version 1 connection remembers to refuse replays (about 50 KB at most per connection). */
 export const E2E_REPLAY_CACHE = 1024;
-/** Plaintext types accepted from a client at any time (PROTOCOL §6). */
+/** Plaintext types accepted from a client at any time (docs-site/protocol §6). */
 const PLAINTEXT_ANYTIME = new Set(['client_hello', 'ping', 'PONG', 'pong']);
 /** Base64 of a 65-byte point is 88 characters. */
 const MAX_KEY_CHARS = 128;
@@ -84,7 +84,7 @@ export function e2eFailure(conn: Connection, err: unknown): boolean {
 }
 
 /**
- * `e2e_rekey {encryption_public_key}` (PROTOCOL §6): a fresh server key pair, `e2e_rekeyed` sent
+ * `e2e_rekey {encryption_public_key}` (docs-site/protocol §6): a fresh server key pair, `e2e_rekeyed` sent
  * under the current keys, then the new send key; the new receive key is taken at the client's
  * first frame under it. Returns a promise (the inbox holds later frames until the answer is out).
  *

@@ -18,7 +18,7 @@ export interface AgreedKey {
 }
 
 /**
- * PROTOCOL §6: a fresh ECDH P-256 pair per connection (and per rotation), HKDF to one AES-256-GCM
+ * docs-site/protocol §6: a fresh ECDH P-256 pair per connection (and per rotation), HKDF to one AES-256-GCM
  * key (version 1) or one per direction (version 2), and — with a long-term identity key — a
  * signature over client_key ‖ server_key ‖ connection_id. Throws `ProtocolError` INVALID_KEY for a
  * bad client key.

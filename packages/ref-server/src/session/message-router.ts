@@ -42,7 +42,7 @@ export function frameCost(bytes: number): number {
 const MAX_BATCH = 1000;
 
 /**
- * Decodes inbound frames and routes envelopes (PROTOCOL §3–§7). Returns a promise only when the
+ * Decodes inbound frames and routes envelopes (docs-site/protocol §3–§7). Returns a promise only when the
  * step is async (decrypt, key agreement, token check, async subscribe hook); the caller's
  * `SerialInbox` then holds later frames so order is kept.
  *
@@ -73,7 +73,7 @@ export class MessageRouter {
     const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
     const e2e = conn.e2e;
     if (e2e && isEncryptedFrame(data)) {
-      // PROTOCOL §6: plaintext stays accepted until this first E: frame (see e2e-session.ts).
+      // docs-site/protocol §6: plaintext stays accepted until this first E: frame (see e2e-session.ts).
       return decodeAnyFrameWith(serverCodecs, data, { open: (b) => e2e.open(b), maxMessageSize }).then(
         (env) => {
           conn.clientEncrypted = true;
@@ -96,7 +96,7 @@ export class MessageRouter {
   private frameError(conn: Connection, err: unknown, cid?: string): void {
     if (conn.closed && err instanceof ProtocolError) return;
     if (conn.phase === 'auth' && err instanceof ProtocolError) {
-      // PROTOCOL §3.1: the first frame must be a client_hello with the token; an undecodable one is
+      // docs-site/protocol §3.1: the first frame must be a client_hello with the token; an undecodable one is
       // "any other first frame" (AUTH_REQUIRED, 4401), not a reason to keep waiting for the timeout.
       this.host.rejectAuth(conn, 'AUTH_REQUIRED', 'the first frame must be a client_hello with a token', {
         reason: err.code,
@@ -144,7 +144,7 @@ export class MessageRouter {
       case 'e2e_rekey':
         return rekey(conn, env, encrypted, this.host.options.identityKey, () => this.host.now());
     }
-    // PROTOCOL §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
+    // docs-site/protocol §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
     const unsigned = this.host.signatures?.check(env);
     if (unsigned) {
       const message = `"${env.t}" needs a valid signature (${unsigned})`;
@@ -201,7 +201,7 @@ export class MessageRouter {
     return true;
   }
 
-  /** In-band auth (PROTOCOL §3.1): the first frame must be a client_hello carrying the token. */
+  /** In-band auth (docs-site/protocol §3.1): the first frame must be a client_hello carrying the token. */
   private inBandAuth(conn: Connection, env: Envelope): Result {
     const parsed = env.t === 'client_hello' ? parseClientHello(env.p) : undefined;
     const verify = this.host.verify;
@@ -298,7 +298,7 @@ export class MessageRouter {
       signature: agreed?.signature,
     });
     const wasDirect = conn.direct;
-    conn.compress = hello.features.compression; // PROTOCOL §2: `false` → never C: to this client
+    conn.compress = hello.features.compression; // docs-site/protocol §2: `false` → never C: to this client
     conn.sendEvent('server_hello', payload, { cid });
     if (agreed) startE2E(conn, hello.encryptionVersion, agreed, this.host.now());
     if (msgpack) conn.format = 'msgpack';
@@ -313,7 +313,7 @@ export class MessageRouter {
     conn.sendEvent('PONG', payload, { cid: env.cid });
   }
 
-  /** Token refresh (PROTOCOL §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
+  /** Token refresh (docs-site/protocol §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
   private refresh(conn: Connection, env: Envelope): Result {
     const verify = this.host.verify;
     if (!verify) {
@@ -416,7 +416,7 @@ export class MessageRouter {
   }
 
   /**
-   * Presence over the wire (PROTOCOL §5), decided here: queries and updates need the connection
+   * Presence over the wire (docs-site/protocol §5), decided here: queries and updates need the connection
    * to be subscribed to the topic (else `FORBIDDEN`). Replies carry the request's `cid` and the
    * request's type: `presence {topic, members}`, `presence_stats {topic, num_users,
    * num_connections}`. `presence_update {topic, data}` answers nothing on success (subscribers,
@@ -514,7 +514,7 @@ export class MessageRouter {
     else this.frameError(conn, err, cid);
   }
 
-  /** Client publish (PROTOCOL §4): topic name, token ACL and the publish policy must all agree. */
+  /** Client publish (docs-site/protocol §4): topic name, token ACL and the publish policy must all agree. */
   private publish(conn: Connection, env: Envelope): void {
     const topic = env.p.topic;
     const problem = validateTopicName(topic);

@@ -1,4 +1,4 @@
-/** Feature flags as PROTOCOL §3 names them. */
+/** Feature flags as docs-site/protocol §3 names them. */
 export interface Features {
   compression: boolean;
   encryption: boolean;
@@ -7,7 +7,7 @@ export interface Features {
   msgpack: boolean;
   batching: boolean;
   cluster: boolean;
-  /** E2E scheme (PROTOCOL §6): present in `server_hello` when encryption is on; 2 when both sides asked. */
+  /** E2E scheme (docs-site/protocol §6): present in `server_hello` when encryption is on; 2 when both sides asked. */
   encryption_version?: 1 | 2;
 }
 
@@ -16,7 +16,7 @@ export interface ClientHello {
   clientVersion?: string;
   protocolVersion: number;
   features: { compression: boolean; encryption: boolean; msgpack: boolean; batching: boolean };
-  /** `features.encryption_version` (PROTOCOL §6): 2 asks for the replay-proof scheme; else 1. */
+  /** `features.encryption_version` (docs-site/protocol §6): 2 asks for the replay-proof scheme; else 1. */
   encryptionVersion: 1 | 2;
   encryptionPublicKey?: string;
   token?: string;
@@ -28,7 +28,7 @@ const MAX_TOKEN_CHARS = 8192;
 
 /**
  * Validates a `client_hello` payload. Missing features default to off except compression and
- * batching, which every client must decode anyway (PROTOCOL §2, §7). Returns a message on error.
+ * batching, which every client must decode anyway (docs-site/protocol §2, §7). Returns a message on error.
  *
  * @example
  * parseClientHello({ protocol_version: 1, features: { msgpack: true } }); // { ok: true, hello: {...} }
@@ -106,7 +106,7 @@ export interface HelloLimits {
 }
 
 /**
- * Builds the `server_hello` payload (PROTOCOL §3.5).
+ * Builds the `server_hello` payload (docs-site/protocol §3.5).
  *
  * @example
  * buildServerHello({ serverVersion: '0.1.0', hello, features, limits, pingInterval: 25000, connectionId: 'c1', now: Date.now() });
@@ -141,7 +141,7 @@ export function buildServerHello(a: {
   return payload;
 }
 
-/** `server_ready.p` (PROTOCOL §3.3). */
+/** `server_ready.p` (docs-site/protocol §3.3). */
 export function buildServerReady(a: {
   connectionId: string;
   userId?: string;

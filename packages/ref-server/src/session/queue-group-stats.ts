@@ -5,7 +5,7 @@ import type { SessionHost } from './session-host';
 
 /**
  * Answers `queue_group_stats {topic}` with `queue_group_stats {topic, groups: {name: members}}`
- * (PROTOCOL §4), carrying the request's `cid`. Decided here: the asker needs the topic to be
+ * (docs-site/protocol §4), carrying the request's `cid`. Decided here: the asker needs the topic to be
  * allowed by its ACL (token `wse_topics` and any runtime ACL), not to be subscribed — a dispatcher
  * may watch a worker pool it is not part of; otherwise `FORBIDDEN`. Counts are this node's members.
  *

@@ -26,7 +26,7 @@ export interface SessionHost {
   readonly subscribeFlow: SubscribeFlow;
   /** Null when presence is off (presence queries then reach the app as messages). */
   readonly presence: PresenceApi | null;
-  /** `requireSignatures` (PROTOCOL §6); undefined when off. */
+  /** `requireSignatures` (docs-site/protocol §6); undefined when off. */
   readonly signatures?: SignatureGate;
   now(): number;
   /** The server's clock (timers: the in-band auth deadline). */

@@ -36,7 +36,7 @@ export interface UpgradeContext {
   remoteAddress: string;
   identity?: Identity;
   authError?: { code: AuthCode; message: string };
-  /** Accept the socket only to close it with this code (PROTOCOL §8: the client must see the code). */
+  /** Accept the socket only to close it with this code (docs-site/protocol §8: the client must see the code). */
   reject?: { code: number; reason: string };
   conn?: Connection;
 }
@@ -459,7 +459,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     return conn;
   }
 
-  /** PROTOCOL §3.1: no token at the door → wait for `client_hello.p.token`, else AUTH_REQUIRED. */
+  /** docs-site/protocol §3.1: no token at the door → wait for `client_hello.p.token`, else AUTH_REQUIRED. */
   private awaitInBand(conn: Connection): void {
     const timeout = (this.options.auth || undefined)?.inBandTimeoutMs ?? 5000;
     conn.authTimer = this.clock.setTimeout(() => {

@@ -16,7 +16,7 @@ import {
   stampedOf,
 } from './remote-recovery';
 
-/** One topic's entry of `subscription_update.p.recovery` (PROTOCOL §4). */
+/** One topic's entry of `subscription_update.p.recovery` (docs-site/protocol §4). */
 export interface TopicRecoveryReport {
   epoch: string;
   /** The stream's latest offset (-1: nothing published in this epoch yet). */
@@ -36,7 +36,7 @@ export interface SubscribePlan {
   presence?: Record<string, unknown>;
   cid?: string;
   /**
-   * Subscribe as a member of this queue group (PROTOCOL §4). Group deliveries are not replayed
+   * Subscribe as a member of this queue group (docs-site/protocol §4). Group deliveries are not replayed
    * (the group, not the member, owns the stream): `recover`/`recovery` are ignored and the reply
    * has no `recovery` field.
    */
@@ -47,7 +47,7 @@ export interface SubscribePlan {
 const FRAME_OVERHEAD = 64;
 
 /**
- * The subscribe step that must be atomic (PROTOCOL §4 "Recovery"): in ONE synchronous run it sends
+ * The subscribe step that must be atomic (docs-site/protocol §4 "Recovery"): in ONE synchronous run it sends
  * what the fan-out has queued so far (so nothing queued before is delivered twice), subscribes the
  * connection, reads the recovery buffers, joins presence, then — corked — sends the missed
  * publications in offset order, any presence error, and the `subscription_update` reply with

@@ -1,5 +1,5 @@
 /**
- * Token bucket for inbound rate limiting (PROTOCOL §7). Pure: time comes from an injected clock,
+ * Token bucket for inbound rate limiting (docs-site/protocol §7). Pure: time comes from an injected clock,
  * so tests are exact and the bucket owns no timer.
  *
  * @example

@@ -14,7 +14,7 @@ export const ALL_TOPIC = '\u0000all';
 /** A connection that needs its own frame (msgpack, E2E, or no `C:`). */
 export interface DirectTarget {
   readonly format: 'json' | 'msgpack';
-  /** E2E on: gets `E:` around JSON or `M:` (never `C:` inside, PROTOCOL §2). */
+  /** E2E on: gets `E:` around JSON or `M:` (never `C:` inside, docs-site/protocol §2). */
   readonly encrypted: boolean;
   /** False when the client said `features.compression: false`: never `C:`. */
   readonly compress: boolean;
@@ -38,7 +38,7 @@ export interface FanoutDeps {
   onDelivered(count: number, bytes: number, seconds: number): void;
   /** Defaults to setImmediate; injected so tests can flush by hand. */
   schedule?: (fn: () => void) => void;
-  /** Queue groups (PROTOCOL §4): each stamped publication also goes to one member per group. */
+  /** Queue groups (docs-site/protocol §4): each stamped publication also goes to one member per group. */
   groups?: QueueGroups;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reservedEventType, toPublication } from './publication';
 
-describe('toPublication (PROTOCOL.md §4: only {t|type, p|payload} is an event)', () => {
+describe('toPublication (docs-site/protocol §4: only {t|type, p|payload} is an event)', () => {
   it('keeps an event with a type and a payload', () => {
     const env = toPublication('chat', { t: 'chat_message', p: { text: 'hi' }, pri: 8 });
     expect(env.t).toBe('chat_message');

@@ -41,7 +41,7 @@ export function envelopeIds(now = Date.now()): BuildOptions {
 
 /**
  * Turns what an app (or a client `publish`, or `POST /api/publish`) hands us into the envelope
- * subscribers receive (PROTOCOL.md §4). Only an object with a type **and** a payload —
+ * subscribers receive (docs-site/protocol §4). Only an object with a type **and** a payload —
  * `{t | type, p | payload, pri?}` — is an event and keeps its type; anything else, including an
  * object with a type but no payload (`{t: 'tick', n: 1}`), is wrapped whole as
  * `{t: 'publication', p: {topic, data}}` (`{t: 'broadcast', p: {data}}` without a topic), so no
@@ -91,7 +91,7 @@ export function reservedEventType(data: unknown): string | undefined {
   return typeof type === 'string' && RESERVED_TYPES.has(type.toLowerCase()) ? type : undefined;
 }
 
-/** PROTOCOL.md §4: an event needs a type and a payload; `{t}` alone would lose its other fields. */
+/** docs-site/protocol §4: an event needs a type and a payload; `{t}` alone would lose its other fields. */
 function isEvent(data: unknown): data is Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
   const d = data as Record<string, unknown>;

@@ -1,4 +1,4 @@
-/** Who may publish from a client (PROTOCOL §4, "Client publish"): everyone, no one, or per topic glob. */
+/** Who may publish from a client (docs-site/protocol §4, "Client publish"): everyone, no one, or per topic glob. */
 export type PublishPolicy = 'deny' | 'allow' | Array<{ topics: string; allow: boolean }>;
 
 /**

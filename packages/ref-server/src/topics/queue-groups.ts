@@ -1,5 +1,5 @@
 /**
- * Queue groups (PROTOCOL §4): per topic, named groups of connections; each publication to the topic
+ * Queue groups (docs-site/protocol §4): per topic, named groups of connections; each publication to the topic
  * goes to exactly ONE member of each group, round-robin. Pure bookkeeping, no I/O.
  *
  * Invariants:

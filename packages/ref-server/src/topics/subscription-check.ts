@@ -13,7 +13,7 @@ export interface SubscriptionRequest {
   presence?: Record<string, unknown>;
   recover: boolean;
   recovery?: Record<string, unknown>;
-  /** `queue_group` (PROTOCOL §4): subscribe as a member of this group. */
+  /** `queue_group` (docs-site/protocol §4): subscribe as a member of this group. */
   queueGroup?: string;
 }
 
@@ -92,7 +92,7 @@ export const MAX_POSITIONS_PER_TOPIC = 32;
 /**
  * The positions a recovery request gives for `topic`: `undefined` when it gives none (the topic
  * is subscribed "from now"), `null` when what it gives is malformed (answered `recovered: false`),
- * else the list. Accepts `{epoch, offset}` or an array of them (PROTOCOL §4).
+ * else the list. Accepts `{epoch, offset}` or an array of them (docs-site/protocol §4).
  *
  * @example
  * positionsFor({ chat: { epoch: '0a1b2c3d', offset: 41 } }, 'chat'); // [{ epoch: '0a1b2c3d', offset: 41 }]

@@ -26,7 +26,7 @@ export interface SubscriptionOutcome {
   success: boolean;
   success_topics: string[];
   failed_topics: FailedTopic[];
-  /** Echo of the request's queue group (PROTOCOL §4). */
+  /** Echo of the request's queue group (docs-site/protocol §4). */
   queue_group?: string;
 }
 
@@ -92,7 +92,7 @@ export class TopicService {
 
   /**
    * Subscribes without checks (server-side API); returns the topics that were new. With
-   * `queueGroup` the connection joins that group on each topic instead (PROTOCOL §4). Decided: a
+   * `queueGroup` the connection joins that group on each topic instead (docs-site/protocol §4). Decided: a
    * connection holds a topic one way at a time — the last subscribe wins, so a plain subscriber
    * that subscribes with a group becomes a member (and the reverse), and a member moves between
    * groups; such a switch counts as new (no presence leave: the topic is still held).

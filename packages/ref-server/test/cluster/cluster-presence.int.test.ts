@@ -3,7 +3,7 @@ import { type Frame, SECRET, TestClient, token } from '../helpers';
 import { fullMesh, type Node, startNode, waitFor } from './cluster-support';
 
 /**
- * Cluster-wide presence (issue 13, PROTOCOL §5/§9 PRESENCE_UPDATE / PRESENCE_FULL) with in-process
+ * Cluster-wide presence (issue 13, docs-site/protocol §5/§9 PRESENCE_UPDATE / PRESENCE_FULL) with in-process
  * nodes: a user is one member cluster-wide, joins and leaves reach every node's subscribers once.
  */
 const OPTS = { auth: { secret: SECRET }, presence: {} };

@@ -4,7 +4,7 @@ import { TestClient } from '../helpers';
 import { fullMesh, type Node, startNode, subscriber, waitFor } from './cluster-support';
 
 /**
- * Cross-node recovery (issue 13, PROTOCOL §9 RECOVER/RECOVER_REPLY) with in-process nodes on loopback
+ * Cross-node recovery (issue 13, docs-site/protocol §9 RECOVER/RECOVER_REPLY) with in-process nodes on loopback
  * and raw clients, so the exact replay (first and last missed offset) can be checked.
  */
 const RECOVERY = { recovery: { bufferSize: 1024 } };

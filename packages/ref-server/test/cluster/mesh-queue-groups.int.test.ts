@@ -1,4 +1,4 @@
-// Queue groups cluster-wide over the mesh (PROTOCOL §4, issue 19): every publication goes to exactly
+// Queue groups cluster-wide over the mesh (docs-site/protocol §4, issue 19): every publication goes to exactly
 // one member of each group across ALL nodes — the holder nodes agree on one by hashing its id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, TestClient } from '../helpers';

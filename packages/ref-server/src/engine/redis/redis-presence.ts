@@ -43,7 +43,7 @@ interface LocalEntry {
 }
 
 /**
- * Presence kept in Redis (PROTOCOL §5 over several nodes): one entry per connection, refreshed by
+ * Presence kept in Redis (docs-site/protocol §5 over several nodes): one entry per connection, refreshed by
  * the node that owns it; join/leave/update decided and published by atomic scripts (see
  * `redis-presence-scripts.ts`), so every node tells its subscribers exactly once per user; queries
  * read Redis. Only the entries of this node's own connections are kept here, to refresh them.

@@ -53,7 +53,7 @@ export function parseRead(reply: unknown): StreamRead {
 }
 
 /**
- * The recovery rules of PROTOCOL §4 over one Redis read: all of (position.offset, last] in offset
+ * The recovery rules of docs-site/protocol §4 over one Redis read: all of (position.offset, last] in offset
  * order, or nothing (`recovered: false` with the topic's position to re-baseline to). Redis keeps
  * ONE epoch per topic, so only a single position in that epoch can be recovered; several
  * positions (a client coming from a mesh) or another epoch (Redis lost the stream) answer false.
