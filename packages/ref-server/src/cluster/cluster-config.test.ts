@@ -39,6 +39,7 @@ describe('cluster configuration', () => {
       deadAfterMs: 15_000,
       pingIntervalMs: 5000,
       zstd: true,
+      zstdLoopback: false,
     });
   });
 });

@@ -138,6 +138,9 @@ export class ClusterNode {
   /**
    * Sends a locally stamped publication to every peer that wants it: each link at most once, and
    * only to peers with subscribers (or whose RESYNC has not arrived yet). Returns the links it went to.
+   * zstd only where it saves bandwidth: not on loopback links (a `--workers` sibling, a node on the
+   * same host) unless `zstdLoopback`, since there it would cost a compress and a decompress per
+   * publication for bytes that cost nothing to move.
    */
   forward(topic: string, json: string, epoch: string, offset: number): number {
     let payload: Uint8Array | undefined;
@@ -147,7 +150,12 @@ export class ClusterNode {
     for (const link of this.links.values()) {
       if (link.state !== 'up' || !this.interest.wants(link, topic)) continue;
       payload ??= utf8.encode(json);
-      if (this.zstd && payload.length >= ZSTD_MIN_BYTES && link.has(Capability.ZSTD)) {
+      if (
+        this.zstd &&
+        payload.length >= ZSTD_MIN_BYTES &&
+        link.has(Capability.ZSTD) &&
+        (this.o.zstdLoopback === true || !link.loopback)
+      ) {
         if (packed === undefined) {
           const z = this.zstd.compress(payload);
           packed = z.length < payload.length ? z : null;

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   maxQueueBytes?: number;
   /** Compress MSG payloads ≥ 256 B with zstd when both sides support it [true]. */
   zstd?: boolean;
+  /** Compress on loopback links too (peers on this host, e.g. `--workers` siblings) [false]. */
+  zstdLoopback?: boolean;
   /** ms [500] how long a node waits for another node's RECOVER_REPLY before answering `recovered: false`. */
   recoverWaitMs?: number;
 }
@@ -45,6 +47,7 @@ export interface ResolvedClusterOptions {
   deadAfterMs: number;
   maxQueueBytes: number;
   zstd: boolean;
+  zstdLoopback: boolean;
   recoverWaitMs: number;
 }
 
@@ -109,6 +112,7 @@ export function resolveClusterOptions(
     deadAfterMs,
     maxQueueBytes: int('maxQueueBytes', value.maxQueueBytes, 8 * 1024 * 1024, 64 * 1024),
     zstd: value.zstd ?? true,
+    zstdLoopback: value.zstdLoopback ?? false,
     recoverWaitMs: int('recoverWaitMs', value.recoverWaitMs, 500, 1, 60_000),
   };
 }

@@ -21,6 +21,8 @@ export interface LinkSocket {
   onClose(fn: (reason: string) => void): void;
   write(bytes: Uint8Array): void;
   readonly writableLength: number;
+  /** The peer's address is a loopback one (127.0.0.0/8, ::1): the peer runs on this host. */
+  readonly loopback: boolean;
   close(reason: string): void;
 }
 
@@ -29,6 +31,20 @@ export interface ClusterTlsMaterial {
   ca: string | Buffer;
   cert: string | Buffer;
   key: string | Buffer;
+}
+
+/**
+ * Whether `address` (as `socket.remoteAddress` gives it) is a loopback address.
+ *
+ * @example
+ * ```ts
+ * isLoopback('::ffff:127.0.0.1'); // true
+ * ```
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
 
 /** Splits `host:port` / `[v6]:port`. */
@@ -67,6 +83,9 @@ function wrap(socket: net.Socket, openEvent: 'connect' | 'secureConnect' | null)
     },
     get writableLength() {
       return socket.writableLength;
+    },
+    get loopback() {
+      return isLoopback(socket.remoteAddress);
     },
     close: (reason) => {
       closeReason = reason;

@@ -29,6 +29,8 @@ export interface ClusterNodeOptions {
   resyncIntervalMs?: number;
   capabilities?: number;
   inflate?: (payload: Uint8Array, max: number) => Uint8Array;
+  /** Compress MSGs to peers on this host (loopback links) too [false: loopback bytes are free]. */
+  zstdLoopback?: boolean;
   now?: () => number;
   random?: () => number;
   log?: (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;

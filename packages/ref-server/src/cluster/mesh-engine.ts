@@ -88,6 +88,7 @@ export class MeshEngine implements Engine {
         tls: o.tls ? loadTlsMaterial(o.tls) : undefined,
         timings: { pingIntervalMs: o.pingIntervalMs, deadAfterMs: o.deadAfterMs },
         maxQueueBytes: o.maxQueueBytes,
+        zstdLoopback: o.zstdLoopback,
         capabilities:
           Capability.INTEREST |
           (host.log instanceof RecoveryStore ? Capability.RECOVERY : 0) |

@@ -77,6 +77,7 @@ export class PeerLink {
   private queuedBytes = 0;
   private flushScheduled = false;
   private overSince?: number;
+  private isLoopback?: boolean;
 
   constructor(private readonly o: PeerLinkOptions) {
     this.direction = o.direction;
@@ -87,6 +88,16 @@ export class PeerLink {
     socket.onClose((reason) => this.dispatch({ type: 'CLOSED', now: o.now(), reason }));
     if (o.direction === 'in') this.dispatch({ type: 'OPENED', now: o.now() });
     else socket.onOpen(() => this.dispatch({ type: 'OPENED', now: o.now() }));
+  }
+
+  /**
+   * The peer is on this host (its socket address is a loopback one): bytes on this link cost no
+   * bandwidth, so compressing them is pure CPU. Read once the link is up (a dialled socket has no
+   * peer address before it connects).
+   */
+  get loopback(): boolean {
+    this.isLoopback ??= this.o.socket.loopback;
+    return this.isLoopback;
   }
 
   get state(): LinkContext['state'] {

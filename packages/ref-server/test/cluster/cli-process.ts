@@ -43,8 +43,9 @@ export class CliProcess {
   err = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(bundle: string, args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [bundle, ...args], {
+  /** `nodeArgs` go before the script (e.g. `--cpu-prof`); a `--workers` primary's forks inherit them. */
+  constructor(bundle: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, bundle, ...args], {
       cwd: PKG,
       env: { ...process.env, VITEST: '', WSE_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

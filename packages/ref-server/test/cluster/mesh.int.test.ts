@@ -174,7 +174,8 @@ describe('mesh: bad peers', () => {
 
 describe('mesh: zstd', () => {
   it('compresses large MSG payloads when both sides support it, plain otherwise; a bomb resets only its link', async () => {
-    const a = await startNode({});
+    // These nodes talk over 127.0.0.1: loopback links are only compressed with zstdLoopback (the sender's choice).
+    const a = await startNode({ zstdLoopback: true });
     const b = await startNode({ seeds: [a.address] });
     const c = await startNode({ seeds: [a.address], zstd: false });
     nodes.push(a, b, c);
@@ -213,6 +214,23 @@ describe('mesh: zstd', () => {
     raw.write(encodeClusterFrame({ type: FrameType.MSG, flags: 1, topic: 'big', payload: bomb }));
     await closed;
     expect(upPeers(a).sort()).toEqual([b.server.nodeId, c.server.nodeId].sort());
+  });
+
+  it('sends loopback links (--workers siblings, nodes on one host) plain although both sides support zstd', async () => {
+    const a = await startNode({});
+    const b = await startNode({ seeds: [a.address] });
+    nodes.push(a, b);
+    await fullMesh([a, b]);
+    const onB = await subscriber(b.url, ['big']);
+    await routed(a, b, 1);
+    const text = 'the same words again and again '.repeat(130); // ~4 KB, compressible
+    const peer = () =>
+      a.server.clusterInfo()?.peers.find((p) => p.id === b.server.nodeId && p.state === 'up');
+    const before = peer()?.bytesOut ?? 0;
+    for (let i = 0; i < 20; i++) a.server.broadcast('big', { t: 'big', p: { i, text } });
+    for (let i = 0; i < 20; i++) expect((await onB.next('big')).p).toEqual({ i, text });
+    onB.close();
+    expect((peer()?.bytesOut ?? 0) - before).toBeGreaterThan(20 * text.length);
   });
 });
 
