@@ -1,5 +1,5 @@
 // Cluster benchmark (issue 12): `wse-server --workers 2` vs one plain `wse-server`, server CPU per delivery.
-// Run from packages/ref-server: node ../../scripts/run-ts.mjs bench/workers.bench.ts [--subs 200 --rate 400 --rounds 4 --round-ms 3000 --warmup 1]
+// Run from packages/ref-server: node ../../scripts/run-ts.mjs bench/workers.bench.ts [--subs 200 --rate 400 --rounds 4 --round-ms 3000 --warmup 6 --text 60]
 //
 // Both servers run at once as real CLI processes (the CLI bundled from source, as the process tests
 // do), each with `subs` subscribers of one topic from the project's load generator (one worker
@@ -38,7 +38,9 @@ const SUBS = num('subs', 200);
 const RATE = num('rate', 400);
 const ROUNDS = num('rounds', 4);
 const ROUND_MS = num('round-ms', 3000);
-const WARMUP = num('warmup', 1);
+const WARMUP = num('warmup', 6);
+/** Characters of text per publication: 60 → a 233-byte stamped envelope (under zstd's 256 B); ≥ ~85 crosses it. */
+const TEXT = num('text', 60);
 const PROF_DIR = args.get('prof-dir');
 const NODE_ARGS = (args.get('node-args') ?? '').split(' ').filter(Boolean);
 const TARGET = 1.15;
@@ -119,7 +121,7 @@ async function start(name: string, extra: string[], ready: RegExp): Promise<Targ
 function publish(t: Target, seq: number): Promise<void> {
   const body = JSON.stringify({
     topic: 'bench',
-    data: { t: 'tick', p: { bseq: seq, bts: 0, text: 'x'.repeat(60) } },
+    data: { t: 'tick', p: { bseq: seq, bts: 0, text: 'x'.repeat(TEXT) } },
   });
   return new Promise((done, fail) => {
     const req = http.request(
@@ -270,6 +272,16 @@ const perf = perfFile
     )
   : undefined;
 if (perf) await sleep(500);
+// Idle cost: CPU of each server over a quiet stretch (timers, GC, metrics), as µs per delivery at
+// the bench's rate — the share of each round's figure that does not depend on the load.
+const idle = new Map<string, number>();
+await settle();
+for (const t of [single, workers]) {
+  const c0 = cpuSeconds(t.proc.child.pid as number);
+  await sleep(ROUND_MS);
+  const c1 = cpuSeconds(t.proc.child.pid as number);
+  idle.set(t.name, ((c1.user + c1.sys - c0.user - c0.sys) / (ROUND_MS / 1000) / (RATE * SUBS)) * 1e6);
+}
 const us: Record<string, number[]> = { single: [], workers: [] };
 const ratios: number[] = [];
 const split: Record<string, Array<{ user: number; sys: number; primary: number }>> = {
@@ -302,7 +314,7 @@ for (const name of ['single', 'workers'])
 for (const name of ['single', 'workers']) {
   const xs = split[name] ?? [];
   console.log(
-    `  ${name === 'single' ? 'one process ' : '--workers 2 '}  medians: user ${fmt(median(xs.map((x) => x.user)))} µs, system ${fmt(median(xs.map((x) => x.sys)))} µs${name === 'workers' ? `, of which the primary ${fmt(median(xs.map((x) => x.primary)), 3)} µs` : ''}`,
+    `  ${name === 'single' ? 'one process ' : '--workers 2 '}  medians: user ${fmt(median(xs.map((x) => x.user)))} µs, system ${fmt(median(xs.map((x) => x.sys)))} µs${name === 'workers' ? `, of which the primary ${fmt(median(xs.map((x) => x.primary)), 3)} µs` : ''}; idle ${fmt(idle.get(name) ?? 0, 3)} µs`,
   );
 }
 const ratio = median(ratios);
