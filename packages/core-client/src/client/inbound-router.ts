@@ -1,0 +1,125 @@
+/**
+ * Inbound routing: where each decoded envelope goes. Protocol frames stay inside, errors and
+ * replies settle requests or subscriptions, presence events update presence, and the rest pass
+ * the recovery filter to become application messages (events and the async iterator).
+ *
+ * @module
+ */
+
+import type { PresenceManager } from '../presence/presence-manager';
+import type { Envelope } from '../protocol/envelope';
+import { AuthError, type AuthErrorCode, ServerError, type WSEError } from '../protocol/errors';
+import type { Emitter } from './emitter';
+import type { EventStream } from './event-stream';
+import type { Outbound } from './outbound';
+import type { RequestManager } from './request-manager';
+import type { TopicManager } from './topic-manager';
+import type { ClientMessage, SessionInfo } from './types';
+
+/** Event names of the client itself: application messages of these types go to `'*'` only. */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  'state',
+  'error',
+  'presence',
+  'recovery_failed',
+  'quality',
+  'queue_drop',
+  'connected',
+  'disconnected',
+  '*',
+]);
+
+/** Protocol frames handled inside the client, never delivered as application messages. */
+const INTERNAL = new Set(['server_ready', 'server_hello', 'client_hello', 'auth_refreshed', 'config_update']);
+
+/** Server error codes reported as an `AuthError` (also close reasons, see the runtime). */
+export const AUTH_CODES: ReadonlySet<string> = new Set(['AUTH_FAILED', 'AUTH_REQUIRED', 'AUTH_EXPIRED']);
+
+/**
+ * The inbound router: a function that routes one envelope (after decoding, before events) to the
+ * part it concerns. A closure over positional parameters, not a class over an options object: key
+ * names and private-field boilerplate would ship in the initial bundle.
+ *
+ * @param emitter - where application messages are emitted (by type and as `'*'`)
+ * @param error - records `lastError` and emits `'error'`
+ * @param session - the current session (its rate-limit refill paces sends after a warning)
+ * @example
+ * ```ts
+ * const route = inboundRouter(topics, presence, requests, outbound, stream, emitter, onError, () => session);
+ * route(env); // from the driver's onEnvelope hook
+ * ```
+ */
+export function inboundRouter(
+  topics: TopicManager,
+  presence: PresenceManager,
+  requests: RequestManager<Envelope>,
+  outbound: Outbound,
+  stream: EventStream<ClientMessage>,
+  emitter: Emitter,
+  error: (error: WSEError) => void,
+  session: () => SessionInfo | null,
+): (env: Envelope) => void {
+  const onServerError = (env: Envelope): void => {
+    const err = ServerError.fromPayload(env.p);
+    if (err.code === 'RATE_LIMITED') outbound.hold(seconds(env.p.retry_after, 1) * 1000);
+    // An auth error is reported as an AuthError with the server's own code and message, and it
+    // stays `lastError` through the close that follows (see the runtime's socket-close hook).
+    const reported = AUTH_CODES.has(err.code)
+      ? new AuthError(err.code as AuthErrorCode, err.message, { cause: err })
+      : err;
+    if (env.cid && !requests.reject(env.cid, err)) topics.fail(env.cid, err);
+    error(reported);
+  };
+  const onRateWarning = (p: Record<string, unknown>): void => {
+    const refill = session()?.limits.rate_limit_refill ?? 100;
+    outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
+  };
+  const deliver = (msg: ClientMessage): void => {
+    if (!RESERVED_EVENTS.has(msg.type)) emitter.emit(msg.type, msg);
+    emitter.emit('*', msg);
+    stream.push(msg);
+  };
+  return (env) => {
+    if (INTERNAL.has(env.t)) return;
+    switch (env.t) {
+      case 'error':
+        onServerError(env);
+        return;
+      case 'subscription_update':
+      case 'subscription':
+        topics.handleReply(env);
+        return;
+      case 'rate_limit_warning':
+        onRateWarning(env.p);
+        return;
+      case 'presence_join':
+      case 'presence_leave':
+      case 'presence_update':
+        presence.handleEvent(env);
+        return;
+    }
+    if (requests.resolve(env.cid, env)) return;
+    if (topics.filter(env) !== 'deliver') return;
+    deliver(toMessage(env));
+  };
+}
+
+function toMessage(env: Envelope): ClientMessage {
+  return {
+    type: env.t,
+    payload: env.p,
+    topic: env.tp,
+    id: env.id,
+    ts: env.ts,
+    cid: env.cid,
+    category: env.c,
+    priority: env.pri,
+    epoch: env.e,
+    offset: env.o,
+  };
+}
+
+/** A `retry_after` in seconds, at most 60: a hostile `1e308` must not hold sends forever. */
+function seconds(v: unknown, fallback: number): number {
+  return typeof v === 'number' && v >= 0 ? Math.min(v, 60) : fallback;
+}
