@@ -9,6 +9,7 @@
 import type { PresenceManager } from '../presence/presence-manager';
 import type { Envelope } from '../protocol/envelope';
 import { AuthError, type AuthErrorCode, ServerError, type WSEError } from '../protocol/errors';
+import { AUTH_CODES } from './auth-close-error';
 import type { Emitter } from './emitter';
 import type { EventStream } from './event-stream';
 import type { Outbound } from './outbound';
@@ -31,9 +32,6 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 
 /** Protocol frames handled inside the client, never delivered as application messages. */
 const INTERNAL = new Set(['server_ready', 'server_hello', 'client_hello', 'auth_refreshed', 'config_update']);
-
-/** Server error codes reported as an `AuthError` (also close reasons, see the runtime). */
-export const AUTH_CODES: ReadonlySet<string> = new Set(['AUTH_FAILED', 'AUTH_REQUIRED', 'AUTH_EXPIRED']);
 
 /**
  * The inbound router: a function that routes one envelope (after decoding, before events) to the
@@ -63,7 +61,7 @@ export function inboundRouter(
     const err = ServerError.fromPayload(env.p);
     if (err.code === 'RATE_LIMITED') outbound.hold(seconds(env.p.retry_after, 1) * 1000);
     // An auth error is reported as an AuthError with the server's own code and message, and it
-    // stays `lastError` through the close that follows (see the runtime's socket-close hook).
+    // stays `lastError` through the close that follows (the runtime's close hook keeps it).
     const reported = AUTH_CODES.has(err.code)
       ? new AuthError(err.code as AuthErrorCode, err.message, { cause: err })
       : err;

@@ -8,7 +8,7 @@
  */
 
 import { ConnectionDriver, type DriverHooks } from '../connection/driver';
-import { AUTH_FAILED_CLOSE, type ConnectionState, TOKEN_EXPIRED_CLOSE } from '../connection/machine';
+import type { ConnectionState } from '../connection/machine';
 import type { EndpointPool } from '../endpoints/endpoint-pool';
 import type { Clock } from '../env/clock';
 import { OfflineQueue } from '../offline/offline-queue';
@@ -16,19 +16,14 @@ import { PresenceManager } from '../presence/presence-manager';
 import type { PresenceMembers } from '../presence/presence-state';
 import type { ErrorCodeValue } from '../protocol/codes';
 import { buildEnvelope, type Envelope, uuidv7 } from '../protocol/envelope';
-import {
-  AuthError,
-  type AuthErrorCode,
-  type ClientErrorCodeValue,
-  TransportError,
-  WSEError,
-} from '../protocol/errors';
+import { AuthError, type ClientErrorCodeValue, TransportError, WSEError } from '../protocol/errors';
+import { authCloseError } from './auth-close-error';
 import { ConnectWaiters } from './connect-waiters';
 import { driverConfig } from './driver-config';
 import { Emitter, type EmitterListener } from './emitter';
 import { EventStream } from './event-stream';
 import { IDLE_SNAPSHOT } from './idle-snapshot';
-import { AUTH_CODES, inboundRouter } from './inbound-router';
+import { inboundRouter } from './inbound-router';
 import { DEFAULT_LINGER_MS, Leases, type RetainOptions } from './leases';
 import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
 import { Outbound } from './outbound';
@@ -51,7 +46,7 @@ import type {
 
 const ignore = (): void => {};
 
-// Re-exported here too: the public entry and older imports take it from the runtime.
+// The public entry and older imports take it from here.
 export { IDLE_SNAPSHOT } from './idle-snapshot';
 
 /**
@@ -136,7 +131,24 @@ export class ClientRuntime {
       (err) => this.#emitError(err),
       () => this.session,
     );
-    this.#driver = new ConnectionDriver(config, this.#hooks());
+    this.#driver = new ConnectionDriver(config, {
+      onState: (state) => this.#onState(state),
+      onUp: (info) => this.#onUp(info),
+      onDown: (code, reason) => this.#onDown(code, reason),
+      onEnvelope: (env) => this.#route(env),
+      onError: (err) => this.#emitError(err),
+      onClose: (code, reason) => {
+        // An auth `error` frame just before the close is already `lastError`, and says more.
+        const lastError = this.#isAuthError() ? null : authCloseError(code, reason);
+        if (lastError) this.#store.update({ lastError });
+      },
+      onEndpoint: (endpoint) => this.#store.update({ endpoint, circuit: this.#circuitOf(endpoint) }),
+      onRtt: (ms) => this.#quality.record((q) => q.recordRtt(ms)),
+      onLoss: () => this.#quality.record((q) => q.recordLoss()),
+      onTokenRefreshed: (tokenExpiresIn) => {
+        if (this.session) this.session = { ...this.session, tokenExpiresIn };
+      },
+    });
     void restored.then(() => this.#outbound.flush());
     this.#leases = new Leases(r.clock);
     this.#waiters = new ConnectWaiters(this.#store, this.#emitter);
@@ -258,14 +270,9 @@ export class ClientRuntime {
   /** Sends with a fresh `cid`; resolves with the reply's payload. */
   request<R>(type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
     const { cid, promise } = this.#requests.create(options.timeoutMs ?? this.#requestTimeout(), type);
+    const id = uuidv7(this.#clock.now());
     try {
-      this.#outbound.send({
-        id: uuidv7(this.#clock.now()),
-        type,
-        payload,
-        priority: options.priority ?? 5,
-        cid,
-      });
+      this.#outbound.send({ id, type, payload, priority: options.priority ?? 5, cid });
     } catch (err) {
       this.#requests.reject(cid, err as WSEError);
     }
@@ -315,23 +322,6 @@ export class ClientRuntime {
       },
       r.clock,
     );
-  }
-
-  #hooks(): DriverHooks {
-    return {
-      onState: (state) => this.#onState(state),
-      onUp: (info) => this.#onUp(info),
-      onDown: (code, reason) => this.#onDown(code, reason),
-      onEnvelope: (env) => this.#route(env),
-      onError: (err) => this.#emitError(err),
-      onClose: (code, reason) => this.#onSocketClose(code, reason),
-      onEndpoint: (endpoint) => this.#store.update({ endpoint, circuit: this.#circuitOf(endpoint) }),
-      onRtt: (ms) => this.#quality.record((q) => q.recordRtt(ms)),
-      onLoss: () => this.#quality.record((q) => q.recordLoss()),
-      onTokenRefreshed: (tokenExpiresIn) => {
-        if (this.session) this.session = { ...this.session, tokenExpiresIn };
-      },
-    };
   }
 
   #circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
@@ -390,19 +380,6 @@ export class ClientRuntime {
     this.#topics.sessionDown();
     this.#presence.sessionDown();
     this.#emitter.emit('disconnected', { code, reason });
-  }
-
-  /**
-   * An auth close keeps what the server said: its `error` frame (code and message, e.g.
-   * `AUTH_REQUIRED` / `token is malformed`) arrived just before the close and is already
-   * `lastError`. Without one, the close reason names the code when it is one (our server sends
-   * `AUTH_REQUIRED` as the reason), else the close code decides.
-   */
-  #onSocketClose(code: number, reason: string): void {
-    if ((code !== AUTH_FAILED_CLOSE && code !== TOKEN_EXPIRED_CLOSE) || this.#isAuthError()) return;
-    const named = AUTH_CODES.has(reason) ? (reason as AuthErrorCode) : undefined;
-    const c = named ?? (code === AUTH_FAILED_CLOSE ? 'AUTH_FAILED' : 'AUTH_EXPIRED');
-    this.#store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
   }
 
   /** `lastError` is an auth error from this attempt (cleared when a session comes up). */
