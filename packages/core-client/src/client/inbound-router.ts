@@ -34,72 +34,97 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 const INTERNAL = new Set(['server_ready', 'server_hello', 'client_hello', 'auth_refreshed', 'config_update']);
 
 /**
- * The inbound router: a function that routes one envelope (after decoding, before events) to the
- * part it concerns. A closure over positional parameters, not a class over an options object: key
- * names and private-field boilerplate would ship in the initial bundle.
+ * Routes inbound envelopes (after decoding, before events) to the part each concerns. Positional
+ * parameters, not an options object: its key names would ship in the initial bundle.
  *
- * @param emitter - where application messages are emitted (by type and as `'*'`)
- * @param error - records `lastError` and emits `'error'`
- * @param session - the current session (its rate-limit refill paces sends after a warning)
  * @example
  * ```ts
- * const route = inboundRouter(topics, presence, requests, outbound, stream, emitter, onError, () => session);
- * route(env); // from the driver's onEnvelope hook
+ * const router = new InboundRouter(topics, presence, requests, outbound, stream, emitter, onError, () => session);
+ * router.route(env); // from the driver's onEnvelope hook
  * ```
  */
-export function inboundRouter(
-  topics: TopicManager,
-  presence: PresenceManager,
-  requests: RequestManager<Envelope>,
-  outbound: Outbound,
-  stream: EventStream<ClientMessage>,
-  emitter: Emitter,
-  error: (error: WSEError) => void,
-  session: () => SessionInfo | null,
-): (env: Envelope) => void {
-  const onServerError = (env: Envelope): void => {
+export class InboundRouter {
+  readonly #topics: TopicManager;
+  readonly #presence: PresenceManager;
+  readonly #requests: RequestManager<Envelope>;
+  readonly #outbound: Outbound;
+  readonly #stream: EventStream<ClientMessage>;
+  readonly #emitter: Emitter;
+  readonly #error: (error: WSEError) => void;
+  readonly #session: () => SessionInfo | null;
+
+  /**
+   * @param emitter - where application messages are emitted (by type and as `'*'`)
+   * @param error - records `lastError` and emits `'error'`
+   * @param session - the current session (its rate-limit refill paces sends after a warning)
+   */
+  constructor(
+    topics: TopicManager,
+    presence: PresenceManager,
+    requests: RequestManager<Envelope>,
+    outbound: Outbound,
+    stream: EventStream<ClientMessage>,
+    emitter: Emitter,
+    error: (error: WSEError) => void,
+    session: () => SessionInfo | null,
+  ) {
+    this.#topics = topics;
+    this.#presence = presence;
+    this.#requests = requests;
+    this.#outbound = outbound;
+    this.#stream = stream;
+    this.#emitter = emitter;
+    this.#error = error;
+    this.#session = session;
+  }
+
+  /** Routes one inbound envelope. */
+  route(env: Envelope): void {
+    if (INTERNAL.has(env.t)) return;
+    switch (env.t) {
+      case 'error':
+        this.#onServerError(env);
+        return;
+      case 'subscription_update':
+      case 'subscription':
+        this.#topics.handleReply(env);
+        return;
+      case 'rate_limit_warning':
+        this.#onRateWarning(env.p);
+        return;
+      case 'presence_join':
+      case 'presence_leave':
+      case 'presence_update':
+        this.#presence.handleEvent(env);
+        return;
+    }
+    if (this.#requests.resolve(env.cid, env)) return;
+    if (this.#topics.filter(env) !== 'deliver') return;
+    this.#deliver(toMessage(env));
+  }
+
+  #deliver(msg: ClientMessage): void {
+    if (!RESERVED_EVENTS.has(msg.type)) this.#emitter.emit(msg.type, msg);
+    this.#emitter.emit('*', msg);
+    this.#stream.push(msg);
+  }
+
+  #onServerError(env: Envelope): void {
     const err = ServerError.fromPayload(env.p);
-    if (err.code === 'RATE_LIMITED') outbound.hold(seconds(env.p.retry_after, 1) * 1000);
+    if (err.code === 'RATE_LIMITED') this.#outbound.hold(seconds(env.p.retry_after, 1) * 1000);
     // An auth error is reported as an AuthError with the server's own code and message, and it
     // stays `lastError` through the close that follows (the runtime's close hook keeps it).
     const reported = AUTH_CODES.has(err.code)
       ? new AuthError(err.code as AuthErrorCode, err.message, { cause: err })
       : err;
-    if (env.cid && !requests.reject(env.cid, err)) topics.fail(env.cid, err);
-    error(reported);
-  };
-  const onRateWarning = (p: Record<string, unknown>): void => {
-    const refill = session()?.limits.rate_limit_refill ?? 100;
-    outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
-  };
-  const deliver = (msg: ClientMessage): void => {
-    if (!RESERVED_EVENTS.has(msg.type)) emitter.emit(msg.type, msg);
-    emitter.emit('*', msg);
-    stream.push(msg);
-  };
-  return (env) => {
-    if (INTERNAL.has(env.t)) return;
-    switch (env.t) {
-      case 'error':
-        onServerError(env);
-        return;
-      case 'subscription_update':
-      case 'subscription':
-        topics.handleReply(env);
-        return;
-      case 'rate_limit_warning':
-        onRateWarning(env.p);
-        return;
-      case 'presence_join':
-      case 'presence_leave':
-      case 'presence_update':
-        presence.handleEvent(env);
-        return;
-    }
-    if (requests.resolve(env.cid, env)) return;
-    if (topics.filter(env) !== 'deliver') return;
-    deliver(toMessage(env));
-  };
+    if (env.cid && !this.#requests.reject(env.cid, err)) this.#topics.fail(env.cid, err);
+    this.#error(reported);
+  }
+
+  #onRateWarning(p: Record<string, unknown>): void {
+    const refill = this.#session()?.limits.rate_limit_refill ?? 100;
+    this.#outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
+  }
 }
 
 function toMessage(env: Envelope): ClientMessage {

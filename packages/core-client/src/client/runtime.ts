@@ -23,7 +23,7 @@ import { driverConfig } from './driver-config';
 import { Emitter, type EmitterListener } from './emitter';
 import { EventStream } from './event-stream';
 import { IDLE_SNAPSHOT } from './idle-snapshot';
-import { inboundRouter } from './inbound-router';
+import { InboundRouter } from './inbound-router';
 import { DEFAULT_LINGER_MS, Leases, type RetainOptions } from './leases';
 import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
 import { Outbound } from './outbound';
@@ -74,7 +74,7 @@ export class ClientRuntime {
   readonly #outbound: Outbound;
   readonly #queue: OfflineQueue | null;
   readonly #quality: QualityFeed;
-  readonly #route: (env: Envelope) => void;
+  readonly #inbound: InboundRouter;
   readonly #waiters: ConnectWaiters;
   readonly #leases: Leases;
 
@@ -121,7 +121,7 @@ export class ClientRuntime {
       () => this.session?.features.compression !== false,
       this.#emitter,
     );
-    this.#route = inboundRouter(
+    this.#inbound = new InboundRouter(
       this.#topics,
       this.#presence,
       this.#requests,
@@ -135,7 +135,7 @@ export class ClientRuntime {
       onState: (state) => this.#onState(state),
       onUp: (info) => this.#onUp(info),
       onDown: (code, reason) => this.#onDown(code, reason),
-      onEnvelope: (env) => this.#route(env),
+      onEnvelope: (env) => this.#inbound.route(env),
       onError: (err) => this.#emitError(err),
       onClose: (code, reason) => {
         // An auth `error` frame just before the close is already `lastError`, and says more.
