@@ -56,6 +56,11 @@ export type { PresenceMember, PresenceMembers } from './presence/presence-state'
 // value types are enough to compare codes: `err.code === 'FORBIDDEN'` is checked.
 export type { CloseCodeValue, ErrorCodeValue } from './protocol/codes';
 export type { Envelope, Priority } from './protocol/envelope';
+export {
+  type ConnectionHealth,
+  type ConnectionHealthInput,
+  connectionHealthOf,
+} from './quality/connection-health';
 export type { QualityLevel } from './quality/quality-monitor';
 export { SnapshotStore, type StoreListener } from './store';
 export type {
