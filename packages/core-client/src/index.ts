@@ -62,7 +62,9 @@ export {
   connectionHealthOf,
 } from './quality/connection-health';
 export type { QualityLevel } from './quality/quality-monitor';
-export { SnapshotStore, type StoreListener } from './store';
+export type { StoreListener } from './store';
+/** @internal The client's own store (`client.subscribe`/`getSnapshot` are the API); stripped from the d.ts. */
+export { SnapshotStore } from './store';
 export type {
   Transport,
   TransportFactory,
