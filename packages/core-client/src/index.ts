@@ -22,9 +22,9 @@ export {
 } from './client/client';
 export { CLIENT_DEFAULTS } from './client/options';
 export { IDLE_SNAPSHOT } from './client/runtime';
+export type { StoreListener } from './client/snapshot-store';
 /** @internal The client's own store (`client.subscribe`/`getSnapshot` are the API); stripped from the d.ts. */
 export { SnapshotStore } from './client/snapshot-store';
-export type { StoreListener } from './client/snapshot-store';
 export type * from './client/types';
 export type { ConnectionState } from './connection/machine';
 export type { CircuitState } from './endpoints/circuit-breaker';
