@@ -21,8 +21,9 @@ import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey, startE2E } from 
 import { type AgreedKey, agreeKey } from './handshake';
 import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
 import { answerQueueGroupStats } from './queue-group-stats';
+import type { RouterCallbacks } from './router-callbacks';
 import { serverCodecs } from './server-codecs';
-import type { SessionHost } from './session-host';
+import type { SessionDeps } from './session-deps';
 
 type Result = void | Promise<void>;
 
@@ -50,7 +51,14 @@ const MAX_BATCH = 1000;
  * inbox = new SerialInbox((data) => router.handleFrame(conn, data), 4096, onOverflow);
  */
 export class MessageRouter {
-  constructor(private readonly host: SessionHost) {}
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly callbacks: RouterCallbacks,
+  ) {}
+
+  private now(): number {
+    return this.deps.options.clock.now();
+  }
 
   /**
    * Never throws and never rejects: a bug behind a frame is answered `SERVER_ERROR`, logged and
@@ -67,9 +75,9 @@ export class MessageRouter {
 
   private decodeAndRoute(conn: Connection, data: ArrayBuffer | string): Result {
     if (conn.closed) return;
-    conn.lastActivity = this.host.now();
-    this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
-    const max = this.host.options.maxMessageSize;
+    conn.lastActivity = this.now();
+    this.deps.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
+    const max = this.deps.options.maxMessageSize;
     const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
     const e2e = conn.e2e;
     if (e2e && isEncryptedFrame(data)) {
@@ -98,9 +106,14 @@ export class MessageRouter {
     if (conn.phase === 'auth' && err instanceof ProtocolError) {
       // docs-site/protocol §3.1: the first frame must be a client_hello with the token; an undecodable one is
       // "any other first frame" (AUTH_REQUIRED, 4401), not a reason to keep waiting for the timeout.
-      this.host.rejectAuth(conn, 'AUTH_REQUIRED', 'the first frame must be a client_hello with a token', {
-        reason: err.code,
-      });
+      this.callbacks.rejectAuth(
+        conn,
+        'AUTH_REQUIRED',
+        'the first frame must be a client_hello with a token',
+        {
+          reason: err.code,
+        },
+      );
       return;
     }
     if (e2eFailure(conn, err)) return;
@@ -108,8 +121,8 @@ export class MessageRouter {
       conn.sendError(wireCodeOf(err), err.message, { reason: err.code }, cid);
       return;
     }
-    this.host.logger.error({ err, connId: conn.id }, 'frame handling failed');
-    this.host.events.emit({ type: 'error', error: err, connId: conn.id });
+    this.deps.logger.error({ err, connId: conn.id }, 'frame handling failed');
+    this.deps.events.emit({ type: 'error', error: err, connId: conn.id });
     conn.sendError('SERVER_ERROR', 'internal error', {}, cid);
   }
 
@@ -125,7 +138,7 @@ export class MessageRouter {
   route(conn: Connection, env: Envelope, encrypted: boolean, charged = false): Result {
     if (conn.closed || (!charged && !this.admit(conn))) return;
     if (conn.phase === 'auth') return this.inBandAuth(conn, env);
-    if (!encrypted && plaintextRefused(conn, env, this.host.options.requireEncryption)) {
+    if (!encrypted && plaintextRefused(conn, env, this.deps.options.requireEncryption)) {
       conn.sendError('ENCRYPTION_REQUIRED', 'this connection requires end-to-end encryption', {}, env.cid);
       return;
     }
@@ -142,19 +155,19 @@ export class MessageRouter {
       case 'batch':
         return this.batch(conn, env, encrypted);
       case 'e2e_rekey':
-        return rekey(conn, env, encrypted, this.host.options.identityKey, () => this.host.now());
+        return rekey(conn, env, encrypted, this.deps.options.identityKey, () => this.now());
     }
     // docs-site/protocol §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
-    const unsigned = this.host.signatures?.check(env);
+    const unsigned = this.deps.signatures?.check(env);
     if (unsigned) {
       const message = `"${env.t}" needs a valid signature (${unsigned})`;
       return conn.sendError('INVALID_SIGNATURE', message, { reason: unsigned }, env.cid);
     }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
-    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.host, conn, env);
-    if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
-    this.host.events.emit({
+    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.deps.topics, conn, env);
+    if (this.deps.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
+    this.deps.events.emit({
       type: 'message',
       connId: conn.id,
       userId: conn.identity.userId,
@@ -172,11 +185,10 @@ export class MessageRouter {
    */
   private admit(conn: Connection, cost = 1): boolean {
     const bucket = conn.bucket;
-    const now = this.host.now();
+    const now = this.now();
     // A frame dearer than the whole bucket still passes on a full bucket (small capacities).
     if (!bucket.take(Math.min(cost, bucket.capacity))) {
-      this.host.metrics.rateLimited();
-      this.host.stats.rateLimited++;
+      this.callbacks.rateLimited();
       conn.droppedFrames++;
       if (now - conn.lastLimitedAt >= 1000) {
         conn.lastLimitedAt = now;
@@ -191,7 +203,7 @@ export class MessageRouter {
     }
     if (bucket.isLow() && now - conn.lastWarningAt >= 1000) {
       conn.lastWarningAt = now;
-      const { capacity, refillPerSec } = this.host.options.rateLimit;
+      const { capacity, refillPerSec } = this.deps.options.rateLimit;
       conn.sendEvent('rate_limit_warning', {
         limit: capacity,
         remaining: Math.floor(bucket.remaining()),
@@ -204,9 +216,9 @@ export class MessageRouter {
   /** In-band auth (docs-site/protocol §3.1): the first frame must be a client_hello carrying the token. */
   private inBandAuth(conn: Connection, env: Envelope): Result {
     const parsed = env.t === 'client_hello' ? parseClientHello(env.p) : undefined;
-    const verify = this.host.verify;
+    const verify = this.deps.verify;
     if (!parsed?.ok || !parsed.hello.token || !verify) {
-      this.host.rejectAuth(
+      this.callbacks.rejectAuth(
         conn,
         'AUTH_REQUIRED',
         'send a token (header, cookie, query or client_hello.p.token)',
@@ -217,13 +229,13 @@ export class MessageRouter {
     // The token came in time: stop the deadline. The phase stays 'auth' until the token is verified
     // (frames behind this one wait in the inbox), so a failure is not a `disconnect` of a user the
     // app never saw `connect`.
-    if (conn.authTimer !== undefined) this.host.clock.clearTimeout(conn.authTimer);
+    if (conn.authTimer !== undefined) this.deps.options.clock.clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     return verify(hello.token as string).then(
       (verified) => {
         if (conn.closed) return;
-        this.host.authenticate(conn, verified);
-        this.host.ready(conn);
+        this.callbacks.authenticate(conn, verified);
+        this.callbacks.ready(conn);
         return this.completeHello(conn, hello, env.cid);
       },
       (err) => this.authFailed(conn, err),
@@ -232,7 +244,7 @@ export class MessageRouter {
 
   private authFailed(conn: Connection, err: unknown): void {
     const code = err instanceof AuthError ? (err.code as 'AUTH_FAILED' | 'AUTH_EXPIRED') : 'AUTH_FAILED';
-    this.host.rejectAuth(conn, code, err instanceof Error ? err.message : 'token rejected');
+    this.callbacks.rejectAuth(conn, code, err instanceof Error ? err.message : 'token rejected');
   }
 
   private hello(conn: Connection, env: Envelope): Result {
@@ -255,7 +267,7 @@ export class MessageRouter {
       this.sendServerHello(conn, hello, cid);
       return;
     }
-    const identity = this.host.options.identityKey;
+    const identity = this.deps.options.identityKey;
     return agreeKey(hello.encryptionPublicKey, conn.id, identity, hello.encryptionVersion).then(
       (agreed) => {
         if (conn.closed) return;
@@ -279,11 +291,11 @@ export class MessageRouter {
     cid: string | undefined,
     agreed?: AgreedKey,
   ): void {
-    const o = this.host.options;
+    const o = this.deps.options;
     const msgpack = conn.format === 'msgpack' || hello.features.msgpack;
-    const features = negotiateFeatures(this.host.features, hello, { encrypted: !!agreed, msgpack });
+    const features = negotiateFeatures(this.deps.features, hello, { encrypted: !!agreed, msgpack });
     const payload = buildServerHello({
-      serverVersion: this.host.serverVersion,
+      serverVersion: this.deps.serverVersion,
       hello,
       features,
       limits: {
@@ -293,20 +305,20 @@ export class MessageRouter {
       },
       pingInterval: o.pingInterval,
       connectionId: conn.id,
-      now: this.host.now(),
+      now: this.now(),
       publicKey: agreed?.publicKey,
       signature: agreed?.signature,
     });
     const wasDirect = conn.direct;
     conn.compress = hello.features.compression; // docs-site/protocol §2: `false` → never C: to this client
     conn.sendEvent('server_hello', payload, { cid });
-    if (agreed) startE2E(conn, hello.encryptionVersion, agreed, this.host.now());
+    if (agreed) startE2E(conn, hello.encryptionVersion, agreed, this.now());
     if (msgpack) conn.format = 'msgpack';
-    if (conn.direct && !wasDirect) this.host.topics.makeDirect(conn);
+    if (conn.direct && !wasDirect) this.deps.topics.makeDirect(conn);
   }
 
   private ping(conn: Connection, env: Envelope): void {
-    const now = this.host.now();
+    const now = this.now();
     const sent = env.p.timestamp ?? env.p.client_timestamp;
     const payload: Record<string, unknown> = { client_timestamp: sent ?? null, server_timestamp: now };
     if (typeof sent === 'number' && Number.isFinite(sent)) payload.latency = Math.max(0, now - sent);
@@ -315,30 +327,28 @@ export class MessageRouter {
 
   /** Token refresh (docs-site/protocol §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
   private refresh(conn: Connection, env: Envelope): Result {
-    const verify = this.host.verify;
+    const verify = this.deps.verify;
     if (!verify) {
       conn.sendEvent('auth_refreshed', {}, { cid: env.cid });
       return;
     }
     const token = env.p.token;
     if (typeof token !== 'string' || token === '') {
-      this.host.rejectAuth(conn, 'AUTH_FAILED', 'auth_refresh needs p.token');
+      this.callbacks.rejectAuth(conn, 'AUTH_FAILED', 'auth_refresh needs p.token');
       return;
     }
     return verify(token).then(
       (verified) => {
         if (conn.closed) return;
         if (verified.userId !== conn.identity.userId) {
-          this.host.rejectAuth(conn, 'AUTH_FAILED', 'refreshed token is for another user');
+          this.callbacks.rejectAuth(conn, 'AUTH_FAILED', 'refreshed token is for another user');
           return;
         }
-        this.host.authenticate(conn, verified);
-        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
-        this.host.topics.unsubscribe(conn, revoked);
+        this.callbacks.authenticate(conn, verified);
+        const revoked = this.deps.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
+        this.deps.topics.unsubscribe(conn, revoked);
         const expiresIn =
-          verified.expiresAt === undefined
-            ? undefined
-            : Math.floor((verified.expiresAt - this.host.now()) / 1000);
+          verified.expiresAt === undefined ? undefined : Math.floor((verified.expiresAt - this.now()) / 1000);
         conn.sendEvent(
           'auth_refreshed',
           { token_expires_in: expiresIn, revoked_topics: revoked },
@@ -382,7 +392,7 @@ export class MessageRouter {
   }
 
   private subscription(conn: Connection, env: Envelope): Result {
-    const parsed = parseSubscriptionRequest(env.p, this.host.options.maxSubscriptionsPerConnection);
+    const parsed = parseSubscriptionRequest(env.p, this.deps.options.maxSubscriptionsPerConnection);
     if (!parsed.ok) {
       conn.sendError(parsed.code, parsed.message, {}, env.cid);
       return;
@@ -390,17 +400,17 @@ export class MessageRouter {
     const req = parsed.request;
     if (req.action === 'unsubscribe') {
       // Unsubscribe is synchronous (no hook); presence leaves follow through TopicService.onLeft.
-      const outcome = this.host.topics.handleRequest(conn, req) as object;
+      const outcome = this.deps.topics.handleRequest(conn, req) as object;
       conn.sendEvent('subscription_update', outcome, { cid: env.cid });
       return;
     }
-    const checked = this.host.topics.checkSubscribe(conn, req.topics);
+    const checked = this.deps.topics.checkSubscribe(conn, req.topics);
     const run = (r: { accepted: string[]; failed: FailedTopic[] }): Result => {
       if (conn.closed) return;
       // One synchronous step from here: subscribe, read the recovery buffers, replay, reply — after
       // fetching from other nodes the streams this one does not hold (the inbox waits for it); a
       // shared log (Redis) reads first, asynchronously, then does the same step.
-      const done = this.host.subscribeFlow.runWithRemote(conn, {
+      const done = this.deps.subscribeFlow.runWithRemote(conn, {
         accepted: r.accepted,
         failed: r.failed,
         recover: req.recover,
@@ -423,14 +433,14 @@ export class MessageRouter {
    * the sender included, get the `presence_update` event) and `error` on a limit.
    */
   private presence(conn: Connection, env: Envelope): void {
-    const presence = this.host.presence;
+    const presence = this.deps.presence;
     if (!presence) return;
     const topic = env.p.topic;
     if (typeof topic !== 'string' || validateTopicName(topic) !== null) {
       conn.sendError('INVALID_MESSAGE', `${env.t}: p.topic must be a topic name`, {}, env.cid);
       return;
     }
-    if (!this.host.topics.isSubscribed(conn.id, topic)) {
+    if (!this.deps.topics.isSubscribed(conn.id, topic)) {
       conn.sendError('FORBIDDEN', `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
       return;
     }
@@ -463,7 +473,7 @@ export class MessageRouter {
    * a connection over `maxBackpressure` gets no reply at all (it would only be dropped or pile up).
    */
   private presenceQuery(conn: Connection, env: Envelope, topic: string): void {
-    const presence = this.host.presence as NonNullable<SessionHost['presence']>;
+    const presence = this.deps.presence as NonNullable<SessionDeps['presence']>;
     const limit = env.p.limit;
     const cursor = env.p.cursor ?? undefined; // null (msgpack's undefined) = first page
     if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) {
@@ -482,7 +492,7 @@ export class MessageRouter {
       );
       return;
     }
-    if (conn.bufferedAmount() > this.host.options.maxBackpressure) return;
+    if (conn.bufferedAmount() > this.deps.options.maxBackpressure) return;
     const answer = (source: PresencePageSource) => {
       const page = presencePage(
         source,
@@ -523,7 +533,7 @@ export class MessageRouter {
       return;
     }
     const name = topic as string;
-    const policy = this.host.options.publishPolicy;
+    const policy = this.deps.options.publishPolicy;
     if (!identityAllows(conn.identity, name) || !publishAllowed(policy, name, matchGlob)) {
       conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
@@ -545,7 +555,7 @@ export class MessageRouter {
       this.frameError(conn, err, env.cid);
       return;
     }
-    const delivered = this.host.publish(name, publication);
+    const delivered = this.deps.publish(name, publication);
     if (!(delivered instanceof Promise)) {
       if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
       return;
