@@ -1,5 +1,4 @@
 import {
-  AuthError,
   decodeAnyFrameWith,
   decodeFrameWith,
   type Envelope,
@@ -16,10 +15,11 @@ import type { PresenceMember } from '../presence/presence-types';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
 import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
+import { completeHello } from './complete-hello';
 import type { Connection } from './connection';
-import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey, startE2E } from './e2e-session';
-import { type AgreedKey, agreeKey } from './handshake';
-import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey } from './e2e-session';
+import { inBandAuth, refreshAuth } from './in-band-auth';
+import { parseClientHello } from './negotiate';
 import { answerQueueGroupStats } from './queue-group-stats';
 import type { RouterCallbacks } from './router-callbacks';
 import { serverCodecs } from './server-codecs';
@@ -137,7 +137,7 @@ export class MessageRouter {
   /** One envelope: rate limit (unless the frame was charged already), auth gate, the type switch. */
   route(conn: Connection, env: Envelope, encrypted: boolean, charged = false): Result {
     if (conn.closed || (!charged && !this.admit(conn))) return;
-    if (conn.phase === 'auth') return this.inBandAuth(conn, env);
+    if (conn.phase === 'auth') return inBandAuth(this.deps, this.callbacks, conn, env);
     if (!encrypted && plaintextRefused(conn, env, this.deps.options.requireEncryption)) {
       conn.sendError('ENCRYPTION_REQUIRED', 'this connection requires end-to-end encryption', {}, env.cid);
       return;
@@ -151,7 +151,7 @@ export class MessageRouter {
       case 'pong':
         return; // activity is already recorded
       case 'auth_refresh':
-        return this.refresh(conn, env);
+        return refreshAuth(this.deps, this.callbacks, conn, env);
       case 'batch':
         return this.batch(conn, env, encrypted);
       case 'e2e_rekey':
@@ -213,40 +213,6 @@ export class MessageRouter {
     return true;
   }
 
-  /** In-band auth (docs-site/protocol §3.1): the first frame must be a client_hello carrying the token. */
-  private inBandAuth(conn: Connection, env: Envelope): Result {
-    const parsed = env.t === 'client_hello' ? parseClientHello(env.p) : undefined;
-    const verify = this.deps.verify;
-    if (!parsed?.ok || !parsed.hello.token || !verify) {
-      this.callbacks.rejectAuth(
-        conn,
-        'AUTH_REQUIRED',
-        'send a token (header, cookie, query or client_hello.p.token)',
-      );
-      return;
-    }
-    const hello = parsed.hello;
-    // The token came in time: stop the deadline. The phase stays 'auth' until the token is verified
-    // (frames behind this one wait in the inbox), so a failure is not a `disconnect` of a user the
-    // app never saw `connect`.
-    if (conn.authTimer !== undefined) this.deps.options.clock.clearTimeout(conn.authTimer);
-    conn.authTimer = undefined;
-    return verify(hello.token as string).then(
-      (verified) => {
-        if (conn.closed) return;
-        this.callbacks.authenticate(conn, verified);
-        this.callbacks.ready(conn);
-        return this.completeHello(conn, hello, env.cid);
-      },
-      (err) => this.authFailed(conn, err),
-    );
-  }
-
-  private authFailed(conn: Connection, err: unknown): void {
-    const code = err instanceof AuthError ? (err.code as 'AUTH_FAILED' | 'AUTH_EXPIRED') : 'AUTH_FAILED';
-    this.callbacks.rejectAuth(conn, code, err instanceof Error ? err.message : 'token rejected');
-  }
-
   private hello(conn: Connection, env: Envelope): Result {
     if (conn.phase === 'ready') {
       conn.sendError('INVALID_MESSAGE', 'client_hello was already received', {}, env.cid);
@@ -257,64 +223,7 @@ export class MessageRouter {
       conn.sendError('INVALID_MESSAGE', parsed.message, {}, env.cid);
       return;
     }
-    return this.completeHello(conn, parsed.hello, env.cid);
-  }
-
-  /** Key agreement (if asked), then `server_hello`; E2E and msgpack take effect right after it. */
-  private completeHello(conn: Connection, hello: ClientHello, cid?: string): Result {
-    conn.phase = 'ready';
-    if (!hello.encryptionPublicKey) {
-      this.sendServerHello(conn, hello, cid);
-      return;
-    }
-    const identity = this.deps.options.identityKey;
-    return agreeKey(hello.encryptionPublicKey, conn.id, identity, hello.encryptionVersion).then(
-      (agreed) => {
-        if (conn.closed) return;
-        this.sendServerHello(conn, hello, cid, agreed);
-      },
-      (err) => {
-        conn.sendError(
-          'KEY_EXCHANGE_FAILED',
-          err instanceof Error ? err.message : 'key agreement failed',
-          {},
-          cid,
-        );
-        this.sendServerHello(conn, hello, cid);
-      },
-    );
-  }
-
-  private sendServerHello(
-    conn: Connection,
-    hello: ClientHello,
-    cid: string | undefined,
-    agreed?: AgreedKey,
-  ): void {
-    const o = this.deps.options;
-    const msgpack = conn.format === 'msgpack' || hello.features.msgpack;
-    const features = negotiateFeatures(this.deps.features, hello, { encrypted: !!agreed, msgpack });
-    const payload = buildServerHello({
-      serverVersion: this.deps.serverVersion,
-      hello,
-      features,
-      limits: {
-        maxMessageSize: o.maxMessageSize,
-        rateLimit: o.rateLimit,
-        maxSubscriptions: o.maxSubscriptionsPerConnection,
-      },
-      pingInterval: o.pingInterval,
-      connectionId: conn.id,
-      now: this.now(),
-      publicKey: agreed?.publicKey,
-      signature: agreed?.signature,
-    });
-    const wasDirect = conn.direct;
-    conn.compress = hello.features.compression; // docs-site/protocol §2: `false` → never C: to this client
-    conn.sendEvent('server_hello', payload, { cid });
-    if (agreed) startE2E(conn, hello.encryptionVersion, agreed, this.now());
-    if (msgpack) conn.format = 'msgpack';
-    if (conn.direct && !wasDirect) this.deps.topics.makeDirect(conn);
+    return completeHello(this.deps, conn, parsed.hello, env.cid);
   }
 
   private ping(conn: Connection, env: Envelope): void {
@@ -323,40 +232,6 @@ export class MessageRouter {
     const payload: Record<string, unknown> = { client_timestamp: sent ?? null, server_timestamp: now };
     if (typeof sent === 'number' && Number.isFinite(sent)) payload.latency = Math.max(0, now - sent);
     conn.sendEvent('PONG', payload, { cid: env.cid });
-  }
-
-  /** Token refresh (docs-site/protocol §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
-  private refresh(conn: Connection, env: Envelope): Result {
-    const verify = this.deps.verify;
-    if (!verify) {
-      conn.sendEvent('auth_refreshed', {}, { cid: env.cid });
-      return;
-    }
-    const token = env.p.token;
-    if (typeof token !== 'string' || token === '') {
-      this.callbacks.rejectAuth(conn, 'AUTH_FAILED', 'auth_refresh needs p.token');
-      return;
-    }
-    return verify(token).then(
-      (verified) => {
-        if (conn.closed) return;
-        if (verified.userId !== conn.identity.userId) {
-          this.callbacks.rejectAuth(conn, 'AUTH_FAILED', 'refreshed token is for another user');
-          return;
-        }
-        this.callbacks.authenticate(conn, verified);
-        const revoked = this.deps.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
-        this.deps.topics.unsubscribe(conn, revoked);
-        const expiresIn =
-          verified.expiresAt === undefined ? undefined : Math.floor((verified.expiresAt - this.now()) / 1000);
-        conn.sendEvent(
-          'auth_refreshed',
-          { token_expires_in: expiresIn, revoked_topics: revoked },
-          { cid: env.cid },
-        );
-      },
-      (err) => this.authFailed(conn, err),
-    );
   }
 
   private batch(conn: Connection, env: Envelope, encrypted: boolean): Result {

@@ -4,7 +4,6 @@ import { AuthRefusalLog } from '../auth/auth-refusal-log';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
 import type { ConnectionInfo } from '../options';
-import { every } from '../server-clock';
 import type {
   HttpRequestHead,
   HttpRequestInfo,
@@ -14,7 +13,7 @@ import type {
   UpgradeInfo,
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
-import { requestRekey } from './e2e-session';
+import { ConnectionSweep } from './connection-sweep';
 import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
 import { buildServerReady } from './negotiate';
 import type { AuthCode, RouterCallbacks } from './router-callbacks';
@@ -70,14 +69,16 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Router
   /** Shared by every connection: per-connection state stays plain fields, no closures. */
   private readonly connEnv: ConnectionEnv;
   private readonly inboxHandler: InboxHandler<Connection, ArrayBuffer | string>;
-  private stopSweepTimer?: () => void;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
+  /** Heartbeat, idle, expiry and slow consumers (`start()`/`stop()` follow the server's). */
+  readonly sweep: ConnectionSweep;
   private readonly authRefusals: AuthRefusalLog;
 
   constructor(private readonly deps: SessionDeps) {
     this.authRefusals = new AuthRefusalLog(deps.logger);
     this.router = new MessageRouter(deps, this);
+    this.sweep = new ConnectionSweep(deps, this.connections, this.stats);
     const { metrics, logger, options } = deps;
     this.connEnv = {
       compressionThreshold: options.compressionThreshold,
@@ -293,21 +294,6 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Router
     return info;
   }
 
-  /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
-  startSweep(): void {
-    const o = this.deps.options;
-    const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
-    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
-    const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
-    this.stopSweep();
-    this.stopSweepTimer = every(o.clock, period, () => this.sweep());
-  }
-
-  stopSweep(): void {
-    this.stopSweepTimer?.();
-    this.stopSweepTimer = undefined;
-  }
-
   /** Refuses new upgrades with `code` and closes every open connection with it. */
   closeAll(code: number, reason: string): void {
     this.closing = { code, reason };
@@ -317,72 +303,6 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Router
   /** Accept connections again (after stop → start). */
   reopen(): void {
     this.closing = null;
-  }
-
-  /** Heartbeat, idle close, token expiry and slow consumers, for every connection. */
-  sweep(): void {
-    const now = this.deps.options.clock.now();
-    const o = this.deps.options;
-    const leewayMs = (o.auth ? (o.auth.leewaySec ?? 30) : 0) * 1000;
-    for (const conn of this.connections.values()) {
-      if (conn.phase === 'auth') continue;
-      if (conn.closing) {
-        this.closeSlowConsumer(conn, now);
-        continue;
-      }
-      if (now - conn.lastActivity >= o.idleTimeout) {
-        conn.close(CloseCode.NORMAL, 'idle timeout');
-      } else if (conn.identity.expiresAt !== undefined && now >= conn.identity.expiresAt + leewayMs) {
-        conn.sendError('AUTH_EXPIRED', 'token expired: refresh it and reconnect');
-        conn.close(CloseCode.TOKEN_EXPIRED, 'token expired');
-      } else {
-        if (now - conn.lastPingAt >= o.pingInterval) {
-          conn.lastPingAt = now;
-          conn.sendEvent('ping', { server_time: now });
-        }
-        const rotateEvery = o.keyRotationIntervalMs;
-        if (rotateEvery > 0 && conn.e2e && now - conn.keysSince >= rotateEvery) requestRekey(conn, now);
-        this.checkBackpressure(conn, now);
-      }
-    }
-  }
-
-  /** Marks a connection over `maxBackpressure`; past the grace period it is closed with 4008. */
-  checkBackpressure(conn: Connection, now = this.deps.options.clock.now()): void {
-    if (conn.bufferedAmount() <= this.deps.options.maxBackpressure) {
-      conn.overSince = undefined;
-      return;
-    }
-    if (conn.overSince === undefined) {
-      conn.overSince = now;
-      this.stats.slowConsumers++;
-      this.deps.metrics.slowConsumer();
-      return;
-    }
-    if (now - conn.overSince >= this.deps.options.slowConsumerGraceMs) this.closeSlowConsumer(conn, now);
-  }
-
-  /**
-   * 4008 the client can see: uWS drops any frame (the close frame too) while the buffer is over
-   * `maxBackpressure`, so the connection stops receiving (topics unsubscribed at uWS, sends
-   * suppressed) and the close frame is queued as soon as a drain brings the buffer under the
-   * limit. A peer that reads nothing for two more grace periods (at least 2 s) is dropped (it sees
-   * 1006; the `disconnect` event still says 4008).
-   */
-  private closeSlowConsumer(conn: Connection, now: number): void {
-    if (conn.closing) {
-      if (now - conn.closing.since >= Math.max(2000, 2 * this.deps.options.slowConsumerGraceMs)) {
-        if (conn.handle?.terminate) conn.handle.terminate();
-        else conn.close(conn.closing.code, conn.closing.reason);
-      }
-      return;
-    }
-    if (conn.bufferedAmount() <= this.deps.options.maxBackpressure) {
-      conn.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
-      return;
-    }
-    conn.closing = { code: CloseCode.SLOW_CONSUMER, reason: 'slow consumer', since: now };
-    for (const topic of this.deps.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
