@@ -8,10 +8,6 @@ import {
 } from '@wse/core-client/protocol';
 import { identityAllows, matchGlob, validateTopicName } from '../auth/topic-acl';
 import { EngineUnavailableError } from '../engine/engine';
-import { PRESENCE_PAGE, type PresencePageSource, presencePage } from '../presence/presence-page';
-import { PresenceService } from '../presence/presence-service';
-import { PresenceError } from '../presence/presence-store';
-import type { PresenceMember } from '../presence/presence-types';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
 import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
@@ -20,6 +16,7 @@ import type { Connection } from './connection';
 import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey } from './e2e-session';
 import { inBandAuth, refreshAuth } from './in-band-auth';
 import { parseClientHello } from './negotiate';
+import { PresenceRequests } from './presence-requests';
 import { answerQueueGroupStats } from './queue-group-stats';
 import type { RouterCallbacks } from './router-callbacks';
 import { serverCodecs } from './server-codecs';
@@ -48,13 +45,22 @@ const MAX_BATCH = 1000;
  * `SerialInbox` then holds later frames so order is kept.
  *
  * @example
- * inbox = new SerialInbox((data) => router.handleFrame(conn, data), 4096, onOverflow);
+ * const router = new MessageRouter(deps, sessionManager); // SessionDeps + RouterCallbacks
+ * const handler = { run: (conn, frame) => router.handleFrame(conn, frame), overflow, cost };
  */
 export class MessageRouter {
+  private readonly presenceRequests: PresenceRequests;
+
   constructor(
     private readonly deps: SessionDeps,
     private readonly callbacks: RouterCallbacks,
-  ) {}
+  ) {
+    this.presenceRequests = new PresenceRequests(
+      deps,
+      (conn, cost) => this.admit(conn, cost),
+      (conn, err, cid) => this.frameError(conn, err, cid),
+    );
+  }
 
   private now(): number {
     return this.deps.options.clock.now();
@@ -166,7 +172,7 @@ export class MessageRouter {
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
     if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.deps.topics, conn, env);
-    if (this.deps.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
+    if (this.deps.presence && PRESENCE_TYPES.has(env.t)) return this.presenceRequests.answer(conn, env);
     this.deps.events.emit({
       type: 'message',
       connId: conn.id,
@@ -300,105 +306,6 @@ export class MessageRouter {
     return run(checked);
   }
 
-  /**
-   * Presence over the wire (docs-site/protocol §5), decided here: queries and updates need the connection
-   * to be subscribed to the topic (else `FORBIDDEN`). Replies carry the request's `cid` and the
-   * request's type: `presence {topic, members}`, `presence_stats {topic, num_users,
-   * num_connections}`. `presence_update {topic, data}` answers nothing on success (subscribers,
-   * the sender included, get the `presence_update` event) and `error` on a limit.
-   */
-  private presence(conn: Connection, env: Envelope): void {
-    const presence = this.deps.presence;
-    if (!presence) return;
-    const topic = env.p.topic;
-    if (typeof topic !== 'string' || validateTopicName(topic) !== null) {
-      conn.sendError('INVALID_MESSAGE', `${env.t}: p.topic must be a topic name`, {}, env.cid);
-      return;
-    }
-    if (!this.deps.topics.isSubscribed(conn.id, topic)) {
-      conn.sendError('FORBIDDEN', `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
-      return;
-    }
-    if (env.t === 'presence') {
-      this.presenceQuery(conn, env, topic);
-    } else if (env.t === 'presence_stats') {
-      // The Redis engine reads Redis: the answer may come later (or ENGINE_UNAVAILABLE).
-      const stats = presence.stats(topic);
-      const reply = (value: object) =>
-        conn.sendEvent('presence_stats', { topic, ...value }, { cid: env.cid });
-      if (!(stats instanceof Promise)) reply(stats);
-      else stats.then(reply, (err: unknown) => this.presenceFailed(conn, err, topic, env.cid));
-    } else {
-      try {
-        presence.update(conn.id, conn.identity.userId, topic, env.p.data ?? null);
-      } catch (err) {
-        if (!(err instanceof PresenceError)) {
-          this.frameError(conn, err, env.cid);
-          return;
-        }
-        conn.sendError(err.code, err.message, { ...err.details, topic }, env.cid);
-      }
-    }
-  }
-
-  /**
-   * `presence {topic, cursor?, limit?}` → `{topic, members, next_cursor?}` (decided here: pages in
-   * user-id order, at most `limit` (default 100, max 1000) users and ~256 KiB each; follow
-   * `next_cursor` until it is absent). A page costs its size in rate-limit tokens (1 per KiB), and
-   * a connection over `maxBackpressure` gets no reply at all (it would only be dropped or pile up).
-   */
-  private presenceQuery(conn: Connection, env: Envelope, topic: string): void {
-    const presence = this.deps.presence as NonNullable<SessionDeps['presence']>;
-    const limit = env.p.limit;
-    const cursor = env.p.cursor ?? undefined; // null (msgpack's undefined) = first page
-    if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) {
-      conn.sendError('INVALID_MESSAGE', 'presence: p.cursor must be the next_cursor of a reply', {}, env.cid);
-      return;
-    }
-    if (
-      limit !== undefined &&
-      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PRESENCE_PAGE.maxLimit)
-    ) {
-      conn.sendError(
-        'INVALID_MESSAGE',
-        `presence: p.limit must be 1..${PRESENCE_PAGE.maxLimit}`,
-        {},
-        env.cid,
-      );
-      return;
-    }
-    if (conn.bufferedAmount() > this.deps.options.maxBackpressure) return;
-    const answer = (source: PresencePageSource) => {
-      const page = presencePage(
-        source,
-        topic,
-        cursor,
-        (limit as number | undefined) ?? PRESENCE_PAGE.defaultLimit,
-      );
-      // Building and encoding the page is the work: charge it to the bucket and to this turn.
-      conn.inbox?.charge(page.bytes >>> 10);
-      if (!this.admit(conn, page.bytes >>> 10)) return;
-      const reply: Record<string, unknown> = { topic, members: page.members };
-      if (page.next !== undefined) reply.next_cursor = page.next;
-      conn.sendEvent('presence', reply, { cid: env.cid });
-    };
-    if (presence instanceof PresenceService) {
-      answer(presence.store);
-      return;
-    }
-    // Presence kept elsewhere (Redis): read the members, then page them the same way.
-    Promise.resolve(presence.members(topic)).then(
-      (members) => answer(recordSource(members)),
-      (err: unknown) => this.presenceFailed(conn, err, topic, env.cid),
-    );
-  }
-
-  /** A presence read from the engine's store failed: ENGINE_UNAVAILABLE (or a framed error). */
-  private presenceFailed(conn: Connection, err: unknown, topic: string, cid: string | undefined): void {
-    if (err instanceof EngineUnavailableError) conn.sendError(err.code, err.message, { topic }, cid);
-    else this.frameError(conn, err, cid);
-  }
-
   /** Client publish (docs-site/protocol §4): topic name, token ACL and the publish policy must all agree. */
   private publish(conn: Connection, env: Envelope): void {
     const topic = env.p.topic;
@@ -448,15 +355,4 @@ export class MessageRouter {
       },
     );
   }
-}
-
-/** A page source over an already-read member record (the Redis engine's presence). */
-function recordSource(members: Record<string, PresenceMember>): PresencePageSource {
-  return {
-    userIds: () => Object.keys(members),
-    member: (_topic, userId) => {
-      const m = Object.hasOwn(members, userId) ? members[userId] : undefined;
-      return m ? { ...m, bytes: (JSON.stringify(m.data) ?? 'null').length } : undefined;
-    },
-  };
 }
