@@ -19,9 +19,11 @@ export {
   type PublishData,
   type RetainOptions,
   WSEClient,
-} from './client';
+} from './client/client';
 export { CLIENT_DEFAULTS } from './client/options';
 export { IDLE_SNAPSHOT } from './client/runtime';
+export { SnapshotStore, type StoreListener } from './client/snapshot-store';
+export type * from './client/types';
 export type { ConnectionState } from './connection/machine';
 export type { CircuitState } from './endpoints/circuit-breaker';
 export type { EndpointHealth, EndpointStrategy } from './endpoints/endpoint-pool';
@@ -35,6 +37,16 @@ export {
   nodeEnvironment,
 } from './env/environment';
 export type { Random } from './env/random';
+export { IndexedDBQueueStorage, type IndexedDBQueueStorageOptions } from './offline/indexeddb-queue-storage';
+export type { DropReason, QueueDropEvent } from './offline/offline-queue';
+export { MemoryQueueStorage, type QueuedMessage, type QueueStorage } from './offline/queue-storage';
+export type { ClientPresenceEvent } from './presence/presence-manager';
+export type { PresenceMember, PresenceMembers } from './presence/presence-state';
+// The code tables (CloseCode, ErrorCode, ProtocolErrorCode and their *_INFO) are values the client
+// never reads: they live in '@wse/core-client/protocol', out of the browser's initial load. The
+// value types are enough to compare codes: `err.code === 'FORBIDDEN'` is checked.
+export type { CloseCodeValue, ErrorCodeValue } from './protocol/codes';
+export type { Envelope, Priority } from './protocol/envelope';
 export {
   AuthError,
   type AuthErrorCode,
@@ -46,18 +58,11 @@ export {
   TransportError,
   type TransportErrorCode,
   WSEError,
-} from './errors';
-export { IndexedDBQueueStorage, type IndexedDBQueueStorageOptions } from './offline/indexeddb-queue-storage';
-export type { DropReason } from './offline/offline-queue';
-export { MemoryQueueStorage, type QueuedMessage, type QueueStorage } from './offline/queue-storage';
-export type { PresenceMember, PresenceMembers } from './presence/presence-state';
-// The code tables (CloseCode, ErrorCode, ProtocolErrorCode and their *_INFO) are values the client
-// never reads: they live in '@wse/core-client/protocol', out of the browser's initial load. The
-// value types are enough to compare codes: `err.code === 'FORBIDDEN'` is checked.
-export type { CloseCodeValue, ErrorCodeValue } from './protocol/codes';
-export type { Envelope, Priority } from './protocol/envelope';
-export type { QualityLevel } from './quality/quality-monitor';
-export { SnapshotStore, type StoreListener } from './store';
+} from './protocol/errors';
+export type { QualityEvent, QualityLevel } from './quality/quality-monitor';
+export type { RecoveryFailedEvent } from './recovery/recovery-tracker';
+export type { TokenSource } from './session/token-provider';
+export type { SigningOptions } from './signing/signing-options';
 export type {
   Transport,
   TransportFactory,
@@ -70,4 +75,3 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './transport/websocket-transport';
-export type * from './types';

@@ -8,10 +8,10 @@ import {
   type TestServer,
   token,
 } from '../../../test/support/wse-server';
-import { createClient, type WSEClient } from '../src/client';
-import { AuthError, type WSEError } from '../src/errors';
+import { createClient, type WSEClient } from '../src/client/client';
+import type { ClientOptions } from '../src/client/types';
 import { base64Encode, generateIdentityKeyPair } from '../src/protocol';
-import type { ClientOptions } from '../src/types';
+import { AuthError, type WSEError } from '../src/protocol/errors';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 

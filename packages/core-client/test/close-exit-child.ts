@@ -4,7 +4,7 @@
  * pending, a subscription, queued sends and a token-refresh timer running), closes, prints
  * `closed`, and must then exit on its own — any timer or socket left behind keeps it alive.
  */
-import { createClient } from '../src/client';
+import { createClient } from '../src/client/client';
 
 const [url = '', mode = 'request', token = ''] = process.argv.slice(2);
 const client = createClient({

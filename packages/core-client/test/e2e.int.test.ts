@@ -6,9 +6,9 @@ import type { WSEServerOptions } from '@wse/ref-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import NodeWebSocket from 'ws';
 import { startServer as startTestServer, type TestServer } from '../../../test/support/wse-server';
-import { createClient, type WSEClient } from '../src/client';
+import { createClient, type WSEClient } from '../src/client/client';
+import type { ClientOptions } from '../src/client/types';
 import type { WebSocketConstructor } from '../src/transport/websocket-transport';
-import type { ClientOptions } from '../src/types';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 

@@ -9,15 +9,6 @@ import { folderCycles, importGraph, mutualImports } from '../../../scripts/impor
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PACKAGES = ['core-client', 'ref-server', 'react', 'vue', 'svelte', 'node-sync'];
 
-/**
- * Left by issue 17.2 (listed so the check runs in `npm test` and fails on any new cycle — and on
- * this one once it is gone, so the list only shrinks): the package root holds `client.ts`,
- * `types.ts` and `store.ts`, which `client/` imports while `client.ts` imports `client/`. Moving the
- * concept types out of `types.ts` into their folders (and `client.ts`/`store.ts` into `client/`)
- * removes it.
- */
-const KNOWN_FOLDER_CYCLES = ['. <-> client'];
-
 describe('import structure', () => {
   it.each(PACKAGES)('%s: no two files import each other', (pkg) => {
     const graph = importGraph(`${ROOT}packages/${pkg}/src`);
@@ -25,11 +16,11 @@ describe('import structure', () => {
     expect(mutualImports(graph)).toEqual([]);
   });
 
-  it('core-client: no folder imports a folder that imports it (except the listed one)', () => {
+  it('core-client: no folder imports a folder that imports it', () => {
     const cycles = folderCycles(importGraph(`${ROOT}packages/core-client/src`)).map((c) =>
       c.replace(/ \(.*$/, ''),
     );
-    expect(cycles).toEqual(KNOWN_FOLDER_CYCLES);
+    expect(cycles).toEqual([]);
   });
 
   it('the checks see a cycle when there is one', () => {

@@ -2,8 +2,8 @@
 import type { WSEServerOptions } from '@wse/ref-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer as startTestServer, type TestServer } from '../../../test/support/wse-server';
-import { createClient, type WSEClient } from '../src/client';
-import type { ClientMessage } from '../src/types';
+import { createClient, type WSEClient } from '../src/client/client';
+import type { ClientMessage } from '../src/client/types';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

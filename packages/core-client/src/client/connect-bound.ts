@@ -8,8 +8,8 @@
 
 import type { Clock } from '../env/clock';
 import { TimeoutError, TransportError } from '../protocol/errors';
-import type { SnapshotStore } from '../store';
-import type { ClientSnapshot, ConnectOptions } from '../types';
+import type { SnapshotStore } from './snapshot-store';
+import type { ClientSnapshot, ConnectOptions } from './types';
 
 /**
  * Wraps the promise of a `connect()`: rejects with `TimeoutError('CONNECT_TIMEOUT')` after

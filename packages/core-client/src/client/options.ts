@@ -12,7 +12,7 @@ import { IndexedDBQueueStorage } from '../offline/indexeddb-queue-storage';
 import { MemoryQueueStorage, type QueueStorage } from '../offline/queue-storage';
 import type { TransportFactory } from '../transport/transport';
 import { createWebSocketTransportFactory } from '../transport/websocket-transport';
-import type { ClientOptions } from '../types';
+import type { ClientOptions } from './types';
 
 /**
  * The defaults of {@link ClientOptions}.

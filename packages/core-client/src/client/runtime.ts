@@ -10,6 +10,7 @@ import { ConnectionDriver, type DriverHooks } from '../connection/driver';
 import { AUTH_FAILED_CLOSE, type ConnectionState, TOKEN_EXPIRED_CLOSE } from '../connection/machine';
 import { EndpointPool } from '../endpoints/endpoint-pool';
 import { OfflineQueue } from '../offline/offline-queue';
+import { PresenceManager } from '../presence/presence-manager';
 import type { ErrorCodeValue } from '../protocol/codes';
 import { type Envelope, uuidv7 } from '../protocol/envelope';
 import {
@@ -22,16 +23,15 @@ import {
 } from '../protocol/errors';
 import type { QualityMonitor } from '../quality/quality-monitor';
 import { TokenProvider } from '../session/token-provider';
-import { SnapshotStore } from '../store';
-import type { ClientMessage, ClientOptions, ClientSnapshot, SessionInfo } from '../types';
 import { Emitter } from './emitter';
 import { EventStream } from './event-stream';
 import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
 import { Outbound } from './outbound';
-import { PresenceManager } from './presence-manager';
 import { RequestManager } from './request-manager';
 import { signingHook } from './signing-hook';
+import { SnapshotStore } from './snapshot-store';
 import { TopicManager } from './topic-manager';
+import type { ClientMessage, ClientOptions, ClientSnapshot, SessionInfo } from './types';
 
 const ignore = (): void => {};
 

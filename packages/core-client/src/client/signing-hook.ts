@@ -11,7 +11,7 @@
  */
 
 import { type Envelope, PROTOCOL_TYPES } from '../protocol/envelope';
-import type { SigningOptions } from '../types';
+import type { SigningOptions } from '../signing/signing-options';
 
 /**
  * The session's `sign` hook for `options`: `undefined` for an envelope that needs no signature,

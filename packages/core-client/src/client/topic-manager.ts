@@ -8,8 +8,9 @@
 
 import { buildEnvelope, type Envelope } from '../protocol/envelope';
 import { ServerError } from '../protocol/errors';
+import type { RecoveryFailedEvent } from '../recovery/recovery-tracker';
 import { RecoveryTracker } from '../recovery/recovery-tracker';
-import type { RecoveryFailedEvent, SubscribeOptions, SubscriptionResult } from '../types';
+import type { SubscribeOptions, SubscriptionResult } from './types';
 
 type Action = 'subscribe' | 'unsubscribe';
 

@@ -320,3 +320,17 @@ export class OfflineQueue {
     });
   }
 }
+
+/**
+ * A queued outbound message was dropped (queue full, or too old).
+ *
+ * @example
+ * ```ts
+ * client.on('queue_drop', (ev: QueueDropEvent) => console.warn('dropped', ev.message.type, ev.reason));
+ * ```
+ */
+export interface QueueDropEvent {
+  readonly message: QueuedMessage;
+  /** `overflow`: the queue was full; `expired`: older than `maxAgeMs`. */
+  readonly reason: DropReason;
+}

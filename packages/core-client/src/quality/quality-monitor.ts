@@ -239,3 +239,17 @@ const SETTINGS: Readonly<Record<QualityLevel, Readonly<AdaptiveSettings>>> = Obj
 export function adaptiveSettings(level: QualityLevel): Readonly<AdaptiveSettings> {
   return SETTINGS[level] ?? NORMAL;
 }
+
+/**
+ * The connection quality level changed.
+ *
+ * @example
+ * ```ts
+ * client.on('quality', (ev: QualityEvent) => showBars(ev.level));
+ * ```
+ */
+export interface QualityEvent {
+  readonly level: QualityLevel;
+  readonly previous: QualityLevel;
+  readonly latency: LatencyStats;
+}

@@ -277,3 +277,17 @@ export function recoveryFromJSON(json: unknown, options: RecoveryTrackerOptions 
   }
   return tracker;
 }
+
+/**
+ * The server could not replay what a topic missed; reload its state.
+ *
+ * @example
+ * ```ts
+ * client.on('recovery_failed', (ev: RecoveryFailedEvent) => reloadRoom(ev.topic));
+ * ```
+ */
+export interface RecoveryFailedEvent {
+  readonly topic: string;
+  readonly epoch: string;
+  readonly offset: number;
+}

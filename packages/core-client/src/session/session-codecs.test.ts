@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeWSEServer, settle } from '../../test/fake-wse-server';
-import { createClient } from '../client';
+import { createClient } from '../client/client';
 import { ManualClock } from '../env/manual-clock';
 import { ManualEnvironment } from '../env/manual-environment';
 import { frameKind } from '../protocol/frame-core';

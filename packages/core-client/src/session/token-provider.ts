@@ -7,7 +7,6 @@
  */
 
 import { AuthError } from '../protocol/errors';
-import type { TokenSource } from '../types';
 
 /**
  * Wraps a {@link TokenSource}.
@@ -85,3 +84,15 @@ export function refreshDelayMs(expiresInSec: number, aheadMs: number): number {
   const ahead = Math.min(aheadMs, lifetime * 0.2);
   return Math.max(1000, lifetime - ahead);
 }
+
+/**
+ * Where the token comes from: a fixed string, or a function called before every connection and
+ * before every refresh (return the cached token while it is valid, a new one when asked again
+ * after a rejection).
+ *
+ * @example
+ * ```ts
+ * const token: TokenSource = async () => (await fetch('/api/ws-token')).text();
+ * ```
+ */
+export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);

@@ -9,7 +9,7 @@
 import { bytesToHex } from '../protocol/base64';
 import type { Envelope } from '../protocol/envelope';
 import { canonicalJson, signingInput } from '../protocol/signature';
-import type { SigningOptions } from '../types';
+import type { SigningOptions } from './signing-options';
 
 const utf8 = new TextEncoder();
 const subtle = () => globalThis.crypto.subtle;

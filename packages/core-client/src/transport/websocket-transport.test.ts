@@ -1,6 +1,6 @@
 import { WebSocket as MockWebSocket, Server } from 'mock-socket';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../client';
+import { createClient } from '../client/client';
 import { buildEnvelope, decodeFrame, encodeFrame, toBytes } from '../protocol';
 import type { TransportFrame } from './transport';
 import { createWebSocketTransportFactory, toFrame, type WebSocketConstructor } from './websocket-transport';

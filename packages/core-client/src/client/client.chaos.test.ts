@@ -15,12 +15,12 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeWSEServer, settle } from '../test/fake-wse-server';
+import { FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
+import { buildEnvelope, decodeFrame, type Envelope, encodeFrame } from '../protocol';
+import type { TransportFrame } from '../transport/transport';
 import { createClient } from './client';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
-import { buildEnvelope, decodeFrame, type Envelope, encodeFrame } from './protocol';
-import type { TransportFrame } from './transport/transport';
 
 const TOPICS = ['t1', 't2', 't3'];
 const EPOCHS = ['a1b2c3d4', 'deadbeef'];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
+import { type FakeOptions, FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
 import { createClient, type WSEClient } from './client';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
 import type { ClientOptions } from './types';
 
 // Issue 18.15: the client gaps the audit left open, each closed.

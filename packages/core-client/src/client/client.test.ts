@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
+import { type FakeOptions, FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
+import { AuthError, ServerError, TimeoutError, type WSEError } from '../protocol/errors';
 import { createClient, type WSEClient } from './client';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
-import { AuthError, ServerError, TimeoutError, type WSEError } from './errors';
 import type { ClientOptions } from './types';
 
 function setup(fake: FakeOptions = {}, options: Partial<ClientOptions> = {}) {

@@ -4,35 +4,26 @@
  * @module
  */
 
-import type { ConnectionState } from './connection/machine';
-import type { CircuitState } from './endpoints/circuit-breaker';
-import type { EndpointStrategy } from './endpoints/endpoint-pool';
-import type { Clock } from './env/clock';
-import type { EnvironmentSource } from './env/environment';
-import type { Random } from './env/random';
-import type { WSEError } from './errors';
-import type { DropReason } from './offline/offline-queue';
-import type { QueuedMessage, QueueStorage } from './offline/queue-storage';
-import type { PresenceMembers } from './presence/presence-state';
-import type { Envelope } from './protocol/envelope';
-import type { LatencyStats, QualityLevel } from './quality/quality-monitor';
-import type { TransportFactory } from './transport/transport';
-import type { WebSocketConstructor } from './transport/websocket-transport';
+import type { ConnectionState } from '../connection/machine';
+import type { CircuitState } from '../endpoints/circuit-breaker';
+import type { EndpointStrategy } from '../endpoints/endpoint-pool';
+import type { Clock } from '../env/clock';
+import type { EnvironmentSource } from '../env/environment';
+import type { Random } from '../env/random';
+import type { QueueDropEvent } from '../offline/offline-queue';
+import type { QueueStorage } from '../offline/queue-storage';
+import type { ClientPresenceEvent } from '../presence/presence-manager';
+import type { Envelope } from '../protocol/envelope';
+import type { WSEError } from '../protocol/errors';
+import type { LatencyStats, QualityEvent, QualityLevel } from '../quality/quality-monitor';
+import type { RecoveryFailedEvent } from '../recovery/recovery-tracker';
+import type { TokenSource } from '../session/token-provider';
+import type { SigningOptions } from '../signing/signing-options';
+import type { TransportFactory } from '../transport/transport';
+import type { WebSocketConstructor } from '../transport/websocket-transport';
 
-export type { ConnectionState } from './connection/machine';
-export type { LatencyStats } from './quality/quality-monitor';
-
-/**
- * Where the token comes from: a fixed string, or a function called before every connection and
- * before every refresh (return the cached token while it is valid, a new one when asked again
- * after a rejection).
- *
- * @example
- * ```ts
- * const token: TokenSource = async () => (await fetch('/api/ws-token')).text();
- * ```
- */
-export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
+export type { ConnectionState } from '../connection/machine';
+export type { LatencyStats } from '../quality/quality-monitor';
 
 /**
  * A pluggable frame codec for the `M:` format, so `msgpackr` is bundled only by apps that use it.
@@ -124,22 +115,6 @@ export interface ClientOptions {
 }
 
 /**
- * The `signing` option: a shared `key` (string = its UTF-8 bytes, raw bytes, or an HMAC
- * CryptoKey) or your own `sign(input)` returning the hex HMAC-SHA256 of `input` (a key kept in a
- * worker or an HSM); `types` lists what to sign (`'all'`: every application message and `publish`).
- *
- * @example
- * ```ts
- * const signing: SigningOptions = { key: import.meta.env.VITE_SIGNING_KEY, types: ['order_placed'] };
- * ```
- */
-export interface SigningOptions {
-  key?: string | Uint8Array | CryptoKey;
-  sign?: (input: string) => string | Promise<string>;
-  types: readonly string[] | 'all';
-}
-
-/**
  * Everything the client would otherwise take from the platform.
  *
  * @example
@@ -225,64 +200,6 @@ export interface SessionInfo {
   /** Seconds until the token expires, as of `server_ready` (or the last `auth_refreshed`). */
   readonly tokenExpiresIn: number | null;
   readonly encrypted: boolean;
-}
-
-/**
- * A presence change for a topic, with the members after it.
- *
- * @example
- * ```ts
- * client.on('presence', (ev: ClientPresenceEvent) => render(ev.topic, ev.members));
- * ```
- */
-export interface ClientPresenceEvent {
-  readonly topic: string;
-  readonly action: 'join' | 'leave' | 'update' | 'sync';
-  readonly userId: string | null;
-  readonly data?: unknown;
-  readonly members: PresenceMembers;
-}
-
-/**
- * The server could not replay what a topic missed; reload its state.
- *
- * @example
- * ```ts
- * client.on('recovery_failed', (ev: RecoveryFailedEvent) => reloadRoom(ev.topic));
- * ```
- */
-export interface RecoveryFailedEvent {
-  readonly topic: string;
-  readonly epoch: string;
-  readonly offset: number;
-}
-
-/**
- * A queued outbound message was dropped (queue full, or too old).
- *
- * @example
- * ```ts
- * client.on('queue_drop', (ev: QueueDropEvent) => console.warn('dropped', ev.message.type, ev.reason));
- * ```
- */
-export interface QueueDropEvent {
-  readonly message: QueuedMessage;
-  /** `overflow`: the queue was full; `expired`: older than `maxAgeMs`. */
-  readonly reason: DropReason;
-}
-
-/**
- * The connection quality level changed.
- *
- * @example
- * ```ts
- * client.on('quality', (ev: QualityEvent) => showBars(ev.level));
- * ```
- */
-export interface QualityEvent {
-  readonly level: QualityLevel;
-  readonly previous: QualityLevel;
-  readonly latency: LatencyStats;
 }
 
 /**

@@ -3,13 +3,13 @@
  * audit behind it found: each case as a plain scripted scenario.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
+import { type FakeOptions, FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
+import type { WSEError } from '../protocol/errors';
+import { ServerError } from '../protocol/errors';
+import { lazyCodecs } from '../protocol/lazy-codecs';
 import { createClient } from './client';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
-import type { WSEError } from './errors';
-import { ServerError } from './errors';
-import { lazyCodecs } from './protocol/lazy-codecs';
 import type { ClientMessage, ClientOptions } from './types';
 
 const escaped: unknown[] = [];
@@ -179,7 +179,7 @@ describe('environment while closed', () => {
 
 describe('systemClock', () => {
   it('clamps delays past 2^31-1 ms instead of firing at once', async () => {
-    const { systemClock } = await import('./env/clock');
+    const { systemClock } = await import('../env/clock');
     let fired = false;
     const h = systemClock.setTimeout(() => (fired = true), 2 ** 40);
     await new Promise((r) => setTimeout(r, 20));
@@ -190,9 +190,9 @@ describe('systemClock', () => {
 
 describe('Session inbound chain', () => {
   it('a handler that throws is reported and later frames are still handled', async () => {
-    const { Session } = await import('./session/session');
-    const { MemoryServer } = await import('./transport/memory-transport');
-    const { encodeFrame, buildEnvelope } = await import('./protocol');
+    const { Session } = await import('../session/session');
+    const { MemoryServer } = await import('../transport/memory-transport');
+    const { encodeFrame, buildEnvelope } = await import('../protocol');
     const memory = new MemoryServer();
     const seen: string[] = [];
     const errors: unknown[] = [];

@@ -1,10 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
+import { type FakeOptions, FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
+import { AuthError, TimeoutError, type WSEError } from '../protocol/errors';
+import type { MemoryServerSocket } from '../transport/memory-transport';
 import { createClient } from './client';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
-import { AuthError, TimeoutError, type WSEError } from './errors';
-import type { MemoryServerSocket } from './transport/memory-transport';
 import type { ClientOptions } from './types';
 
 // Issue 15.4 (auth errors that say what happened) and 15.5 (connect() against a server that is down).
@@ -39,7 +39,7 @@ afterEach(() => vi.restoreAllMocks());
 // connect({ timeoutMs | failFast }) loads its code as a lazy chunk: load it once up front, so the
 // simulated clock below is not racing the module transform.
 beforeAll(async () => {
-  await import('./client/connect-bound');
+  await import('./connect-bound');
 });
 
 describe('auth errors keep the server code and message', () => {

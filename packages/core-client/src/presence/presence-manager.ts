@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Envelope } from '../protocol/envelope';
 import {
   applyPresenceState,
   createPresenceBuffer,
@@ -15,9 +16,7 @@ import {
   presenceFromReply,
   pushPresenceEvent,
   unsyncPresence,
-} from '../presence/presence-state';
-import type { Envelope } from '../protocol/envelope';
-import type { ClientPresenceEvent } from '../types';
+} from './presence-state';
 
 const EMPTY: PresenceMembers = Object.freeze({}) as PresenceMembers;
 
@@ -127,4 +126,20 @@ export class PresenceManager {
     this.#hooks.emit({ topic, action: ev.action, userId: ev.user_id, data: ev.data, members });
     return true;
   }
+}
+
+/**
+ * A presence change for a topic, with the members after it.
+ *
+ * @example
+ * ```ts
+ * client.on('presence', (ev: ClientPresenceEvent) => render(ev.topic, ev.members));
+ * ```
+ */
+export interface ClientPresenceEvent {
+  readonly topic: string;
+  readonly action: 'join' | 'leave' | 'update' | 'sync';
+  readonly userId: string | null;
+  readonly data?: unknown;
+  readonly members: PresenceMembers;
 }

@@ -5,14 +5,14 @@
  * @module
  */
 
-import { isDevelopment } from './client/dev-warning';
-import { Leases } from './client/leases';
-import { ClientRuntime } from './client/runtime';
-import type { ConnectionState } from './connection/machine';
-import { TransportError } from './errors';
-import type { PresenceMembers } from './presence/presence-state';
-import { buildEnvelope, type Priority, uuidv7 } from './protocol/envelope';
-import type { StoreListener } from './store';
+import type { ConnectionState } from '../connection/machine';
+import type { PresenceMembers } from '../presence/presence-state';
+import { buildEnvelope, type Priority, uuidv7 } from '../protocol/envelope';
+import { TransportError } from '../protocol/errors';
+import { isDevelopment } from './dev-warning';
+import { Leases } from './leases';
+import { ClientRuntime } from './runtime';
+import type { StoreListener } from './snapshot-store';
 import type {
   ClientEvents,
   ClientMessage,
@@ -177,7 +177,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     const clock = this.#rt.resolved.clock;
     const started = clock.now(); // the time limit counts from here, not from the chunk's arrival
     done.catch(() => {}); // observed by boundConnect once its chunk is in
-    return import('./client/connect-bound').then((m) =>
+    return import('./connect-bound').then((m) =>
       m.boundConnect(done, options, clock, this.#rt.store, stop, started),
     );
   }

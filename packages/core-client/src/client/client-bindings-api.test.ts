@@ -1,12 +1,12 @@
 // The client API the framework bindings are wired to: leases (retain/retainTopic), onTopic,
 // reconnect, presence reads/tracking/updates, the unbound store contract and IDLE_SNAPSHOT.
 import { describe, expect, it } from 'vitest';
-import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
+import { type FakeOptions, FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
 import { createClient, DEFAULT_LINGER_MS, type WSEClient } from './client';
-import { Leases } from './client/leases';
-import { IDLE_SNAPSHOT } from './client/runtime';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
+import { Leases } from './leases';
+import { IDLE_SNAPSHOT } from './runtime';
 import type { ClientMessage, ClientOptions } from './types';
 
 function setup(fake: FakeOptions = {}, options: Partial<ClientOptions> = {}) {

@@ -5,12 +5,12 @@
  * real-socket version).
  */
 import { describe, expect, it } from 'vitest';
-import { type FakeOptions, FakeWSEServer, settle } from '../test/fake-wse-server';
+import { type FakeOptions, FakeWSEServer, settle } from '../../test/fake-wse-server';
+import { ManualClock } from '../env/manual-clock';
+import { ManualEnvironment } from '../env/manual-environment';
+import { MemoryQueueStorage, type QueuedMessage } from '../offline/queue-storage';
+import { TransportError } from '../protocol/errors';
 import { createClient } from './client';
-import { ManualClock } from './env/manual-clock';
-import { ManualEnvironment } from './env/manual-environment';
-import { TransportError } from './errors';
-import { MemoryQueueStorage, type QueuedMessage } from './offline/queue-storage';
 import type { ClientOptions } from './types';
 
 /** Memory storage that remembers what it holds after every save. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EventStream } from './client/event-stream';
-import { SnapshotStore } from './store';
+import { EventStream } from './event-stream';
+import { SnapshotStore } from './snapshot-store';
 
 describe('SnapshotStore', () => {
   it('replaces a frozen snapshot only on change and isolates throwing listeners', () => {
