@@ -15,9 +15,8 @@ import type { WSEServer } from '../src/server';
 import { serverCodecs } from '../src/session/server-codecs';
 import { type Frame, SECRET, startServer, TestClient, token } from './helpers';
 
-// The oracle decodes with the server's own codec providers (node:zlib inflate): fflate, the
-// browser provider, accepts a zlib stream cut before its Adler-32 trailer that node:zlib refuses,
-// so the client codec would predict an answer the server rightly cannot give.
+// The oracle decodes with the server's own codec providers (node:zlib inflate), exactly what the
+// server runs; `server-codecs.test.ts` checks that the browser provider (fflate) agrees with it.
 const decodeFrame = (frame: string | Uint8Array, o: { maxMessageSize: number }) =>
   decodeFrameWith(serverCodecs, frame, o);
 

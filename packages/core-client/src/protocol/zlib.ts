@@ -73,7 +73,33 @@ export function inflateBounded(body: Uint8Array, maxBytes: number): Uint8Array {
     throw new ProtocolError('INFLATE_FAILED', 'C: body is not valid zlib', { cause });
   }
   if (!ended) throw new ProtocolError('TRUNCATED_FRAME', 'C: body ends before the zlib stream does');
+  // fflate takes the last 4 bytes as the trailer without checking them, so a stream cut before
+  // its Adler-32 would pass here and fail in node:zlib (the server): check it like zlib does.
+  const at = body.length - 4;
+  const trailer = ((body[at]! << 24) | (body[at + 1]! << 16) | (body[at + 2]! << 8) | body[at + 3]!) >>> 0;
+  if (adler32(chunks) !== trailer) {
+    throw new ProtocolError('INFLATE_FAILED', 'C: body fails its Adler-32 check');
+  }
   return concatBytes(chunks, total);
+}
+
+/** RFC 1950 Adler-32 of the chunks, as an unsigned 32-bit number. */
+function adler32(chunks: Uint8Array[]): number {
+  let a = 1;
+  let b = 0;
+  for (const chunk of chunks) {
+    // Reduce every 5552 bytes, as zlib does (its NMAX): the sums stay far inside exact integers.
+    for (let i = 0; i < chunk.length; ) {
+      const end = Math.min(i + 5552, chunk.length);
+      for (; i < end; i++) {
+        a += chunk[i]!;
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+  }
+  return ((b << 16) | a) >>> 0;
 }
 
 /**

@@ -38,6 +38,26 @@ describe('inflateNode (the server C: inflater)', () => {
     }
   });
 
+  it('agrees on every cut and every corrupted trailer byte (fflate skips the Adler-32; we check it)', () => {
+    const family = (o: string) => (o === 'TRUNCATED_FRAME' ? 'INFLATE_FAILED' : o);
+    const bodies: Uint8Array[] = [];
+    for (const src of [z, deflateZlib(enc('{"t":"a","p":{}}')), new Uint8Array(deflateSync(enc(text)))]) {
+      for (let n = 0; n <= src.length; n++) bodies.push(src.subarray(0, n));
+      for (let i = src.length - 4; i < src.length; i++) {
+        const bad = src.slice();
+        bad[i] = (bad[i] as number) ^ 0x01;
+        bodies.push(bad);
+      }
+    }
+    let refused = 0;
+    for (const body of bodies) {
+      const server = family(outcome(() => inflateNode(body, 1 << 20)));
+      expect(family(outcome(() => inflateBounded(body, 1 << 20))), `${body.length} bytes`).toBe(server);
+      if (!server.startsWith('ok:')) refused++;
+    }
+    expect(refused).toBe(bodies.length - 3); // only the three whole streams are accepted
+  });
+
   it('stops a bomb at the bound', () => {
     const bomb = new Uint8Array(deflateSync(new Uint8Array(64 * 1024 * 1024)));
     expect(outcome(() => inflateNode(bomb, 1 << 20))).toBe('FRAME_TOO_LARGE');
