@@ -34,13 +34,26 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 const INTERNAL = new Set(['server_ready', 'server_hello', 'client_hello', 'auth_refreshed', 'config_update']);
 
 /**
+ * What the router needs of the client runtime: its events and its current session.
+ *
+ * @example
+ * ```ts
+ * const host: InboundHost = Object.assign(new Emitter(), { session: null });
+ * ```
+ */
+export interface InboundHost extends Emitter {
+  readonly session: SessionInfo | null;
+}
+
+/**
  * Routes inbound envelopes (after decoding, before events) to the part each concerns. Positional
  * parameters, not an options object: its key names would ship in the initial bundle.
  *
  * @example
  * ```ts
- * const router = new InboundRouter(topics, presence, requests, outbound, stream, emitter, onError, () => session);
- * router.route(env); // from the driver's onEnvelope hook
+ * const router = new InboundRouter(topics, presence, requests, outbound, stream, runtime);
+ * const error = router.route(env); // from the driver's onEnvelope hook
+ * if (error) report(error);
  * ```
  */
 export class InboundRouter {
@@ -49,14 +62,11 @@ export class InboundRouter {
   readonly #requests: RequestManager<Envelope>;
   readonly #outbound: Outbound;
   readonly #stream: EventStream<ClientMessage>;
-  readonly #emitter: Emitter;
-  readonly #error: (error: WSEError) => void;
-  readonly #session: () => SessionInfo | null;
+  readonly #host: InboundHost;
 
   /**
-   * @param emitter - where application messages are emitted (by type and as `'*'`)
-   * @param error - records `lastError` and emits `'error'`
-   * @param session - the current session (its rate-limit refill paces sends after a warning)
+   * @param host - the client runtime: application messages are emitted on it, its session's
+   *   rate-limit refill paces sends after a warning
    */
   constructor(
     topics: TopicManager,
@@ -64,27 +74,22 @@ export class InboundRouter {
     requests: RequestManager<Envelope>,
     outbound: Outbound,
     stream: EventStream<ClientMessage>,
-    emitter: Emitter,
-    error: (error: WSEError) => void,
-    session: () => SessionInfo | null,
+    host: InboundHost,
   ) {
     this.#topics = topics;
     this.#presence = presence;
     this.#requests = requests;
     this.#outbound = outbound;
     this.#stream = stream;
-    this.#emitter = emitter;
-    this.#error = error;
-    this.#session = session;
+    this.#host = host;
   }
 
-  /** Routes one inbound envelope. */
-  route(env: Envelope): void {
+  /** Routes one inbound envelope; returns the error to report for an `error` frame. */
+  route(env: Envelope): WSEError | undefined {
     if (INTERNAL.has(env.t)) return;
     switch (env.t) {
       case 'error':
-        this.#onServerError(env);
-        return;
+        return this.#onServerError(env);
       case 'subscription_update':
       case 'subscription':
         this.#topics.handleReply(env);
@@ -104,12 +109,12 @@ export class InboundRouter {
   }
 
   #deliver(msg: ClientMessage): void {
-    if (!RESERVED_EVENTS.has(msg.type)) this.#emitter.emit(msg.type, msg);
-    this.#emitter.emit('*', msg);
+    if (!RESERVED_EVENTS.has(msg.type)) this.#host.emit(msg.type, msg);
+    this.#host.emit('*', msg);
     this.#stream.push(msg);
   }
 
-  #onServerError(env: Envelope): void {
+  #onServerError(env: Envelope): WSEError {
     const err = ServerError.fromPayload(env.p);
     if (err.code === 'RATE_LIMITED') this.#outbound.hold(seconds(env.p.retry_after, 1) * 1000);
     // An auth error is reported as an AuthError with the server's own code and message, and it
@@ -118,11 +123,11 @@ export class InboundRouter {
       ? new AuthError(err.code as AuthErrorCode, err.message, { cause: err })
       : err;
     if (env.cid && !this.#requests.reject(env.cid, err)) this.#topics.fail(env.cid, err);
-    this.#error(reported);
+    return reported;
   }
 
   #onRateWarning(p: Record<string, unknown>): void {
-    const refill = this.#session()?.limits.rate_limit_refill ?? 100;
+    const refill = this.#host.session?.limits.rate_limit_refill ?? 100;
     this.#outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
   }
 }

@@ -1,7 +1,6 @@
 /**
- * The client's insides: builds the parts (driver, topics, presence, requests, outbound, quality)
- * and gives `WSEClient` one intent-level method per public method (connect, subscribe, request,
- * close, …); the driver's hooks keep the snapshot and emit events. Data flows one way: driver →
+ * The client's insides: builds the parts and gives `WSEClient` one intent-level method per public
+ * method; the driver's hooks keep the snapshot and emit events. Data flows one way: driver →
  * inbound routing (`inbound-router.ts`) → recovery filter → events.
  *
  * @module
@@ -11,23 +10,24 @@ import { ConnectionDriver, type DriverHooks } from '../connection/driver';
 import type { ConnectionState } from '../connection/machine';
 import type { EndpointPool } from '../endpoints/endpoint-pool';
 import type { Clock } from '../env/clock';
-import { OfflineQueue } from '../offline/offline-queue';
+import type { OfflineQueue } from '../offline/offline-queue';
 import { PresenceManager } from '../presence/presence-manager';
 import type { PresenceMembers } from '../presence/presence-state';
 import type { ErrorCodeValue } from '../protocol/codes';
 import { buildEnvelope, type Envelope, uuidv7 } from '../protocol/envelope';
 import { AuthError, type ClientErrorCodeValue, TransportError, WSEError } from '../protocol/errors';
+import type { QualityMonitor } from '../quality/quality-monitor';
 import { authCloseError } from './auth-close-error';
 import { ConnectWaiters } from './connect-waiters';
+import { createOfflineQueue } from './create-offline-queue';
 import { driverConfig } from './driver-config';
 import { Emitter, type EmitterListener } from './emitter';
 import { EventStream } from './event-stream';
 import { IDLE_SNAPSHOT } from './idle-snapshot';
 import { InboundRouter } from './inbound-router';
 import { DEFAULT_LINGER_MS, Leases, type RetainOptions } from './leases';
-import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
+import { CLIENT_DEFAULTS, resolveOptions } from './options';
 import { Outbound } from './outbound';
-import { QualityFeed } from './quality-feed';
 import { RequestManager } from './request-manager';
 import { sessionInfo } from './session-info';
 import { SnapshotStore, type StoreListener } from './snapshot-store';
@@ -50,7 +50,8 @@ const ignore = (): void => {};
 export { IDLE_SNAPSHOT } from './idle-snapshot';
 
 /**
- * Internal composition root of a client: what `WSEClient` calls, one method per public method.
+ * Internal composition root of a client: one intent-level method per public method of
+ * `WSEClient` (which documents them), its parts private. It is the client's event emitter.
  *
  * @example
  * ```ts
@@ -58,12 +59,11 @@ export { IDLE_SNAPSHOT } from './idle-snapshot';
  * await rt.connect();
  * ```
  */
-export class ClientRuntime {
+export class ClientRuntime extends Emitter {
   /** What the server said at the last `server_hello` (`null` before the first). */
   session: SessionInfo | null = null;
   readonly #options: ClientOptions;
   readonly #clock: Clock;
-  readonly #emitter = new Emitter((e) => this.#emitError(e, 'HANDLER_ERROR'));
   readonly #store: SnapshotStore<ClientSnapshot>;
   readonly #stream = new EventStream<ClientMessage>();
   readonly #driver: ConnectionDriver;
@@ -73,12 +73,20 @@ export class ClientRuntime {
   readonly #requests: RequestManager<Envelope>;
   readonly #outbound: Outbound;
   readonly #queue: OfflineQueue | null;
-  readonly #quality: QualityFeed;
+  /**
+   * Connection quality, a lazy chunk fetched when a session comes up (its first input is a PONG a
+   * ping interval later); a sample that beats it, or a failed fetch (retried next session), is lost.
+   */
+  #quality?: QualityMonitor;
+  #adaptive?: typeof import('../quality/quality-monitor').adaptiveSettings;
+  #loadingQuality = false;
+  #compressionAsked = false;
   readonly #inbound: InboundRouter;
   readonly #waiters: ConnectWaiters;
   readonly #leases: Leases;
 
   constructor(options: ClientOptions) {
+    super((e) => this.#emitError(e, 'HANDLER_ERROR')); // a throwing listener becomes an 'error' event
     const r = resolveOptions(options);
     const config = driverConfig(options, r);
     this.#options = options;
@@ -86,7 +94,7 @@ export class ClientRuntime {
     this.#store = new SnapshotStore(IDLE_SNAPSHOT, (e) => this.#emitError(e, 'HANDLER_ERROR'));
     this.#pool = config.pool;
     this.#requests = new RequestManager(r.clock, () => uuidv7(r.clock.now()));
-    this.#queue = this.#createQueue(r);
+    this.#queue = createOfflineQueue(options, r, this, (err) => this.#emitError(err, 'STORAGE_ERROR'));
     const restored = this.#queue ? this.#queue.restore().catch(ignore) : Promise.resolve();
     this.#outbound = new Outbound(this.#queue, r.clock, {
       canSend: () => this.#driver.canSend,
@@ -98,7 +106,7 @@ export class ClientRuntime {
       send: (env) => this.#trySend(env),
       newId: () => uuidv7(r.clock.now()),
       onTopics: (topics) => this.#store.update({ topics }),
-      onRecoveryFailed: (ev) => this.#emitter.emit('recovery_failed', ev),
+      onRecoveryFailed: (ev) => this.emit('recovery_failed', ev),
       onSubscribed: (topics) => {
         for (const t of topics) if (this.#presence.isTracked(t)) this.#presence.sync(t);
       },
@@ -111,31 +119,25 @@ export class ClientRuntime {
     });
     this.#presence = new PresenceManager({
       query: (topic, cursor) => this.#query('presence', { topic, cursor }),
-      emit: (ev) => this.#emitter.emit('presence', ev),
+      emit: (ev) => this.emit('presence', ev),
       onError: (err) => this.#emitError(err, 'SERVER_ERROR'),
     });
-    this.#quality = new QualityFeed(
-      this.#store,
-      this.#outbound,
-      (env) => this.#trySend(env),
-      () => this.session?.features.compression !== false,
-      this.#emitter,
-    );
     this.#inbound = new InboundRouter(
       this.#topics,
       this.#presence,
       this.#requests,
       this.#outbound,
       this.#stream,
-      this.#emitter,
-      (err) => this.#emitError(err),
-      () => this.session,
+      this,
     );
     this.#driver = new ConnectionDriver(config, {
       onState: (state) => this.#onState(state),
       onUp: (info) => this.#onUp(info),
       onDown: (code, reason) => this.#onDown(code, reason),
-      onEnvelope: (env) => this.#inbound.route(env),
+      onEnvelope: (env) => {
+        const error = this.#inbound.route(env);
+        if (error) this.#emitError(error);
+      },
       onError: (err) => this.#emitError(err),
       onClose: (code, reason) => {
         // An auth `error` frame just before the close is already `lastError`, and says more.
@@ -143,26 +145,17 @@ export class ClientRuntime {
         if (lastError) this.#store.update({ lastError });
       },
       onEndpoint: (endpoint) => this.#store.update({ endpoint, circuit: this.#circuitOf(endpoint) }),
-      onRtt: (ms) => this.#quality.record((q) => q.recordRtt(ms)),
-      onLoss: () => this.#quality.record((q) => q.recordLoss()),
+      onRtt: (ms) => this.#feedQuality((q) => q.recordRtt(ms)),
+      onLoss: () => this.#feedQuality((q) => q.recordLoss()),
       onTokenRefreshed: (tokenExpiresIn) => {
         if (this.session) this.session = { ...this.session, tokenExpiresIn };
       },
     });
     void restored.then(() => this.#outbound.flush());
     this.#leases = new Leases(r.clock);
-    this.#waiters = new ConnectWaiters(this.#store, this.#emitter);
+    this.#waiters = new ConnectWaiters(this.#store, this);
     if (options.topics && options.topics.length > 0)
       void this.#topics.subscribe(options.topics).catch(ignore);
-  }
-
-  /** Adds a listener (`once`: removed after its first call). */
-  on(event: string, listener: EmitterListener, once?: boolean): void {
-    this.#emitter.on(event, listener, once);
-  }
-
-  off(event: string, listener: EmitterListener): void {
-    this.#emitter.off(event, listener);
   }
 
   /** Calls `handler` for the application messages stamped with `topic`; returns the stop. */
@@ -170,11 +163,10 @@ export class ClientRuntime {
     const listener: EmitterListener = (m) => {
       if ((m as ClientMessage).topic === topic) handler(m as ClientMessage<P>);
     };
-    this.#emitter.on('*', listener);
-    return () => void this.#emitter.off('*', listener);
+    this.on('*', listener);
+    return () => void this.off('*', listener);
   }
 
-  /** Store contract: snapshot changes. */
   listen(listener: StoreListener<ClientSnapshot>): () => void {
     return this.#store.subscribe(listener);
   }
@@ -225,7 +217,6 @@ export class ClientRuntime {
     await this.#queue?.flush().catch(ignore);
   }
 
-  /** Connected while a lease is held; closes `lingerMs` after the last release. */
   retain(options: RetainOptions = {}): () => void {
     return this.#leases.take('', options.lingerMs ?? DEFAULT_LINGER_MS, () => {
       this.connect().catch(ignore);
@@ -233,7 +224,6 @@ export class ClientRuntime {
     }).release;
   }
 
-  /** A ref-counted subscription to `topic` (see `WSEClient.retainTopic`). */
   retainTopic(topic: string, options: SubscribeOptions & RetainOptions = {}): () => void {
     const { lingerMs = DEFAULT_LINGER_MS, ...sub } = options;
     const wanted = sub.presence === undefined ? '' : JSON.stringify(sub.presence);
@@ -259,7 +249,6 @@ export class ClientRuntime {
     return this.#topics.unsubscribe(topics);
   }
 
-  /** Sends (or queues) an application message; returns its id. */
   send(type: string, payload: unknown, options: SendOptions = {}): string {
     const id = uuidv7(this.#clock.now());
     this.#outbound.send({ id, type, payload, priority: options.priority ?? 5 });
@@ -267,7 +256,6 @@ export class ClientRuntime {
     return id;
   }
 
-  /** Sends with a fresh `cid`; resolves with the reply's payload. */
   request<R>(type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
     const { cid, promise } = this.#requests.create(options.timeoutMs ?? this.#requestTimeout(), type);
     const id = uuidv7(this.#clock.now());
@@ -309,21 +297,6 @@ export class ClientRuntime {
     this.connect().catch(ignore);
   }
 
-  #createQueue(r: ResolvedOptions): OfflineQueue | null {
-    const o = this.#options.offline;
-    if (o === false || r.storage === null) return null;
-    return new OfflineQueue(
-      {
-        maxSize: o?.maxSize ?? CLIENT_DEFAULTS.queueMaxSize,
-        maxAgeMs: o?.maxAgeMs ?? CLIENT_DEFAULTS.queueMaxAgeMs,
-        storage: r.storage,
-        onDrop: (message, reason) => this.#emitter.emit('queue_drop', { message, reason }),
-        onError: (err) => this.#emitError(err, 'STORAGE_ERROR'),
-      },
-      r.clock,
-    );
-  }
-
   #circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
     return (endpoint && this.#pool.circuit(endpoint)) || 'closed';
   }
@@ -354,17 +327,28 @@ export class ClientRuntime {
   }
 
   #onState(state: ConnectionState): void {
-    const endpoint = this.#driver.currentEndpoint;
-    this.#store.update({ state, circuit: this.#circuitOf(endpoint) });
+    this.#store.update({ state, circuit: this.#circuitOf(this.#driver.currentEndpoint) });
     if (state === 'failed' && this.#driver.context.failReason === 'auth' && !this.#isAuthError()) {
       this.#store.update({ lastError: new AuthError('AUTH_FAILED', 'authentication failed') });
     }
-    this.#emitter.emit('state', state, this.#store.getSnapshot());
+    this.emit('state', state, this.#store.getSnapshot());
   }
 
   #onUp(info: Parameters<DriverHooks['onUp']>[0]): void {
     this.session = sessionInfo(info);
-    this.#quality.sessionUp();
+    this.#compressionAsked = false;
+    this.#quality?.reset();
+    if (!this.#quality && !this.#loadingQuality) {
+      this.#loadingQuality = true;
+      import('../quality/quality-monitor')
+        .then((m) => {
+          this.#quality = new m.QualityMonitor();
+          this.#adaptive = m.adaptiveSettings;
+        }, ignore)
+        .finally(() => {
+          this.#loadingQuality = false;
+        });
+    }
     this.#store.update({
       connectionId: this.session.connectionId,
       userId: this.session.userId,
@@ -373,13 +357,13 @@ export class ClientRuntime {
     });
     this.#topics.resubscribeAll();
     this.#outbound.resume(); // rate limits are per connection
-    this.#emitter.emit('connected', this.session);
+    this.emit('connected', this.session);
   }
 
   #onDown(code: number, reason: string): void {
     this.#topics.sessionDown();
     this.#presence.sessionDown();
-    this.#emitter.emit('disconnected', { code, reason });
+    this.emit('disconnected', { code, reason });
   }
 
   /** `lastError` is an auth error from this attempt (cleared when a session comes up). */
@@ -387,10 +371,29 @@ export class ClientRuntime {
     return this.#store.getSnapshot().lastError instanceof AuthError;
   }
 
+  #feedQuality(record: (q: QualityMonitor) => void): void {
+    const q = this.#quality;
+    if (!q || !this.#adaptive) return;
+    record(q);
+    const before = this.#store.getSnapshot();
+    const level = q.level;
+    const l = q.latency();
+    const same =
+      l.last === before.latency.last && l.avg === before.latency.avg && l.p95 === before.latency.p95;
+    this.#store.update({ quality: level, ...(same ? {} : { latency: l }) });
+    if (level === before.quality) return;
+    const s = this.#adaptive(level);
+    this.#outbound.setBatching(s.batchIntervalMs, s.maxBatchSize);
+    if (s.requestCompression && !this.#compressionAsked && this.session?.features.compression !== false) {
+      this.#compressionAsked = this.#trySend({ c: 'WSE', t: 'config_update', p: { compression: true } });
+    }
+    this.emit('quality', { level, previous: before.quality, latency: l });
+  }
+
   /** Records `lastError` and emits `'error'`; anything not a `WSEError` is wrapped with `code`. */
   #emitError(error: unknown, code: ClientErrorCodeValue | ErrorCodeValue = 'CLIENT_ERROR'): void {
     const err = error instanceof WSEError ? error : new WSEError(code, String(error), { cause: error });
     this.#store.update({ lastError: err });
-    this.#emitter.emit('error', err);
+    this.emit('error', err);
   }
 }
