@@ -6,7 +6,10 @@
 //     import and require for every subpath, and `files` covering every exported/bin path;
 //   - `npm publish --dry-run` succeeds with no warning. It is offline-safe: it points at an
 //     unreachable local registry with a dummy token and no retries, so nothing leaves the machine.
-//   - with --built (after `npm run build`): every exported file exists and is in the packed list.
+//   - with --built (after `npm run build`): every exported file exists and is in the packed list;
+//     every exported JS file of a package in DIRECTIVES starts with its directive ('use client');
+//     the symbols in STRIPPED (tagged @internal) are declared in no built d.ts, while a public
+//     neighbour of theirs still is (so the check cannot pass on empty or missing files).
 // Exits 1 with one line per problem. Usage: node scripts/check-packages.mjs [--built] [--no-dry-run]
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -18,6 +21,63 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = process.argv.includes('--built');
 const dryRun = !process.argv.includes('--no-dry-run');
 const OFFLINE_REGISTRY = 'http://127.0.0.1:9/';
+
+/** The directive every exported JS file of a package must start with (React Server Components read it). */
+export const DIRECTIVES = new Map([['@wse/react', 'use client']]);
+
+/**
+ * Per package: symbols tagged `@internal` that its d.ts build must strip (`stripInternal`), and a
+ * public one that must stay. Only what no other published @wse package imports: their d.ts builds
+ * resolve @wse/core-client through its built d.ts, so stripping such a symbol would break them.
+ */
+export const STRIPPED = new Map([
+  [
+    '@wse/core-client',
+    {
+      gone: [
+        {
+          name: 'SnapshotStore',
+          // declared, or named in an export list (a `{@link SnapshotStore}` in a comment is neither)
+          pattern: /\b(?:class|interface|type|const|function)\s+SnapshotStore\b|[{,]\s*SnapshotStore\s*[,}]/,
+        },
+        { name: 'MemoryServerSocket.deliver', pattern: /^\s*deliver\(frame/m },
+        { name: 'MemoryServerSocket.clientClosed', pattern: /^\s*clientClosed\(/m },
+      ],
+      kept: { name: 'StoreListener', pattern: /\btype StoreListener\b/ },
+    },
+  ],
+]);
+
+/** Does `code` start (after a hashbang) with the directive as its first statement? */
+export function startsWithDirective(code, directive) {
+  const body = code.replace(/^#![^\n]*\n/, '');
+  return new RegExp(`^\\s*(['"])${directive}\\1\\s*(;|\\n)`).test(body);
+}
+
+/** Problems of the built files of one package: a missing directive, an @internal symbol left in a d.ts. */
+export function builtProblems({ dir, pkg }) {
+  const p = [];
+  const name = pkg.name ?? dir;
+  const files = [...new Set(targets(pkg))].filter((t) => existsSync(join(dir, t)));
+  const directive = DIRECTIVES.get(name);
+  if (directive)
+    for (const t of files.filter((f) => /\.[cm]?js$/.test(f)))
+      if (!startsWithDirective(readFileSync(join(dir, t), 'utf8'), directive))
+        p.push(`${name}: ${t} does not start with '${directive}'`);
+  const stripped = STRIPPED.get(name);
+  if (stripped) {
+    // Every d.ts in dist: the entries and the shared chunks they import.
+    const dist = join(dir, 'dist');
+    const dts = existsSync(dist) ? readdirSync(dist).filter((f) => /\.d\.[cm]?ts$/.test(f)) : [];
+    const texts = dts.map((f) => [f, readFileSync(join(dist, f), 'utf8')]);
+    for (const { name: symbol, pattern } of stripped.gone)
+      for (const [f, text] of texts)
+        if (pattern.test(text)) p.push(`${name}: dist/${f} declares @internal ${symbol} (stripInternal)`);
+    if (!texts.some(([, text]) => stripped.kept.pattern.test(text)))
+      p.push(`${name}: no built d.ts declares ${stripped.kept.name} (is dist built?)`);
+  }
+  return p;
+}
 
 /** The publishable packages: `{dir, pkg}` for each packages/* whose package.json is not private. */
 export function publishable() {
@@ -99,6 +159,7 @@ async function main() {
   const packages = publishable();
   const version = packages[0]?.pkg.version;
   const problems = packages.flatMap((p) => staticProblems(p, version));
+  if (built) problems.push(...packages.flatMap((p) => builtProblems(p)));
   if (dryRun) {
     const results = await Promise.all(
       packages.map(async (p) => {

@@ -22,7 +22,9 @@ export {
 } from './client/client';
 export { CLIENT_DEFAULTS } from './client/options';
 export { IDLE_SNAPSHOT } from './client/runtime';
-export { SnapshotStore, type StoreListener } from './client/snapshot-store';
+export type { StoreListener } from './client/snapshot-store';
+/** @internal The client's own store (`client.subscribe`/`getSnapshot` are the API); stripped from the d.ts. */
+export { SnapshotStore } from './client/snapshot-store';
 export type * from './client/types';
 export type { ConnectionState } from './connection/machine';
 export type { CircuitState } from './endpoints/circuit-breaker';
@@ -59,6 +61,11 @@ export {
   type TransportErrorCode,
   WSEError,
 } from './protocol/errors';
+export {
+  type ConnectionHealth,
+  type ConnectionHealthInput,
+  connectionHealthOf,
+} from './quality/connection-health';
 export type { QualityEvent, QualityLevel } from './quality/quality-monitor';
 export type { RecoveryFailedEvent } from './recovery/recovery-tracker';
 export type { TokenSource } from './session/token-provider';

@@ -14,13 +14,7 @@
 export * from '@wse/core-client';
 export { usePresence } from './use-presence';
 export { type UseTopicOptions, useTopic } from './use-topic';
-export {
-  type ConnectionHealth,
-  connectionHealthOf,
-  type UseWSEOptions,
-  type UseWSEResult,
-  useWSE,
-} from './use-wse';
+export { type UseWSEOptions, type UseWSEResult, useWSE } from './use-wse';
 export { useLatest, useWSEEvent } from './use-wse-event';
 export {
   useWSEContext,

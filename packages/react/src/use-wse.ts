@@ -1,6 +1,8 @@
 import {
   type ClientOptions,
   type ClientSnapshot,
+  type ConnectionHealth,
+  connectionHealthOf,
   createClient,
   DEFAULT_LINGER_MS,
   IDLE_SNAPSHOT,
@@ -10,18 +12,6 @@ import {
 } from '@wse/core-client';
 import { useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { WSEContext } from './wse-provider';
-
-/**
- * A one-word summary of the connection: `healthy` (connected, quality good or not yet measured),
- * `degraded` (connected but fair/poor), `connecting` (connecting, negotiating, reconnecting),
- * `disconnected` (idle, offline, closed, failed).
- *
- * @example
- * ```tsx
- * const color: Record<ConnectionHealth, string> = { healthy: 'green', degraded: 'orange', connecting: 'grey', disconnected: 'red' };
- * ```
- */
-export type ConnectionHealth = 'healthy' | 'degraded' | 'connecting' | 'disconnected';
 
 /**
  * Options of {@link useWSE}. With `endpoints` the hook owns a client of its own (no provider
@@ -69,21 +59,6 @@ export interface UseWSEResult<M extends MessageMap = MessageMap> {
 
 /** Rendered on the server and during hydration, so server HTML and the first client render agree. */
 const getServerSnapshot = (): ClientSnapshot => IDLE_SNAPSHOT;
-
-/**
- * Derives {@link ConnectionHealth} from a snapshot.
- *
- * @example
- * ```ts
- * connectionHealthOf(client.getSnapshot()); // 'healthy'
- * ```
- */
-export function connectionHealthOf(s: ClientSnapshot): ConnectionHealth {
-  if (s.state === 'connected') return s.quality === 'fair' || s.quality === 'poor' ? 'degraded' : 'healthy';
-  if (s.state === 'connecting' || s.state === 'negotiating' || s.state === 'reconnecting')
-    return 'connecting';
-  return 'disconnected';
-}
 
 /**
  * The connection state and actions. Re-renders only when the client snapshot changes

@@ -1,5 +1,5 @@
 import { act, render, screen, waitFor } from '@testing-library/react';
-import { createClient, type WSEClient } from '@wse/core-client';
+import { connectionHealthOf as coreHealthOf, createClient, type WSEClient } from '@wse/core-client';
 import { StrictMode, useState } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +12,7 @@ import {
   type TestServer,
   userTopics,
 } from '../../../test/support/wse-server';
-import { usePresence, useTopic, useWSE, useWSEEvent, WSEProvider } from '../src';
+import { connectionHealthOf, usePresence, useTopic, useWSE, useWSEEvent, WSEProvider } from '../src';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -228,5 +228,9 @@ describe('@wse/react against the reference server', () => {
     await waitFor(() => expect(got).toHaveLength(4));
     expect(got.map((g) => Number(g.split(':')[1])).sort()).toEqual([0, 1, 2, 3]);
     expect(got.filter((g) => g.startsWith('a:'))).toHaveLength(2);
+  });
+
+  it('connectionHealthOf is the core function, re-exported (no copy in the binding)', () => {
+    expect(connectionHealthOf).toBe(coreHealthOf);
   });
 });

@@ -39,7 +39,7 @@ export const serverClock: Clock = {
  *
  * @example
  * ```ts
- * const stop = every(serverClock, 1000, () => sessions.sweep());
+ * const stop = every(serverClock, 1000, () => sessions.sweep.run());
  * stop();
  * ```
  */

@@ -115,7 +115,7 @@ export class WSEServer {
       maxBackpressure: o.maxBackpressure,
       onSkipped: (id) => {
         const conn = this.sessions.connections.get(id);
-        if (conn) this.sessions.checkBackpressure(conn);
+        if (conn) this.sessions.sweep.checkBackpressure(conn);
       },
       onDelivered: (count, bytes, seconds) => {
         this.metrics.messageOut(count, bytes);
@@ -291,7 +291,7 @@ export class WSEServer {
       throw err;
     }
     this.redisPresence?.start();
-    this.sessions.startSweep();
+    this.sessions.sweep.start();
     // TTL sweep of idle buffers/counters; the store also drops expired ones lazily on access.
     const period = Math.max(1000, Math.min(60_000, (o.recovery.ttlSec * 1000) / 4));
     this.stopRecoverySweep = every(o.clock, period, () => this.log.sweep());
@@ -307,7 +307,7 @@ export class WSEServer {
     this.running = false;
     this.transport?.closeListener();
     this.sessions.closeAll(CloseCode.GOING_AWAY, 'server going away');
-    this.sessions.stopSweep();
+    this.sessions.sweep.stop();
     this.stopRecoverySweep?.();
     this.stopRecoverySweep = undefined;
     this.fanout.flush();

@@ -11,7 +11,7 @@ import {
   type TestServer,
   userTopics,
 } from '../../../test/support/wse-server';
-import { topicStore, wseStore } from '../src';
+import { connectionHealthStore, topicStore, wseStore } from '../src';
 import Room from './Room.svelte';
 
 let t: TestServer;
@@ -97,6 +97,21 @@ describe('@wse/svelte against the reference server', () => {
     await waitFor(() => expect(t.server.queueGroupStats('jobs')).toEqual({ workers: 1 }));
     t.server.broadcast('jobs', 7);
     await waitFor(() => expect(latest.map((m) => m.payload.data)).toEqual([7]));
+    stop();
+  });
+
+  it('connectionHealthStore connects on subscribe and follows the snapshot, one value per change', async () => {
+    const client = newClient();
+    const health = connectionHealthStore(client, { lingerMs: LINGER });
+    const seen: string[] = [];
+    const stop = health.subscribe((h) => seen.push(h));
+    await waitFor(() => expect(seen.at(-1)).toBe('healthy'));
+    expect(client.getSnapshot().state).toBe('connected');
+    // The first subscriber's retain() moves idle → connecting before derived() emits its first value;
+    // connecting and negotiating are one word, which the store does not repeat.
+    expect(seen).toEqual(['connecting', 'healthy']);
+    await client.close();
+    expect(seen.at(-1)).toBe('disconnected');
     stop();
   });
 });

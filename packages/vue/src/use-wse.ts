@@ -1,4 +1,10 @@
-import type { ClientSnapshot, MessageMap, WSEClient } from '@wse/core-client';
+import {
+  type ClientSnapshot,
+  type ConnectionHealth,
+  connectionHealthOf,
+  type MessageMap,
+  type WSEClient,
+} from '@wse/core-client';
 import { type ComputedRef, computed, onScopeDispose, shallowRef } from 'vue';
 import { useConnection, useWSEBinding } from './create-wse';
 
@@ -16,6 +22,8 @@ export interface UseWSEResult<M extends MessageMap = MessageMap> {
   readonly snapshot: ComputedRef<ClientSnapshot>;
   readonly state: ComputedRef<ClientSnapshot['state']>;
   readonly isConnected: ComputedRef<boolean>;
+  /** `connectionHealthOf(snapshot)`: `'healthy' | 'degraded' | 'connecting' | 'disconnected'`. */
+  readonly connectionHealth: ComputedRef<ConnectionHealth>;
   readonly quality: ComputedRef<ClientSnapshot['quality']>;
   readonly latency: ComputedRef<ClientSnapshot['latency']>;
   readonly topics: ComputedRef<readonly string[]>;
@@ -38,9 +46,9 @@ export interface UseWSEResult<M extends MessageMap = MessageMap> {
  * ```vue
  * <script setup lang="ts">
  * import { useWSE } from '@wse/vue';
- * const { state, isConnected, send } = useWSE();
+ * const { state, isConnected, connectionHealth, send } = useWSE();
  * </script>
- * <template><button :disabled="!isConnected" @click="send('ping_me', {})">{{ state }}</button></template>
+ * <template><button :disabled="!isConnected" @click="send('ping_me', {})">{{ state }} · {{ connectionHealth }}</button></template>
  * ```
  */
 export function useWSE<M extends MessageMap = MessageMap>(): UseWSEResult<M> {
@@ -59,6 +67,7 @@ export function useWSE<M extends MessageMap = MessageMap>(): UseWSEResult<M> {
     snapshot: computed(() => snapshot.value),
     state: pick('state'),
     isConnected: computed(() => snapshot.value.state === 'connected'),
+    connectionHealth: computed(() => connectionHealthOf(snapshot.value)),
     quality: pick('quality'),
     latency: pick('latency'),
     topics: pick('topics'),

@@ -116,6 +116,19 @@ describe('@wse/vue against the reference server', () => {
     expect(t.server.connectionCount()).toBe(0);
   });
 
+  it('useWSE().connectionHealth follows the snapshot through connectionHealthOf', async () => {
+    const Health = defineComponent(() => {
+      const { connectionHealth } = useWSE();
+      return () => h('p', { id: 'health' }, connectionHealth.value);
+    });
+    const plugin = createWSE({ ...clientOptions(t.url, 'ada'), lingerMs: LINGER });
+    const w = app(() => [h(Health)], plugin);
+    await waitFor(() => expect(w.find('#health').text()).toBe('healthy'));
+    expect(plugin.client.getSnapshot().state).toBe('connected');
+    await plugin.client.close();
+    await waitFor(() => expect(w.find('#health').text()).toBe('disconnected'));
+  });
+
   it('closes the socket a moment after the last composable is gone', async () => {
     const plugin = createWSE({ ...clientOptions(t.url, 'ada'), lingerMs: LINGER });
     const w = app(() => [h(Status)], plugin);

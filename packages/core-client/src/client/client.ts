@@ -5,12 +5,10 @@
  * @module
  */
 
-import type { ConnectionState } from '../connection/machine';
 import type { PresenceMembers } from '../presence/presence-state';
-import { buildEnvelope, type Priority, uuidv7 } from '../protocol/envelope';
-import { TransportError } from '../protocol/errors';
-import { isDevelopment } from './dev-warning';
-import { Leases } from './leases';
+import type { Priority } from '../protocol/envelope';
+import type { EmitterListener } from './emitter';
+import type { RetainOptions } from './leases';
 import { ClientRuntime } from './runtime';
 import type { StoreListener } from './snapshot-store';
 import type {
@@ -25,6 +23,9 @@ import type {
   SubscribeOptions,
   SubscriptionResult,
 } from './types';
+
+// Defined next to the leases they configure; part of this API.
+export { DEFAULT_LINGER_MS, type RetainOptions } from './leases';
 
 /**
  * Application message types → payload types, for typed `on`/`send`. The default accepts any
@@ -63,33 +64,7 @@ export type PublishData<M extends MessageMap, T extends keyof M & string = keyof
   | readonly unknown[]
   | { readonly [key: string]: unknown; p?: never; payload?: never };
 
-/**
- * How long a connection or topic lease outlives its last user, in ms (see {@link WSEClient.retain}).
- *
- * @example
- * ```ts
- * const release = client.retain({ lingerMs: DEFAULT_LINGER_MS });
- * ```
- */
-export const DEFAULT_LINGER_MS = 1000;
-
-/**
- * Options of {@link WSEClient.retain}.
- *
- * @example
- * ```ts
- * const options: RetainOptions = { lingerMs: 500 };
- * ```
- */
-export interface RetainOptions {
-  /** Delay between the last release and the stop; default {@link DEFAULT_LINGER_MS}. */
-  lingerMs?: number;
-}
-
-const ignore = (): void => {};
-
 type AnyListener = (...args: never[]) => void;
-type EmitterListener = (...args: unknown[]) => void;
 
 /**
  * The WSE client. Create it with {@link createClient}.
@@ -110,34 +85,18 @@ type EmitterListener = (...args: unknown[]) => void;
  */
 export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncIterable<ClientMessage> {
   readonly #rt: ClientRuntime;
-  readonly #waiters = new Set<{ resolve(): void; reject(e: unknown): void }>();
-  readonly #leases: Leases;
-  #warned = false;
 
   constructor(options: ClientOptions) {
     this.#rt = new ClientRuntime(options);
-    this.#leases = new Leases(this.#rt.resolved.clock);
     // Bound, so `useSyncExternalStore(client.subscribe, client.getSnapshot)` works unbound.
     this.subscribe = this.subscribe.bind(this) as this['subscribe'];
-    let last = this.#rt.store.getSnapshot().state;
-    this.#rt.store.subscribe((s) => {
-      if (s.state === last) return;
-      const attemptFailed =
-        (last === 'connecting' || last === 'negotiating') &&
-        (s.state === 'reconnecting' || s.state === 'failed');
-      last = s.state;
-      if (attemptFailed) this.#warnUnhandledFailure(s);
-      this.#settleWaiters(s.state);
-    });
-    if (options.topics && options.topics.length > 0)
-      void this.#rt.topics.subscribe(options.topics).catch(() => {});
   }
 
   /** Listens to a client event (`state`, `error`, `presence`, …) or an application message type. */
   on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   on<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   on(event: string, listener: AnyListener): this {
-    this.#rt.emitter.on(event, listener as EmitterListener);
+    this.#rt.on(event, listener as EmitterListener);
     return this;
   }
 
@@ -145,7 +104,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   once<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   once<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   once(event: string, listener: AnyListener): this {
-    this.#rt.emitter.on(event, listener as EmitterListener, true);
+    this.#rt.on(event, listener as EmitterListener, true);
     return this;
   }
 
@@ -153,7 +112,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   off<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): this;
   off<T extends keyof M & string>(type: T, listener: (message: ClientMessage<M[T]>) => void): this;
   off(event: string, listener: AnyListener): this {
-    this.#rt.emitter.off(event, listener as EmitterListener);
+    this.#rt.off(event, listener as EmitterListener);
     return this;
   }
 
@@ -168,18 +127,8 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * await client.connect({ timeoutMs: 5_000 }); // TimeoutError CONNECT_TIMEOUT when the server is down
    * ```
    */
-  connect(options: ConnectOptions = {}): Promise<void> {
-    if (this.#rt.driver.state === 'connected') return Promise.resolve();
-    const done = this.#until('CONNECT');
-    if (options.timeoutMs === undefined && !options.failFast) return done;
-    // A lazy chunk: only bounded connects need it (keeps the initial browser load small).
-    const stop = () => void this.close();
-    const clock = this.#rt.resolved.clock;
-    const started = clock.now(); // the time limit counts from here, not from the chunk's arrival
-    done.catch(() => {}); // observed by boundConnect once its chunk is in
-    return import('./connect-bound').then((m) =>
-      m.boundConnect(done, options, clock, this.#rt.store, stop, started),
-    );
+  connect(options?: ConnectOptions): Promise<void> {
+    return this.#rt.connect(options);
   }
 
   /**
@@ -194,14 +143,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * ```
    */
   reconnect(): Promise<void> {
-    return this.#until('RECONNECT');
-  }
-
-  #until(type: 'CONNECT' | 'RECONNECT'): Promise<void> {
-    this.#rt.stream.reopen();
-    const done = new Promise<void>((resolve, reject) => this.#waiters.add({ resolve, reject }));
-    this.#rt.driver.dispatch({ type });
-    return done;
+    return this.#rt.reconnect();
   }
 
   /**
@@ -216,11 +158,8 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * release(); // closes a second later unless someone retains again
    * ```
    */
-  retain(options: RetainOptions = {}): () => void {
-    return this.#leases.take('', options.lingerMs ?? DEFAULT_LINGER_MS, () => {
-      this.connect().catch(ignore);
-      return () => void this.close();
-    }).release;
+  retain(options?: RetainOptions): () => void {
+    return this.#rt.retain(options);
   }
 
   /**
@@ -238,17 +177,8 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * release();
    * ```
    */
-  retainTopic(topic: string, options: SubscribeOptions & RetainOptions = {}): () => void {
-    const { lingerMs = DEFAULT_LINGER_MS, ...sub } = options;
-    const wanted = sub.presence === undefined ? '' : JSON.stringify(sub.presence);
-    const { lease, started, release } = this.#leases.take(`t:${topic}`, lingerMs, () => () => {
-      this.unsubscribe([topic]).catch(ignore);
-    });
-    if (started || (wanted !== '' && wanted !== lease.joined)) {
-      if (wanted !== '') lease.joined = wanted;
-      this.subscribeTopics([topic], sub).catch(ignore);
-    } else if (sub.trackPresence) this.trackPresence(topic);
-    return release;
+  retainTopic(topic: string, options?: SubscribeOptions & RetainOptions): () => void {
+    return this.#rt.retainTopic(topic, options);
   }
 
   /**
@@ -264,28 +194,15 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     topic: string,
     handler: (message: ClientMessage<P>) => void,
   ): () => void {
-    const listener: EmitterListener = (m) => {
-      if ((m as ClientMessage).topic === topic) handler(m as ClientMessage<P>);
-    };
-    this.#rt.emitter.on('*', listener);
-    return () => void this.#rt.emitter.off('*', listener);
+    return this.#rt.onTopic(topic, handler);
   }
 
   /**
    * Closes with 1000 and stops reconnecting; pending requests reject, iterators end, queued
    * messages stay queued (and stored) for the next `connect()`.
    */
-  async close(): Promise<void> {
-    this.#rt.driver.dispatch({ type: 'CLOSE' });
-    const err = new TransportError('CLIENT_CLOSED', 'client closed');
-    const rejected = this.#rt.requests.cids();
-    this.#rt.requests.rejectAll(err);
-    this.#rt.outbound.stop();
-    // Nobody awaits a rejected request any more: it must not go out after the next connect.
-    this.#rt.outbound.discardRequests(rejected);
-    this.#rt.stream.end();
-    this.#settleWaiters('closed');
-    await this.#rt.queue?.flush().catch(() => {});
+  close(): Promise<void> {
+    return this.#rt.close();
   }
 
   /** Store contract: listen to snapshot changes; returns the unsubscribe function. */
@@ -296,8 +213,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
     arg: StoreListener<ClientSnapshot> | readonly string[],
     options?: SubscribeOptions,
   ): (() => void) | Promise<SubscriptionResult> {
-    if (typeof arg === 'function') return this.#rt.store.subscribe(arg);
-    return this.subscribeTopics(arg, options);
+    return typeof arg === 'function' ? this.#rt.listen(arg) : this.#rt.subscribeTopics(arg, options);
   }
 
   /**
@@ -305,17 +221,13 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * topic failed). Topics stay subscribed across reconnects (re-subscribed with `recover: true`
    * and the recovery positions). Connects first when idle and `lazyConnect` is on.
    */
-  subscribeTopics(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
-    const track = options.presence !== undefined || options.trackPresence === true;
-    for (const t of topics) if (track) this.#rt.presence.track(t);
-    this.#lazyConnect();
-    return this.#rt.topics.subscribe(topics, options);
+  subscribeTopics(topics: readonly string[], options?: SubscribeOptions): Promise<SubscriptionResult> {
+    return this.#rt.subscribeTopics(topics, options);
   }
 
   /** Unsubscribes; forgets the topics' recovery positions and presence. */
   unsubscribe(topics: readonly string[]): Promise<SubscriptionResult> {
-    for (const t of topics) this.#rt.presence.untrack(t);
-    return this.#rt.topics.unsubscribe(topics);
+    return this.#rt.unsubscribe(topics);
   }
 
   /**
@@ -323,11 +235,8 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * flushed in order after the next `server_hello`. Throws `TransportError('NOT_CONNECTED')` when
    * the queue is disabled, `ProtocolError` when the payload cannot be encoded.
    */
-  send<T extends keyof M & string>(type: T, payload: M[T], options: SendOptions = {}): string {
-    const id = uuidv7(this.#rt.resolved.clock.now());
-    this.#rt.outbound.send({ id, type, payload, priority: options.priority ?? 5 });
-    this.#lazyConnect();
-    return id;
+  send<T extends keyof M & string>(type: T, payload: M[T], options?: SendOptions): string {
+    return this.#rt.send(type, payload, options);
   }
 
   /**
@@ -337,22 +246,9 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
   request<R = Record<string, unknown>, T extends keyof M & string = keyof M & string>(
     type: T,
     payload: M[T],
-    options: RequestOptions = {},
+    options?: RequestOptions,
   ): Promise<R> {
-    const { cid, promise } = this.#rt.requests.create(options.timeoutMs ?? this.#rt.requestTimeout(), type);
-    try {
-      this.#rt.outbound.send({
-        id: uuidv7(this.#rt.resolved.clock.now()),
-        type,
-        payload,
-        priority: options.priority ?? 5,
-        cid,
-      });
-    } catch (err) {
-      this.#rt.requests.reject(cid, err as TransportError);
-    }
-    this.#lazyConnect();
-    return promise.then((env) => env.p as R);
+    return this.#rt.request<R>(type, payload, options);
   }
 
   /**
@@ -368,12 +264,8 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * chat.publish('room:1', { text: 'hi' });                   // subscribers get `publication`
    * ```
    */
-  publish<T extends keyof M & string>(
-    topic: string,
-    data: PublishData<M, T>,
-    options: SendOptions = {},
-  ): string {
-    return (this as unknown as WSEClient<AnyMessages>).send('publish', { topic, data }, options);
+  publish<T extends keyof M & string>(topic: string, data: PublishData<M, T>, options?: SendOptions): string {
+    return this.#rt.send('publish', { topic, data }, options);
   }
 
   /**
@@ -387,7 +279,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * ```
    */
   presence(topic: string): PresenceMembers {
-    return this.#rt.presence.members(topic);
+    return this.#rt.presence(topic);
   }
 
   /**
@@ -401,10 +293,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * ```
    */
   trackPresence(topic: string): void {
-    const p = this.#rt.presence;
-    if (p.isTracked(topic)) return;
-    p.track(topic);
-    if (this.#rt.topics.topics.includes(topic) && this.#rt.driver.canSend) p.sync(topic);
+    this.#rt.trackPresence(topic);
   }
 
   /**
@@ -418,21 +307,16 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
    * ```
    */
   updatePresence(topic: string, data: Record<string, unknown>): void {
-    this.#rt.topics.setPresence(topic, data);
-    this.#rt.trySend(buildEnvelope('presence_update', { topic, data }));
+    this.#rt.updatePresence(topic, data);
   }
 
   /** Asks the server for `{ num_users, num_connections }` of a topic. */
-  async presenceStats(topic: string): Promise<{ num_users: number; num_connections: number }> {
-    const reply = await this.#rt.query('presence_stats', { topic });
-    return {
-      num_users: Number(reply.p.num_users) || 0,
-      num_connections: Number(reply.p.num_connections) || 0,
-    };
+  presenceStats(topic: string): Promise<{ num_users: number; num_connections: number }> {
+    return this.#rt.presenceStats(topic);
   }
 
   /** Store contract: the current immutable snapshot (same object until something changes). */
-  getSnapshot = (): ClientSnapshot => this.#rt.store.getSnapshot();
+  getSnapshot = (): ClientSnapshot => this.#rt.getSnapshot();
 
   /** What the server said at the last `server_hello` (`null` before the first). */
   get session(): SessionInfo | null {
@@ -441,36 +325,7 @@ export class WSEClient<M extends MessageMap = AnyMessages> implements AsyncItera
 
   /** Async iteration over every application message until `close()`. */
   [Symbol.asyncIterator](): AsyncIterator<ClientMessage> {
-    return this.#rt.stream.iterate();
-  }
-
-  #lazyConnect(): void {
-    if (this.#rt.options.lazyConnect === false || this.#rt.driver.state !== 'idle') return;
-    this.connect().catch(() => {});
-  }
-
-  /**
-   * A connection failure nobody listens to would be silent (the client just retries): say it once
-   * per client on the console in development builds, like an unhandled `error` event would.
-   */
-  #warnUnhandledFailure(s: ClientSnapshot): void {
-    if (this.#warned || this.#rt.emitter.listenerCount('error') > 0 || !isDevelopment()) return;
-    this.#warned = true;
-    console.warn(
-      `[wse] cannot connect to ${s.endpoint} (${s.lastError?.message ?? s.state}): ` +
-        "listen with client.on('error'), or use connect({ timeoutMs })",
-    );
-  }
-
-  #settleWaiters(state: ConnectionState): void {
-    if (state !== 'connected' && state !== 'closed' && state !== 'failed') return;
-    const error =
-      this.#rt.store.getSnapshot().lastError ?? new TransportError('CLIENT_CLOSED', `client ${state}`);
-    for (const w of this.#waiters) {
-      if (state === 'connected') w.resolve();
-      else w.reject(state === 'closed' ? new TransportError('CLIENT_CLOSED', 'client closed') : error);
-    }
-    this.#waiters.clear();
+    return this.#rt.iterate();
   }
 }
 

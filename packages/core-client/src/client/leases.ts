@@ -10,6 +10,29 @@
 import type { Clock } from '../env/clock';
 
 /**
+ * How long a connection or topic lease outlives its last user, in ms (see `client.retain`).
+ *
+ * @example
+ * ```ts
+ * const release = client.retain({ lingerMs: DEFAULT_LINGER_MS });
+ * ```
+ */
+export const DEFAULT_LINGER_MS = 1000;
+
+/**
+ * Options of `client.retain` and `client.retainTopic`.
+ *
+ * @example
+ * ```ts
+ * const options: RetainOptions = { lingerMs: 500 };
+ * ```
+ */
+export interface RetainOptions {
+  /** Delay between the last release and the stop; default {@link DEFAULT_LINGER_MS}. */
+  lingerMs?: number;
+}
+
+/**
  * One lease: its users, the pending stop timer, the stop function and what the caller keeps with
  * it (`joined`: the presence data a topic was joined with, as JSON; `''` = none).
  *

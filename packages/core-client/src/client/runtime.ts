@@ -1,297 +1,341 @@
 /**
- * The client's insides: builds the parts (driver, topics, presence, requests, outbound, quality),
- * routes inbound envelopes, keeps the snapshot and emits events. `WSEClient` is the public face
- * over it. Data flows one way: driver → inbound routing → recovery filter → events.
+ * The client's insides: builds the parts and gives `WSEClient` one intent-level method per public
+ * method; the driver's hooks keep the snapshot and emit events. Data flows one way: driver →
+ * inbound routing (`inbound-router.ts`) → recovery filter → events.
  *
  * @module
  */
 
 import { ConnectionDriver, type DriverHooks } from '../connection/driver';
-import { AUTH_FAILED_CLOSE, type ConnectionState, TOKEN_EXPIRED_CLOSE } from '../connection/machine';
-import { EndpointPool } from '../endpoints/endpoint-pool';
-import { OfflineQueue } from '../offline/offline-queue';
+import type { ConnectionState } from '../connection/machine';
+import type { EndpointPool } from '../endpoints/endpoint-pool';
+import type { Clock } from '../env/clock';
+import type { OfflineQueue } from '../offline/offline-queue';
 import { PresenceManager } from '../presence/presence-manager';
+import type { PresenceMembers } from '../presence/presence-state';
 import type { ErrorCodeValue } from '../protocol/codes';
-import { type Envelope, uuidv7 } from '../protocol/envelope';
-import {
-  AuthError,
-  type AuthErrorCode,
-  type ClientErrorCodeValue,
-  ServerError,
-  TransportError,
-  WSEError,
-} from '../protocol/errors';
+import { buildEnvelope, type Envelope, uuidv7 } from '../protocol/envelope';
+import { AuthError, type ClientErrorCodeValue, TransportError, WSEError } from '../protocol/errors';
 import type { QualityMonitor } from '../quality/quality-monitor';
-import { TokenProvider } from '../session/token-provider';
-import { Emitter } from './emitter';
+import { authCloseError } from './auth-close-error';
+import { ConnectWaiters } from './connect-waiters';
+import { createOfflineQueue } from './create-offline-queue';
+import { driverConfig } from './driver-config';
+import { Emitter, type EmitterListener } from './emitter';
 import { EventStream } from './event-stream';
-import { CLIENT_DEFAULTS, type ResolvedOptions, resolveOptions } from './options';
+import { IDLE_SNAPSHOT } from './idle-snapshot';
+import { InboundRouter } from './inbound-router';
+import { DEFAULT_LINGER_MS, Leases, type RetainOptions } from './leases';
+import { CLIENT_DEFAULTS, resolveOptions } from './options';
 import { Outbound } from './outbound';
 import { RequestManager } from './request-manager';
-import { signingHook } from './signing-hook';
-import { SnapshotStore } from './snapshot-store';
+import { sessionInfo } from './session-info';
+import { SnapshotStore, type StoreListener } from './snapshot-store';
 import { TopicManager } from './topic-manager';
-import type { ClientMessage, ClientOptions, ClientSnapshot, SessionInfo } from './types';
+import type {
+  ClientMessage,
+  ClientOptions,
+  ClientSnapshot,
+  ConnectOptions,
+  RequestOptions,
+  SendOptions,
+  SessionInfo,
+  SubscribeOptions,
+  SubscriptionResult,
+} from './types';
 
 const ignore = (): void => {};
 
-/** Event names of the client itself: application messages of these types go to `'*'` only. */
-export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
-  'state',
-  'error',
-  'presence',
-  'recovery_failed',
-  'quality',
-  'queue_drop',
-  'connected',
-  'disconnected',
-  '*',
-]);
-
-/** Protocol frames handled inside the client, never delivered as application messages. */
-const INTERNAL = new Set(['server_ready', 'server_hello', 'client_hello', 'auth_refreshed', 'config_update']);
-
-const AUTH_CODES = new Set(['AUTH_FAILED', 'AUTH_REQUIRED', 'AUTH_EXPIRED']);
-
-function toMessage(env: Envelope): ClientMessage {
-  return {
-    type: env.t,
-    payload: env.p,
-    topic: env.tp,
-    id: env.id,
-    ts: env.ts,
-    cid: env.cid,
-    category: env.c,
-    priority: env.pri,
-    epoch: env.e,
-    offset: env.o,
-  };
-}
+// The public entry and older imports take it from here.
+export { IDLE_SNAPSHOT } from './idle-snapshot';
 
 /**
- * The snapshot of a client that has not connected: what a new client starts with, and what
- * bindings render on the server (`getServerSnapshot`) so server HTML and hydration agree.
- *
- * @example
- * ```ts
- * useSyncExternalStore(client.subscribe, client.getSnapshot, () => IDLE_SNAPSHOT);
- * ```
- */
-export const IDLE_SNAPSHOT: ClientSnapshot = Object.freeze({
-  state: 'idle',
-  endpoint: null,
-  connectionId: null,
-  userId: null,
-  topics: Object.freeze([]) as readonly string[],
-  quality: 'unknown',
-  latency: Object.freeze({ last: null, avg: null, p95: null }),
-  queued: 0,
-  circuit: 'closed',
-  lastError: null,
-  encrypted: false,
-});
-
-/**
- * Internal composition root of a client.
+ * Internal composition root of a client: one intent-level method per public method of
+ * `WSEClient` (which documents them), its parts private. It is the client's event emitter.
  *
  * @example
  * ```ts
  * const rt = new ClientRuntime({ endpoints: ['ws://127.0.0.1:5007/wse'] });
- * rt.driver.dispatch({ type: 'CONNECT' });
+ * await rt.connect();
  * ```
  */
-export class ClientRuntime {
-  readonly emitter = new Emitter();
-  readonly store: SnapshotStore<ClientSnapshot>;
-  readonly resolved: ResolvedOptions;
-  readonly driver: ConnectionDriver;
-  readonly pool: EndpointPool;
-  readonly topics: TopicManager;
-  readonly presence: PresenceManager;
-  readonly requests: RequestManager<Envelope>;
-  readonly outbound: Outbound;
-  readonly queue: OfflineQueue | null;
+export class ClientRuntime extends Emitter {
+  /** What the server said at the last `server_hello` (`null` before the first). */
+  session: SessionInfo | null = null;
+  readonly #options: ClientOptions;
+  readonly #clock: Clock;
+  readonly #store: SnapshotStore<ClientSnapshot>;
+  readonly #stream = new EventStream<ClientMessage>();
+  readonly #driver: ConnectionDriver;
+  readonly #pool: EndpointPool;
+  readonly #topics: TopicManager;
+  readonly #presence: PresenceManager;
+  readonly #requests: RequestManager<Envelope>;
+  readonly #outbound: Outbound;
+  readonly #queue: OfflineQueue | null;
   /**
-   * RTT, jitter and loss → quality level → adaptive settings: a lazy chunk. Its first input is a
-   * PONG, a ping interval after `server_hello`, so it is fetched when a session comes up; the
-   * odd sample that beats it (or a failed fetch, retried on the next session) is not counted.
+   * Connection quality, a lazy chunk fetched when a session comes up (its first input is a PONG a
+   * ping interval later); a sample that beats it, or a failed fetch (retried next session), is lost.
    */
   #quality?: QualityMonitor;
   #adaptive?: typeof import('../quality/quality-monitor').adaptiveSettings;
   #loadingQuality = false;
-  readonly stream = new EventStream<ClientMessage>();
-  readonly restored: Promise<void>;
-  session: SessionInfo | null = null;
   #compressionAsked = false;
+  readonly #inbound: InboundRouter;
+  readonly #waiters: ConnectWaiters;
+  readonly #leases: Leases;
 
-  constructor(readonly options: ClientOptions) {
+  constructor(options: ClientOptions) {
+    super((e) => this.#emitError(e, 'HANDLER_ERROR')); // a throwing listener becomes an 'error' event
     const r = resolveOptions(options);
-    this.resolved = r;
-    this.store = new SnapshotStore(IDLE_SNAPSHOT, (e) => this.emitError(e, 'HANDLER_ERROR'));
-    const D = CLIENT_DEFAULTS;
-    const breaker = { ...options.circuitBreaker };
-    // One endpoint: there is nowhere else to go, so an open breaker would only stall recovery.
-    // Its wait never exceeds the backoff's max delay.
-    if (new Set(r.endpoints).size === 1) {
-      const { maxMs = D.backoffMaxMs } = options.reconnect || {};
-      breaker.resetTimeoutMs = Math.min(breaker.resetTimeoutMs ?? D.breakerResetTimeoutMs, maxMs);
-    }
-    this.pool = new EndpointPool(
-      r.endpoints,
-      { strategy: options.endpointStrategy ?? 'priority', breaker },
-      r.clock,
-      r.random,
-    );
-    if (!this.pool.ready) void this.pool.load(); // fetched early: the first attempt waits for it
-    this.requests = new RequestManager(r.clock, () => uuidv7(r.clock.now()));
-    this.queue = this.#createQueue(r);
-    this.restored = this.queue ? this.queue.restore().catch(() => {}) : Promise.resolve();
-    this.outbound = new Outbound(this.queue, r.clock, {
-      canSend: () => this.driver.canSend,
-      transmit: (env, lost) => this.driver.send(env, lost),
-      onQueued: (queued) => this.store.update({ queued }),
-      onError: (err) => this.emitError(err),
+    const config = driverConfig(options, r);
+    this.#options = options;
+    this.#clock = r.clock;
+    this.#store = new SnapshotStore(IDLE_SNAPSHOT, (e) => this.#emitError(e, 'HANDLER_ERROR'));
+    this.#pool = config.pool;
+    this.#requests = new RequestManager(r.clock, () => uuidv7(r.clock.now()));
+    this.#queue = createOfflineQueue(options, r, this, (err) => this.#emitError(err, 'STORAGE_ERROR'));
+    const restored = this.#queue ? this.#queue.restore().catch(ignore) : Promise.resolve();
+    this.#outbound = new Outbound(this.#queue, r.clock, {
+      canSend: () => this.#driver.canSend,
+      transmit: (env, lost) => this.#driver.send(env, lost),
+      onQueued: (queued) => this.#store.update({ queued }),
+      onError: (err) => this.#emitError(err),
     });
-    this.topics = new TopicManager({
-      send: (env) => this.trySend(env),
+    this.#topics = new TopicManager({
+      send: (env) => this.#trySend(env),
       newId: () => uuidv7(r.clock.now()),
-      onTopics: (topics) => this.store.update({ topics }),
-      onRecoveryFailed: (ev) => this.emitSafe('recovery_failed', ev),
+      onTopics: (topics) => this.#store.update({ topics }),
+      onRecoveryFailed: (ev) => this.emit('recovery_failed', ev),
       onSubscribed: (topics) => {
-        for (const t of topics) if (this.presence.isTracked(t)) this.presence.sync(t);
+        for (const t of topics) if (this.#presence.isTracked(t)) this.#presence.sync(t);
       },
       timer: (fn, ms) => {
         const handle = r.clock.setTimeout(fn, ms);
         return () => r.clock.clearTimeout(handle);
       },
-      recoveryTimeoutMs: () => this.requestTimeout(),
+      recoveryTimeoutMs: () => this.#requestTimeout(),
       maxTopicsPerRequest: () => this.session?.limits.max_subscriptions,
     });
-    this.presence = new PresenceManager({
-      query: (topic, cursor) => this.query('presence', { topic, cursor }),
-      emit: (ev) => this.emitSafe('presence', ev),
-      onError: (err) => this.emitError(err, 'SERVER_ERROR'),
+    this.#presence = new PresenceManager({
+      query: (topic, cursor) => this.#query('presence', { topic, cursor }),
+      emit: (ev) => this.emit('presence', ev),
+      onError: (err) => this.#emitError(err, 'SERVER_ERROR'),
     });
-    this.driver = this.#createDriver(r);
-    void this.restored.then(() => this.outbound.flush());
+    this.#inbound = new InboundRouter(
+      this.#topics,
+      this.#presence,
+      this.#requests,
+      this.#outbound,
+      this.#stream,
+      this,
+    );
+    this.#driver = new ConnectionDriver(config, {
+      onState: (state) => this.#onState(state),
+      onUp: (info) => this.#onUp(info),
+      onDown: (code, reason) => this.#onDown(code, reason),
+      onEnvelope: (env) => {
+        const error = this.#inbound.route(env);
+        if (error) this.#emitError(error);
+      },
+      onError: (err) => this.#emitError(err),
+      onClose: (code, reason) => {
+        // An auth `error` frame just before the close is already `lastError`, and says more.
+        const lastError = this.#isAuthError() ? null : authCloseError(code, reason);
+        if (lastError) this.#store.update({ lastError });
+      },
+      onEndpoint: (endpoint) => this.#store.update({ endpoint, circuit: this.#circuitOf(endpoint) }),
+      onRtt: (ms) => this.#feedQuality((q) => q.recordRtt(ms)),
+      onLoss: () => this.#feedQuality((q) => q.recordLoss()),
+      onTokenRefreshed: (tokenExpiresIn) => {
+        if (this.session) this.session = { ...this.session, tokenExpiresIn };
+      },
+    });
+    void restored.then(() => this.#outbound.flush());
+    this.#leases = new Leases(r.clock);
+    this.#waiters = new ConnectWaiters(this.#store, this);
+    if (options.topics && options.topics.length > 0)
+      void this.#topics.subscribe(options.topics).catch(ignore);
   }
 
-  #createQueue(r: ResolvedOptions): OfflineQueue | null {
-    const o = this.options.offline;
-    if (o === false || r.storage === null) return null;
-    return new OfflineQueue(
-      {
-        maxSize: o?.maxSize ?? CLIENT_DEFAULTS.queueMaxSize,
-        maxAgeMs: o?.maxAgeMs ?? CLIENT_DEFAULTS.queueMaxAgeMs,
-        storage: r.storage,
-        onDrop: (message, reason) => this.emitSafe('queue_drop', { message, reason }),
-        onError: (err) => this.emitError(err, 'STORAGE_ERROR'),
-      },
-      r.clock,
+  /** Calls `handler` for the application messages stamped with `topic`; returns the stop. */
+  onTopic<P>(topic: string, handler: (message: ClientMessage<P>) => void): () => void {
+    const listener: EmitterListener = (m) => {
+      if ((m as ClientMessage).topic === topic) handler(m as ClientMessage<P>);
+    };
+    this.on('*', listener);
+    return () => void this.off('*', listener);
+  }
+
+  listen(listener: StoreListener<ClientSnapshot>): () => void {
+    return this.#store.subscribe(listener);
+  }
+
+  getSnapshot(): ClientSnapshot {
+    return this.#store.getSnapshot();
+  }
+
+  iterate(): AsyncIterator<ClientMessage> {
+    return this.#stream.iterate();
+  }
+
+  connect(options: ConnectOptions = {}): Promise<void> {
+    if (this.#driver.state === 'connected') return Promise.resolve();
+    const done = this.#until('CONNECT');
+    if (options.timeoutMs === undefined && !options.failFast) return done;
+    // A lazy chunk: only bounded connects need it (keeps the initial browser load small).
+    const stop = () => void this.close();
+    const clock = this.#clock;
+    const started = clock.now(); // the time limit counts from here, not from the chunk's arrival
+    done.catch(ignore); // observed by boundConnect once its chunk is in
+    return import('./connect-bound').then((m) =>
+      m.boundConnect(done, options, clock, this.#store, stop, started),
     );
   }
 
-  #createDriver(r: ResolvedOptions): ConnectionDriver {
-    const o = this.options;
-    const D = CLIENT_DEFAULTS;
-    const reconnect = o.reconnect === false ? undefined : o.reconnect;
-    const encryption = o.encryption;
-    return new ConnectionDriver(
-      {
-        clock: r.clock,
-        random: r.random,
-        pool: this.pool,
-        tokens: new TokenProvider(o.token),
-        environment: r.environment,
-        tokenInHeader: r.tokenInHeader,
-        connectTimeoutMs: o.connectTimeoutMs ?? D.connectTimeoutMs,
-        backoff: { baseMs: reconnect?.baseMs ?? D.backoffBaseMs, maxMs: reconnect?.maxMs ?? D.backoffMaxMs },
-        reconnect: o.reconnect !== false,
-        maxAttempts: reconnect?.maxAttempts,
-        identityKey: typeof encryption === 'object' ? encryption.serverIdentityKey : undefined,
-        session: {
-          transport: r.transport,
-          clientVersion: o.clientVersion ?? D.clientVersion,
-          msgpack: o.format === 'msgpack',
-          compressionThreshold: o.compressionThreshold ?? D.compressionThreshold,
-          maxMessageSize: o.maxMessageSize ?? D.maxMessageSize,
-          encryption: encryption ? {} : null,
-          keyRotationIntervalMs: o.keyRotationIntervalMs,
-          pingIntervalMs: o.heartbeat?.pingIntervalMs,
-          deadGraceMs: o.heartbeat?.deadGraceMs ?? D.deadGraceMs,
-          tokenRefreshAheadMs: o.tokenRefreshAheadMs ?? D.tokenRefreshAheadMs,
-          sign: o.signing && signingHook(o.signing, () => r.clock.now()),
-        },
-      },
-      {
-        onState: (state) => this.#onState(state),
-        onUp: (info) => this.#onUp(info),
-        onDown: (code, reason) => this.#onDown(code, reason),
-        onEnvelope: (env) => this.route(env),
-        onError: (err) => this.emitError(err),
-        onClose: (code, reason) => this.#onSocketClose(code, reason),
-        onEndpoint: (endpoint) => this.store.update({ endpoint, circuit: this.#circuitOf(endpoint) }),
-        onRtt: (ms) => this.#feedQuality((q) => q.recordRtt(ms)),
-        onLoss: () => this.#feedQuality((q) => q.recordLoss()),
-        onTokenRefreshed: (tokenExpiresIn) => {
-          if (this.session) this.session = { ...this.session, tokenExpiresIn };
-        },
-      },
-    );
+  reconnect(): Promise<void> {
+    return this.#until('RECONNECT');
+  }
+
+  #until(type: 'CONNECT' | 'RECONNECT'): Promise<void> {
+    this.#stream.reopen();
+    const done = this.#waiters.wait();
+    this.#driver.dispatch({ type });
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.#driver.dispatch({ type: 'CLOSE' });
+    const err = new TransportError('CLIENT_CLOSED', 'client closed');
+    const rejected = this.#requests.cids();
+    this.#requests.rejectAll(err);
+    this.#outbound.stop();
+    // Nobody awaits a rejected request any more: it must not go out after the next connect.
+    this.#outbound.discardRequests(rejected);
+    this.#stream.end();
+    this.#waiters.settle('closed');
+    await this.#queue?.flush().catch(ignore);
+  }
+
+  retain(options: RetainOptions = {}): () => void {
+    return this.#leases.take('', options.lingerMs ?? DEFAULT_LINGER_MS, () => {
+      this.connect().catch(ignore);
+      return () => void this.close();
+    }).release;
+  }
+
+  retainTopic(topic: string, options: SubscribeOptions & RetainOptions = {}): () => void {
+    const { lingerMs = DEFAULT_LINGER_MS, ...sub } = options;
+    const wanted = sub.presence === undefined ? '' : JSON.stringify(sub.presence);
+    const { lease, started, release } = this.#leases.take(`t:${topic}`, lingerMs, () => () => {
+      this.unsubscribe([topic]).catch(ignore);
+    });
+    if (started || (wanted !== '' && wanted !== lease.joined)) {
+      if (wanted !== '') lease.joined = wanted;
+      this.subscribeTopics([topic], sub).catch(ignore);
+    } else if (sub.trackPresence) this.trackPresence(topic);
+    return release;
+  }
+
+  subscribeTopics(topics: readonly string[], options: SubscribeOptions = {}): Promise<SubscriptionResult> {
+    const track = options.presence !== undefined || options.trackPresence === true;
+    for (const t of topics) if (track) this.#presence.track(t);
+    this.#lazyConnect();
+    return this.#topics.subscribe(topics, options);
+  }
+
+  unsubscribe(topics: readonly string[]): Promise<SubscriptionResult> {
+    for (const t of topics) this.#presence.untrack(t);
+    return this.#topics.unsubscribe(topics);
+  }
+
+  send(type: string, payload: unknown, options: SendOptions = {}): string {
+    const id = uuidv7(this.#clock.now());
+    this.#outbound.send({ id, type, payload, priority: options.priority ?? 5 });
+    this.#lazyConnect();
+    return id;
+  }
+
+  request<R>(type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
+    const { cid, promise } = this.#requests.create(options.timeoutMs ?? this.#requestTimeout(), type);
+    const id = uuidv7(this.#clock.now());
+    try {
+      this.#outbound.send({ id, type, payload, priority: options.priority ?? 5, cid });
+    } catch (err) {
+      this.#requests.reject(cid, err as WSEError);
+    }
+    this.#lazyConnect();
+    return promise.then((env) => env.p as R);
+  }
+
+  presence(topic: string): PresenceMembers {
+    return this.#presence.members(topic);
+  }
+
+  trackPresence(topic: string): void {
+    const p = this.#presence;
+    if (p.isTracked(topic)) return;
+    p.track(topic);
+    if (this.#topics.topics.includes(topic) && this.#driver.canSend) p.sync(topic);
+  }
+
+  updatePresence(topic: string, data: Record<string, unknown>): void {
+    this.#topics.setPresence(topic, data);
+    this.#trySend(buildEnvelope('presence_update', { topic, data }));
+  }
+
+  async presenceStats(topic: string): Promise<{ num_users: number; num_connections: number }> {
+    const reply = await this.#query('presence_stats', { topic });
+    return {
+      num_users: Number(reply.p.num_users) || 0,
+      num_connections: Number(reply.p.num_connections) || 0,
+    };
+  }
+
+  #lazyConnect(): void {
+    if (this.#options.lazyConnect === false || this.#driver.state !== 'idle') return;
+    this.connect().catch(ignore);
   }
 
   #circuitOf(endpoint: string | null): ClientSnapshot['circuit'] {
-    return (endpoint && this.pool.circuit(endpoint)) || 'closed';
+    return (endpoint && this.#pool.circuit(endpoint)) || 'closed';
   }
 
   /** Sends a protocol envelope when connected; `false` otherwise. */
-  trySend(env: Envelope): boolean {
-    if (!this.driver.canSend) return false;
+  #trySend(env: Envelope): boolean {
+    if (!this.#driver.canSend) return false;
     try {
-      this.driver.send(env);
+      this.#driver.send(env);
       return true;
     } catch (err) {
-      this.emitError(err);
+      this.#emitError(err);
       return false;
     }
   }
 
   /** A request that is never queued (protocol queries). */
-  query(type: string, payload: Record<string, unknown>, timeoutMs?: number): Promise<Envelope> {
-    const { cid, promise } = this.requests.create(timeoutMs ?? this.requestTimeout(), type);
-    if (!this.trySend({ c: 'WSE', t: type, p: payload, cid, id: uuidv7(this.resolved.clock.now()) })) {
-      this.requests.reject(cid, new TransportError('NOT_CONNECTED', `cannot send ${type}: not connected`));
+  #query(type: string, payload: Record<string, unknown>): Promise<Envelope> {
+    const { cid, promise } = this.#requests.create(this.#requestTimeout(), type);
+    if (!this.#trySend({ c: 'WSE', t: type, p: payload, cid, id: uuidv7(this.#clock.now()) })) {
+      this.#requests.reject(cid, new TransportError('NOT_CONNECTED', `cannot send ${type}: not connected`));
     }
     return promise;
   }
 
-  requestTimeout(): number {
-    return this.options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
+  #requestTimeout(): number {
+    return this.#options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs;
   }
 
   #onState(state: ConnectionState): void {
-    const endpoint = this.driver.currentEndpoint;
-    this.store.update({ state, circuit: this.#circuitOf(endpoint) });
-    if (state === 'failed' && this.driver.context.failReason === 'auth' && !this.#isAuthError()) {
-      this.store.update({ lastError: new AuthError('AUTH_FAILED', 'authentication failed') });
+    this.#store.update({ state, circuit: this.#circuitOf(this.#driver.currentEndpoint) });
+    if (state === 'failed' && this.#driver.context.failReason === 'auth' && !this.#isAuthError()) {
+      this.#store.update({ lastError: new AuthError('AUTH_FAILED', 'authentication failed') });
     }
-    this.emitSafe('state', state, this.store.getSnapshot());
+    this.emit('state', state, this.#store.getSnapshot());
   }
 
   #onUp(info: Parameters<DriverHooks['onUp']>[0]): void {
-    const { ready, hello } = info;
-    this.session = {
-      endpoint: info.endpoint,
-      connectionId: hello.connectionId ?? ready.connectionId,
-      userId: ready.userId,
-      serverVersion: hello.serverVersion,
-      protocolVersion: hello.protocolVersion,
-      features: { ...ready.features, ...hello.features },
-      limits: hello.limits,
-      pingIntervalMs: hello.pingIntervalMs,
-      tokenExpiresIn: ready.tokenExpiresIn,
-      encrypted: info.encrypted,
-    };
+    this.session = sessionInfo(info);
     this.#compressionAsked = false;
     this.#quality?.reset();
     if (!this.#quality && !this.#loadingQuality) {
@@ -305,129 +349,51 @@ export class ClientRuntime {
           this.#loadingQuality = false;
         });
     }
-    this.store.update({
+    this.#store.update({
       connectionId: this.session.connectionId,
       userId: this.session.userId,
       encrypted: info.encrypted,
       lastError: null,
     });
-    this.topics.resubscribeAll();
-    this.outbound.resume(); // rate limits are per connection
-    this.emitSafe('connected', this.session);
+    this.#topics.resubscribeAll();
+    this.#outbound.resume(); // rate limits are per connection
+    this.emit('connected', this.session);
   }
 
   #onDown(code: number, reason: string): void {
-    this.topics.sessionDown();
-    this.presence.sessionDown();
-    this.emitSafe('disconnected', { code, reason });
-  }
-
-  /**
-   * An auth close keeps what the server said: its `error` frame (code and message, e.g.
-   * `AUTH_REQUIRED` / `token is malformed`) arrived just before the close and is already
-   * `lastError`. Without one, the close reason names the code when it is one (our server sends
-   * `AUTH_REQUIRED` as the reason), else the close code decides.
-   */
-  #onSocketClose(code: number, reason: string): void {
-    if ((code !== AUTH_FAILED_CLOSE && code !== TOKEN_EXPIRED_CLOSE) || this.#isAuthError()) return;
-    const named = AUTH_CODES.has(reason) ? (reason as AuthErrorCode) : undefined;
-    const c = named ?? (code === AUTH_FAILED_CLOSE ? 'AUTH_FAILED' : 'AUTH_EXPIRED');
-    this.store.update({ lastError: new AuthError(c, reason || `closed with ${code}`) });
+    this.#topics.sessionDown();
+    this.#presence.sessionDown();
+    this.emit('disconnected', { code, reason });
   }
 
   /** `lastError` is an auth error from this attempt (cleared when a session comes up). */
   #isAuthError(): boolean {
-    return this.store.getSnapshot().lastError instanceof AuthError;
+    return this.#store.getSnapshot().lastError instanceof AuthError;
   }
 
   #feedQuality(record: (q: QualityMonitor) => void): void {
     const q = this.#quality;
     if (!q || !this.#adaptive) return;
     record(q);
-    const before = this.store.getSnapshot();
+    const before = this.#store.getSnapshot();
     const level = q.level;
     const l = q.latency();
     const same =
       l.last === before.latency.last && l.avg === before.latency.avg && l.p95 === before.latency.p95;
-    this.store.update({ quality: level, ...(same ? {} : { latency: l }) });
+    this.#store.update({ quality: level, ...(same ? {} : { latency: l }) });
     if (level === before.quality) return;
     const s = this.#adaptive(level);
-    this.outbound.setBatching(s.batchIntervalMs, s.maxBatchSize);
+    this.#outbound.setBatching(s.batchIntervalMs, s.maxBatchSize);
     if (s.requestCompression && !this.#compressionAsked && this.session?.features.compression !== false) {
-      this.#compressionAsked = this.trySend({ c: 'WSE', t: 'config_update', p: { compression: true } });
+      this.#compressionAsked = this.#trySend({ c: 'WSE', t: 'config_update', p: { compression: true } });
     }
-    this.emitSafe('quality', { level, previous: before.quality, latency: l });
-  }
-
-  /** Routes one inbound envelope (after decoding, before events). */
-  route(env: Envelope): void {
-    if (INTERNAL.has(env.t)) return;
-    switch (env.t) {
-      case 'error':
-        this.#onServerError(env);
-        return;
-      case 'subscription_update':
-      case 'subscription':
-        this.topics.handleReply(env);
-        return;
-      case 'rate_limit_warning':
-        this.#onRateWarning(env.p);
-        return;
-      case 'presence_join':
-      case 'presence_leave':
-      case 'presence_update':
-        this.presence.handleEvent(env);
-        return;
-    }
-    if (this.requests.resolve(env.cid, env)) return;
-    if (this.topics.filter(env) !== 'deliver') return;
-    this.#deliver(toMessage(env));
-  }
-
-  #deliver(msg: ClientMessage): void {
-    if (!RESERVED_EVENTS.has(msg.type)) this.emitSafe(msg.type, msg);
-    this.emitSafe('*', msg);
-    this.stream.push(msg);
-  }
-
-  #onServerError(env: Envelope): void {
-    const err = ServerError.fromPayload(env.p);
-    if (err.code === 'RATE_LIMITED') this.outbound.hold(seconds(env.p.retry_after, 1) * 1000);
-    // An auth error is reported as an AuthError with the server's own code and message, and it
-    // stays `lastError` through the close that follows (see #onSocketClose).
-    const reported = AUTH_CODES.has(err.code)
-      ? new AuthError(err.code as AuthErrorCode, err.message, { cause: err })
-      : err;
-    if (env.cid && !this.requests.reject(env.cid, err)) this.topics.fail(env.cid, err);
-    this.emitError(reported);
-  }
-
-  #onRateWarning(p: Record<string, unknown>): void {
-    const refill = this.session?.limits.rate_limit_refill ?? 100;
-    this.outbound.pace(Math.max(1000, seconds(p.retry_after, 1) * 1000), refill * 0.8);
-  }
-
-  /** Emits to listeners; a throwing listener becomes an `'error'` event, never a broken loop. */
-  emitSafe(event: string, ...args: unknown[]): void {
-    for (const listener of this.emitter.take(event)) {
-      try {
-        listener(...args);
-      } catch (error) {
-        if (event === 'error') continue; // an error listener that throws is not re-reported
-        this.emitError(error, 'HANDLER_ERROR');
-      }
-    }
+    this.emit('quality', { level, previous: before.quality, latency: l });
   }
 
   /** Records `lastError` and emits `'error'`; anything not a `WSEError` is wrapped with `code`. */
-  emitError(error: unknown, code: ClientErrorCodeValue | ErrorCodeValue = 'CLIENT_ERROR'): void {
+  #emitError(error: unknown, code: ClientErrorCodeValue | ErrorCodeValue = 'CLIENT_ERROR'): void {
     const err = error instanceof WSEError ? error : new WSEError(code, String(error), { cause: error });
-    this.store.update({ lastError: err });
-    this.emitSafe('error', err);
+    this.#store.update({ lastError: err });
+    this.emit('error', err);
   }
-}
-
-/** A `retry_after` in seconds, at most 60: a hostile `1e308` must not hold sends forever. */
-function seconds(v: unknown, fallback: number): number {
-  return typeof v === 'number' && v >= 0 ? Math.min(v, 60) : fallback;
 }

@@ -7,7 +7,7 @@
  */
 
 /**
- * A listener of a {@link SnapshotStore}; it gets the new snapshot.
+ * A listener of the client's snapshot (`client.subscribe`); it gets the new snapshot.
  *
  * @example
  * ```ts

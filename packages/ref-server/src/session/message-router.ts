@@ -1,5 +1,4 @@
 import {
-  AuthError,
   decodeAnyFrameWith,
   decodeFrameWith,
   type Envelope,
@@ -9,20 +8,19 @@ import {
 } from '@wse/core-client/protocol';
 import { identityAllows, matchGlob, validateTopicName } from '../auth/topic-acl';
 import { EngineUnavailableError } from '../engine/engine';
-import { PRESENCE_PAGE, type PresencePageSource, presencePage } from '../presence/presence-page';
-import { PresenceService } from '../presence/presence-service';
-import { PresenceError } from '../presence/presence-store';
-import type { PresenceMember } from '../presence/presence-types';
 import { reservedEventType, toPublication } from '../topics/publication';
 import { publishAllowed } from '../topics/publish-policy';
 import { type FailedTopic, parseSubscriptionRequest } from '../topics/subscription-check';
+import { completeHello } from './complete-hello';
 import type { Connection } from './connection';
-import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey, startE2E } from './e2e-session';
-import { type AgreedKey, agreeKey } from './handshake';
-import { buildServerHello, type ClientHello, negotiateFeatures, parseClientHello } from './negotiate';
+import { e2eFailure, isEncryptedFrame, plaintextRefused, rekey } from './e2e-session';
+import { inBandAuth, refreshAuth } from './in-band-auth';
+import { parseClientHello } from './negotiate';
+import { PresenceRequests } from './presence-requests';
 import { answerQueueGroupStats } from './queue-group-stats';
+import type { RouterCallbacks } from './router-callbacks';
 import { serverCodecs } from './server-codecs';
-import type { SessionHost } from './session-host';
+import type { SessionDeps } from './session-deps';
 
 type Result = void | Promise<void>;
 
@@ -47,10 +45,26 @@ const MAX_BATCH = 1000;
  * `SerialInbox` then holds later frames so order is kept.
  *
  * @example
- * inbox = new SerialInbox((data) => router.handleFrame(conn, data), 4096, onOverflow);
+ * const router = new MessageRouter(deps, sessionManager); // SessionDeps + RouterCallbacks
+ * const handler = { run: (conn, frame) => router.handleFrame(conn, frame), overflow, cost };
  */
 export class MessageRouter {
-  constructor(private readonly host: SessionHost) {}
+  private readonly presenceRequests: PresenceRequests;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly callbacks: RouterCallbacks,
+  ) {
+    this.presenceRequests = new PresenceRequests(
+      deps,
+      (conn, cost) => this.admit(conn, cost),
+      (conn, err, cid) => this.frameError(conn, err, cid),
+    );
+  }
+
+  private now(): number {
+    return this.deps.options.clock.now();
+  }
 
   /**
    * Never throws and never rejects: a bug behind a frame is answered `SERVER_ERROR`, logged and
@@ -67,9 +81,9 @@ export class MessageRouter {
 
   private decodeAndRoute(conn: Connection, data: ArrayBuffer | string): Result {
     if (conn.closed) return;
-    conn.lastActivity = this.host.now();
-    this.host.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
-    const max = this.host.options.maxMessageSize;
+    conn.lastActivity = this.now();
+    this.deps.metrics.messageIn(typeof data === 'string' ? data.length : data.byteLength);
+    const max = this.deps.options.maxMessageSize;
     const maxMessageSize = conn.phase === 'auth' ? Math.min(max, MAX_HELLO_BYTES) : max;
     const e2e = conn.e2e;
     if (e2e && isEncryptedFrame(data)) {
@@ -98,9 +112,14 @@ export class MessageRouter {
     if (conn.phase === 'auth' && err instanceof ProtocolError) {
       // docs-site/protocol §3.1: the first frame must be a client_hello with the token; an undecodable one is
       // "any other first frame" (AUTH_REQUIRED, 4401), not a reason to keep waiting for the timeout.
-      this.host.rejectAuth(conn, 'AUTH_REQUIRED', 'the first frame must be a client_hello with a token', {
-        reason: err.code,
-      });
+      this.callbacks.rejectAuth(
+        conn,
+        'AUTH_REQUIRED',
+        'the first frame must be a client_hello with a token',
+        {
+          reason: err.code,
+        },
+      );
       return;
     }
     if (e2eFailure(conn, err)) return;
@@ -108,8 +127,8 @@ export class MessageRouter {
       conn.sendError(wireCodeOf(err), err.message, { reason: err.code }, cid);
       return;
     }
-    this.host.logger.error({ err, connId: conn.id }, 'frame handling failed');
-    this.host.events.emit({ type: 'error', error: err, connId: conn.id });
+    this.deps.logger.error({ err, connId: conn.id }, 'frame handling failed');
+    this.deps.events.emit({ type: 'error', error: err, connId: conn.id });
     conn.sendError('SERVER_ERROR', 'internal error', {}, cid);
   }
 
@@ -124,8 +143,8 @@ export class MessageRouter {
   /** One envelope: rate limit (unless the frame was charged already), auth gate, the type switch. */
   route(conn: Connection, env: Envelope, encrypted: boolean, charged = false): Result {
     if (conn.closed || (!charged && !this.admit(conn))) return;
-    if (conn.phase === 'auth') return this.inBandAuth(conn, env);
-    if (!encrypted && plaintextRefused(conn, env, this.host.options.requireEncryption)) {
+    if (conn.phase === 'auth') return inBandAuth(this.deps, this.callbacks, conn, env);
+    if (!encrypted && plaintextRefused(conn, env, this.deps.options.requireEncryption)) {
       conn.sendError('ENCRYPTION_REQUIRED', 'this connection requires end-to-end encryption', {}, env.cid);
       return;
     }
@@ -138,23 +157,23 @@ export class MessageRouter {
       case 'pong':
         return; // activity is already recorded
       case 'auth_refresh':
-        return this.refresh(conn, env);
+        return refreshAuth(this.deps, this.callbacks, conn, env);
       case 'batch':
         return this.batch(conn, env, encrypted);
       case 'e2e_rekey':
-        return rekey(conn, env, encrypted, this.host.options.identityKey, () => this.host.now());
+        return rekey(conn, env, encrypted, this.deps.options.identityKey, () => this.now());
     }
     // docs-site/protocol §6: a type that must be signed never reaches the app (or the topic) without a valid sig.
-    const unsigned = this.host.signatures?.check(env);
+    const unsigned = this.deps.signatures?.check(env);
     if (unsigned) {
       const message = `"${env.t}" needs a valid signature (${unsigned})`;
       return conn.sendError('INVALID_SIGNATURE', message, { reason: unsigned }, env.cid);
     }
     if (SUBSCRIPTION_TYPES.has(env.t)) return this.subscription(conn, env);
     if (env.t === 'publish') return this.publish(conn, env);
-    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.host, conn, env);
-    if (this.host.presence && PRESENCE_TYPES.has(env.t)) return this.presence(conn, env);
-    this.host.events.emit({
+    if (env.t === 'queue_group_stats') return answerQueueGroupStats(this.deps.topics, conn, env);
+    if (this.deps.presence && PRESENCE_TYPES.has(env.t)) return this.presenceRequests.answer(conn, env);
+    this.deps.events.emit({
       type: 'message',
       connId: conn.id,
       userId: conn.identity.userId,
@@ -172,11 +191,10 @@ export class MessageRouter {
    */
   private admit(conn: Connection, cost = 1): boolean {
     const bucket = conn.bucket;
-    const now = this.host.now();
+    const now = this.now();
     // A frame dearer than the whole bucket still passes on a full bucket (small capacities).
     if (!bucket.take(Math.min(cost, bucket.capacity))) {
-      this.host.metrics.rateLimited();
-      this.host.stats.rateLimited++;
+      this.callbacks.rateLimited();
       conn.droppedFrames++;
       if (now - conn.lastLimitedAt >= 1000) {
         conn.lastLimitedAt = now;
@@ -191,7 +209,7 @@ export class MessageRouter {
     }
     if (bucket.isLow() && now - conn.lastWarningAt >= 1000) {
       conn.lastWarningAt = now;
-      const { capacity, refillPerSec } = this.host.options.rateLimit;
+      const { capacity, refillPerSec } = this.deps.options.rateLimit;
       conn.sendEvent('rate_limit_warning', {
         limit: capacity,
         remaining: Math.floor(bucket.remaining()),
@@ -199,40 +217,6 @@ export class MessageRouter {
       });
     }
     return true;
-  }
-
-  /** In-band auth (docs-site/protocol §3.1): the first frame must be a client_hello carrying the token. */
-  private inBandAuth(conn: Connection, env: Envelope): Result {
-    const parsed = env.t === 'client_hello' ? parseClientHello(env.p) : undefined;
-    const verify = this.host.verify;
-    if (!parsed?.ok || !parsed.hello.token || !verify) {
-      this.host.rejectAuth(
-        conn,
-        'AUTH_REQUIRED',
-        'send a token (header, cookie, query or client_hello.p.token)',
-      );
-      return;
-    }
-    const hello = parsed.hello;
-    // The token came in time: stop the deadline. The phase stays 'auth' until the token is verified
-    // (frames behind this one wait in the inbox), so a failure is not a `disconnect` of a user the
-    // app never saw `connect`.
-    if (conn.authTimer !== undefined) this.host.clock.clearTimeout(conn.authTimer);
-    conn.authTimer = undefined;
-    return verify(hello.token as string).then(
-      (verified) => {
-        if (conn.closed) return;
-        this.host.authenticate(conn, verified);
-        this.host.ready(conn);
-        return this.completeHello(conn, hello, env.cid);
-      },
-      (err) => this.authFailed(conn, err),
-    );
-  }
-
-  private authFailed(conn: Connection, err: unknown): void {
-    const code = err instanceof AuthError ? (err.code as 'AUTH_FAILED' | 'AUTH_EXPIRED') : 'AUTH_FAILED';
-    this.host.rejectAuth(conn, code, err instanceof Error ? err.message : 'token rejected');
   }
 
   private hello(conn: Connection, env: Envelope): Result {
@@ -245,108 +229,15 @@ export class MessageRouter {
       conn.sendError('INVALID_MESSAGE', parsed.message, {}, env.cid);
       return;
     }
-    return this.completeHello(conn, parsed.hello, env.cid);
-  }
-
-  /** Key agreement (if asked), then `server_hello`; E2E and msgpack take effect right after it. */
-  private completeHello(conn: Connection, hello: ClientHello, cid?: string): Result {
-    conn.phase = 'ready';
-    if (!hello.encryptionPublicKey) {
-      this.sendServerHello(conn, hello, cid);
-      return;
-    }
-    const identity = this.host.options.identityKey;
-    return agreeKey(hello.encryptionPublicKey, conn.id, identity, hello.encryptionVersion).then(
-      (agreed) => {
-        if (conn.closed) return;
-        this.sendServerHello(conn, hello, cid, agreed);
-      },
-      (err) => {
-        conn.sendError(
-          'KEY_EXCHANGE_FAILED',
-          err instanceof Error ? err.message : 'key agreement failed',
-          {},
-          cid,
-        );
-        this.sendServerHello(conn, hello, cid);
-      },
-    );
-  }
-
-  private sendServerHello(
-    conn: Connection,
-    hello: ClientHello,
-    cid: string | undefined,
-    agreed?: AgreedKey,
-  ): void {
-    const o = this.host.options;
-    const msgpack = conn.format === 'msgpack' || hello.features.msgpack;
-    const features = negotiateFeatures(this.host.features, hello, { encrypted: !!agreed, msgpack });
-    const payload = buildServerHello({
-      serverVersion: this.host.serverVersion,
-      hello,
-      features,
-      limits: {
-        maxMessageSize: o.maxMessageSize,
-        rateLimit: o.rateLimit,
-        maxSubscriptions: o.maxSubscriptionsPerConnection,
-      },
-      pingInterval: o.pingInterval,
-      connectionId: conn.id,
-      now: this.host.now(),
-      publicKey: agreed?.publicKey,
-      signature: agreed?.signature,
-    });
-    const wasDirect = conn.direct;
-    conn.compress = hello.features.compression; // docs-site/protocol §2: `false` → never C: to this client
-    conn.sendEvent('server_hello', payload, { cid });
-    if (agreed) startE2E(conn, hello.encryptionVersion, agreed, this.host.now());
-    if (msgpack) conn.format = 'msgpack';
-    if (conn.direct && !wasDirect) this.host.topics.makeDirect(conn);
+    return completeHello(this.deps, conn, parsed.hello, env.cid);
   }
 
   private ping(conn: Connection, env: Envelope): void {
-    const now = this.host.now();
+    const now = this.now();
     const sent = env.p.timestamp ?? env.p.client_timestamp;
     const payload: Record<string, unknown> = { client_timestamp: sent ?? null, server_timestamp: now };
     if (typeof sent === 'number' && Number.isFinite(sent)) payload.latency = Math.max(0, now - sent);
     conn.sendEvent('PONG', payload, { cid: env.cid });
-  }
-
-  /** Token refresh (docs-site/protocol §3.7): same user, new expiry and ACL; failure closes 4401/4403. */
-  private refresh(conn: Connection, env: Envelope): Result {
-    const verify = this.host.verify;
-    if (!verify) {
-      conn.sendEvent('auth_refreshed', {}, { cid: env.cid });
-      return;
-    }
-    const token = env.p.token;
-    if (typeof token !== 'string' || token === '') {
-      this.host.rejectAuth(conn, 'AUTH_FAILED', 'auth_refresh needs p.token');
-      return;
-    }
-    return verify(token).then(
-      (verified) => {
-        if (conn.closed) return;
-        if (verified.userId !== conn.identity.userId) {
-          this.host.rejectAuth(conn, 'AUTH_FAILED', 'refreshed token is for another user');
-          return;
-        }
-        this.host.authenticate(conn, verified);
-        const revoked = this.host.topics.topicsOf(conn.id).filter((t) => !identityAllows(conn.identity, t));
-        this.host.topics.unsubscribe(conn, revoked);
-        const expiresIn =
-          verified.expiresAt === undefined
-            ? undefined
-            : Math.floor((verified.expiresAt - this.host.now()) / 1000);
-        conn.sendEvent(
-          'auth_refreshed',
-          { token_expires_in: expiresIn, revoked_topics: revoked },
-          { cid: env.cid },
-        );
-      },
-      (err) => this.authFailed(conn, err),
-    );
   }
 
   private batch(conn: Connection, env: Envelope, encrypted: boolean): Result {
@@ -382,7 +273,7 @@ export class MessageRouter {
   }
 
   private subscription(conn: Connection, env: Envelope): Result {
-    const parsed = parseSubscriptionRequest(env.p, this.host.options.maxSubscriptionsPerConnection);
+    const parsed = parseSubscriptionRequest(env.p, this.deps.options.maxSubscriptionsPerConnection);
     if (!parsed.ok) {
       conn.sendError(parsed.code, parsed.message, {}, env.cid);
       return;
@@ -390,17 +281,17 @@ export class MessageRouter {
     const req = parsed.request;
     if (req.action === 'unsubscribe') {
       // Unsubscribe is synchronous (no hook); presence leaves follow through TopicService.onLeft.
-      const outcome = this.host.topics.handleRequest(conn, req) as object;
+      const outcome = this.deps.topics.handleRequest(conn, req) as object;
       conn.sendEvent('subscription_update', outcome, { cid: env.cid });
       return;
     }
-    const checked = this.host.topics.checkSubscribe(conn, req.topics);
+    const checked = this.deps.topics.checkSubscribe(conn, req.topics);
     const run = (r: { accepted: string[]; failed: FailedTopic[] }): Result => {
       if (conn.closed) return;
       // One synchronous step from here: subscribe, read the recovery buffers, replay, reply — after
       // fetching from other nodes the streams this one does not hold (the inbox waits for it); a
       // shared log (Redis) reads first, asynchronously, then does the same step.
-      const done = this.host.subscribeFlow.runWithRemote(conn, {
+      const done = this.deps.subscribeFlow.runWithRemote(conn, {
         accepted: r.accepted,
         failed: r.failed,
         recover: req.recover,
@@ -415,105 +306,6 @@ export class MessageRouter {
     return run(checked);
   }
 
-  /**
-   * Presence over the wire (docs-site/protocol §5), decided here: queries and updates need the connection
-   * to be subscribed to the topic (else `FORBIDDEN`). Replies carry the request's `cid` and the
-   * request's type: `presence {topic, members}`, `presence_stats {topic, num_users,
-   * num_connections}`. `presence_update {topic, data}` answers nothing on success (subscribers,
-   * the sender included, get the `presence_update` event) and `error` on a limit.
-   */
-  private presence(conn: Connection, env: Envelope): void {
-    const presence = this.host.presence;
-    if (!presence) return;
-    const topic = env.p.topic;
-    if (typeof topic !== 'string' || validateTopicName(topic) !== null) {
-      conn.sendError('INVALID_MESSAGE', `${env.t}: p.topic must be a topic name`, {}, env.cid);
-      return;
-    }
-    if (!this.host.topics.isSubscribed(conn.id, topic)) {
-      conn.sendError('FORBIDDEN', `${env.t}: subscribe to "${topic}" first`, { topic }, env.cid);
-      return;
-    }
-    if (env.t === 'presence') {
-      this.presenceQuery(conn, env, topic);
-    } else if (env.t === 'presence_stats') {
-      // The Redis engine reads Redis: the answer may come later (or ENGINE_UNAVAILABLE).
-      const stats = presence.stats(topic);
-      const reply = (value: object) =>
-        conn.sendEvent('presence_stats', { topic, ...value }, { cid: env.cid });
-      if (!(stats instanceof Promise)) reply(stats);
-      else stats.then(reply, (err: unknown) => this.presenceFailed(conn, err, topic, env.cid));
-    } else {
-      try {
-        presence.update(conn.id, conn.identity.userId, topic, env.p.data ?? null);
-      } catch (err) {
-        if (!(err instanceof PresenceError)) {
-          this.frameError(conn, err, env.cid);
-          return;
-        }
-        conn.sendError(err.code, err.message, { ...err.details, topic }, env.cid);
-      }
-    }
-  }
-
-  /**
-   * `presence {topic, cursor?, limit?}` → `{topic, members, next_cursor?}` (decided here: pages in
-   * user-id order, at most `limit` (default 100, max 1000) users and ~256 KiB each; follow
-   * `next_cursor` until it is absent). A page costs its size in rate-limit tokens (1 per KiB), and
-   * a connection over `maxBackpressure` gets no reply at all (it would only be dropped or pile up).
-   */
-  private presenceQuery(conn: Connection, env: Envelope, topic: string): void {
-    const presence = this.host.presence as NonNullable<SessionHost['presence']>;
-    const limit = env.p.limit;
-    const cursor = env.p.cursor ?? undefined; // null (msgpack's undefined) = first page
-    if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > 1024)) {
-      conn.sendError('INVALID_MESSAGE', 'presence: p.cursor must be the next_cursor of a reply', {}, env.cid);
-      return;
-    }
-    if (
-      limit !== undefined &&
-      (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > PRESENCE_PAGE.maxLimit)
-    ) {
-      conn.sendError(
-        'INVALID_MESSAGE',
-        `presence: p.limit must be 1..${PRESENCE_PAGE.maxLimit}`,
-        {},
-        env.cid,
-      );
-      return;
-    }
-    if (conn.bufferedAmount() > this.host.options.maxBackpressure) return;
-    const answer = (source: PresencePageSource) => {
-      const page = presencePage(
-        source,
-        topic,
-        cursor,
-        (limit as number | undefined) ?? PRESENCE_PAGE.defaultLimit,
-      );
-      // Building and encoding the page is the work: charge it to the bucket and to this turn.
-      conn.inbox?.charge(page.bytes >>> 10);
-      if (!this.admit(conn, page.bytes >>> 10)) return;
-      const reply: Record<string, unknown> = { topic, members: page.members };
-      if (page.next !== undefined) reply.next_cursor = page.next;
-      conn.sendEvent('presence', reply, { cid: env.cid });
-    };
-    if (presence instanceof PresenceService) {
-      answer(presence.store);
-      return;
-    }
-    // Presence kept elsewhere (Redis): read the members, then page them the same way.
-    Promise.resolve(presence.members(topic)).then(
-      (members) => answer(recordSource(members)),
-      (err: unknown) => this.presenceFailed(conn, err, topic, env.cid),
-    );
-  }
-
-  /** A presence read from the engine's store failed: ENGINE_UNAVAILABLE (or a framed error). */
-  private presenceFailed(conn: Connection, err: unknown, topic: string, cid: string | undefined): void {
-    if (err instanceof EngineUnavailableError) conn.sendError(err.code, err.message, { topic }, cid);
-    else this.frameError(conn, err, cid);
-  }
-
   /** Client publish (docs-site/protocol §4): topic name, token ACL and the publish policy must all agree. */
   private publish(conn: Connection, env: Envelope): void {
     const topic = env.p.topic;
@@ -523,7 +315,7 @@ export class MessageRouter {
       return;
     }
     const name = topic as string;
-    const policy = this.host.options.publishPolicy;
+    const policy = this.deps.options.publishPolicy;
     if (!identityAllows(conn.identity, name) || !publishAllowed(policy, name, matchGlob)) {
       conn.sendError('FORBIDDEN', `publishing to "${name}" is not allowed`, { topic: name }, env.cid);
       return;
@@ -545,7 +337,7 @@ export class MessageRouter {
       this.frameError(conn, err, env.cid);
       return;
     }
-    const delivered = this.host.publish(name, publication);
+    const delivered = this.deps.publish(name, publication);
     if (!(delivered instanceof Promise)) {
       if (env.cid) conn.sendEvent('publish_ack', { topic: name, delivered }, { cid: env.cid });
       return;
@@ -563,15 +355,4 @@ export class MessageRouter {
       },
     );
   }
-}
-
-/** A page source over an already-read member record (the Redis engine's presence). */
-function recordSource(members: Record<string, PresenceMember>): PresencePageSource {
-  return {
-    userIds: () => Object.keys(members),
-    member: (_topic, userId) => {
-      const m = Object.hasOwn(members, userId) ? members[userId] : undefined;
-      return m ? { ...m, bytes: (JSON.stringify(m.data) ?? 'null').length } : undefined;
-    },
-  };
 }

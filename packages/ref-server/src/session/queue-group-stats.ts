@@ -1,7 +1,7 @@
 import type { Envelope } from '@wse/core-client/protocol';
 import { identityAllows, validateTopicName } from '../auth/topic-acl';
+import type { TopicService } from '../topics/topic-service';
 import type { Connection } from './connection';
-import type { SessionHost } from './session-host';
 
 /**
  * Answers `queue_group_stats {topic}` with `queue_group_stats {topic, groups: {name: members}}`
@@ -10,9 +10,9 @@ import type { SessionHost } from './session-host';
  * may watch a worker pool it is not part of; otherwise `FORBIDDEN`. Counts are this node's members.
  *
  * @example
- * if (env.t === 'queue_group_stats') return answerQueueGroupStats(host, conn, env);
+ * if (env.t === 'queue_group_stats') return answerQueueGroupStats(topics, conn, env);
  */
-export function answerQueueGroupStats(host: SessionHost, conn: Connection, env: Envelope): void {
+export function answerQueueGroupStats(topics: TopicService, conn: Connection, env: Envelope): void {
   const topic = env.p.topic;
   if (typeof topic !== 'string' || validateTopicName(topic) !== null) {
     conn.sendError('INVALID_MESSAGE', 'queue_group_stats: p.topic must be a topic name', {}, env.cid);
@@ -22,9 +22,5 @@ export function answerQueueGroupStats(host: SessionHost, conn: Connection, env: 
     conn.sendError('FORBIDDEN', `queue_group_stats: "${topic}" is not allowed`, { topic }, env.cid);
     return;
   }
-  conn.sendEvent(
-    'queue_group_stats',
-    { topic, groups: host.topics.queueGroupStats(topic) },
-    { cid: env.cid },
-  );
+  conn.sendEvent('queue_group_stats', { topic, groups: topics.queueGroupStats(topic) }, { cid: env.cid });
 }

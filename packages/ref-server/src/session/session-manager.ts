@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { AuthError, CloseCode, type Envelope } from '@wse/core-client/protocol';
-import type { Logger } from 'pino';
+import { AuthError, CloseCode } from '@wse/core-client/protocol';
 import { AuthRefusalLog } from '../auth/auth-refusal-log';
-import type { SignatureGate } from '../auth/signature';
 import { type ExtractedToken, extractToken } from '../auth/token-source';
 import type { VerifiedToken } from '../auth/token-verifier';
-import type { ServerMetrics } from '../http/server-metrics';
-import type { ConnectionInfo, ResolvedOptions } from '../options';
-import type { PresenceApi } from '../presence/presence-api';
-import { type Clock, every } from '../server-clock';
-import type { TopicService } from '../topics/topic-service';
+import type { ConnectionInfo } from '../options';
 import type {
   HttpRequestHead,
   HttpRequestInfo,
@@ -19,15 +13,12 @@ import type {
   UpgradeInfo,
 } from '../transport/transport';
 import { Connection, type ConnectionEnv, type Identity } from './connection';
-import { requestRekey } from './e2e-session';
-import type { EventHub } from './event-hub';
+import { ConnectionSweep } from './connection-sweep';
 import { frameCost, MAX_HELLO_BYTES, MessageRouter } from './message-router';
-import { buildServerReady, type Features } from './negotiate';
+import { buildServerReady } from './negotiate';
+import type { AuthCode, RouterCallbacks } from './router-callbacks';
 import { type InboxHandler, loopTurn, SerialInbox, type TurnBudget } from './serial-inbox';
-import type { SessionHost } from './session-host';
-import type { SubscribeFlow } from './subscribe-flow';
-
-type AuthCode = 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED';
+import type { SessionDeps } from './session-deps';
 
 /** Decided at upgrade, attached to the socket, completed at open. */
 export interface UpgradeContext {
@@ -39,26 +30,6 @@ export interface UpgradeContext {
   /** Accept the socket only to close it with this code (docs-site/protocol §8: the client must see the code). */
   reject?: { code: number; reason: string };
   conn?: Connection;
-}
-
-export interface SessionDeps {
-  options: ResolvedOptions;
-  logger: Logger;
-  metrics: ServerMetrics;
-  topics: TopicService;
-  events: EventHub;
-  features: Features;
-  serverVersion: string;
-  subscribeFlow: SubscribeFlow;
-  presence: PresenceApi | null;
-  signatures?: SignatureGate;
-  verify?: (token: string) => Promise<VerifiedToken>;
-  publish(topic: string, envelope: Envelope): number | Promise<number>;
-  http(request: HttpRequestInfo): Promise<HttpResult>;
-  /** Answers from the request head alone (before any body byte is read). */
-  httpEarly?(head: HttpRequestHead): HttpResult | null;
-  /** Defaults to `options.clock`. */
-  clock?: Clock;
 }
 
 const textDecoder = new TextDecoder();
@@ -83,26 +54,14 @@ const frameBytes = (frame: ArrayBuffer | string) =>
 
 /**
  * Owns the connections: upgrade (token at the door), open, close, the heartbeat/idle/expiry/slow
- * consumer sweep, and the `SessionHost` the router calls back into.
+ * consumer sweep, and the `RouterCallbacks` its message router calls back into.
  *
  * @example
  * const sessions = new SessionManager(deps);
  * const transport = new UwsTransport(config, sessions);
  */
-export class SessionManager implements TransportHandlers<UpgradeContext>, SessionHost {
+export class SessionManager implements TransportHandlers<UpgradeContext>, RouterCallbacks {
   readonly connections = new Map<string, Connection>();
-  readonly options: ResolvedOptions;
-  readonly logger: Logger;
-  readonly metrics: ServerMetrics;
-  readonly topics: TopicService;
-  readonly events: EventHub;
-  readonly features: Features;
-  readonly serverVersion: string;
-  readonly verify?: (token: string) => Promise<VerifiedToken>;
-  readonly now: () => number;
-  readonly subscribeFlow: SubscribeFlow;
-  readonly presence: PresenceApi | null;
-  readonly signatures?: SignatureGate;
   /** Upgrades accepted but not yet closed or opened (they count against maxConnections). */
   private pending = 0;
   private closing: { code: number; reason: string } | null = null;
@@ -110,34 +69,22 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   /** Shared by every connection: per-connection state stays plain fields, no closures. */
   private readonly connEnv: ConnectionEnv;
   private readonly inboxHandler: InboxHandler<Connection, ArrayBuffer | string>;
-  private stopSweepTimer?: () => void;
-  readonly clock: Clock;
   /** Counters for the health snapshot (Prometheus has its own). */
   readonly stats = { rateLimited: 0, slowConsumers: 0, authFailures: 0 };
+  /** Heartbeat, idle, expiry and slow consumers (`start()`/`stop()` follow the server's). */
+  readonly sweep: ConnectionSweep;
   private readonly authRefusals: AuthRefusalLog;
 
   constructor(private readonly deps: SessionDeps) {
-    this.options = deps.options;
-    this.logger = deps.logger;
     this.authRefusals = new AuthRefusalLog(deps.logger);
-    this.metrics = deps.metrics;
-    this.topics = deps.topics;
-    this.events = deps.events;
-    this.features = deps.features;
-    this.serverVersion = deps.serverVersion;
-    this.verify = deps.verify;
-    this.clock = deps.clock ?? deps.options.clock;
-    this.now = () => this.clock.now();
-    this.subscribeFlow = deps.subscribeFlow;
-    this.presence = deps.presence;
-    this.signatures = deps.signatures;
-    this.router = new MessageRouter(this);
-    const { metrics, logger } = deps;
+    this.router = new MessageRouter(deps, this);
+    this.sweep = new ConnectionSweep(deps, this.connections, this.stats);
+    const { metrics, logger, options } = deps;
     this.connEnv = {
-      compressionThreshold: this.options.compressionThreshold,
-      requireEncryption: this.options.requireEncryption,
-      rateLimit: this.options.rateLimit,
-      now: this.now,
+      compressionThreshold: options.compressionThreshold,
+      requireEncryption: options.requireEncryption,
+      rateLimit: options.rateLimit,
+      now: () => options.clock.now(),
       onSent: (bytes) => metrics.messageOut(1, bytes),
       onSendError: (err, connId) => logger.warn({ err, connId }, 'send failed'),
     };
@@ -164,12 +111,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     };
     this.pending++;
     if (this.closing) ctx.reject = this.closing;
-    else if (this.connections.size + this.pending > this.options.maxConnections) {
+    else if (this.connections.size + this.pending > this.deps.options.maxConnections) {
       ctx.reject = { code: CloseCode.SERVER_FULL, reason: 'server full' };
     }
     if (ctx.reject) return ctx;
-    const auth = this.options.auth;
-    if (!auth || !this.verify) {
+    const auth = this.deps.options.auth;
+    if (!auth || !this.deps.verify) {
       // Decided synchronously: uWS upgrades inside the callback, so a client that sends its first
       // frame right behind the request (no wait for 101) is still read as WebSocket data.
       ctx.identity = { userId: `anon-${ctx.connId.slice(0, 8)}`, anonymous: true, claims: {} };
@@ -182,7 +129,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     if (found.token && !found.rejected) {
       // The common case (a valid HS256 token) is decided here, synchronously: no promise, no
       // abort handler, the upgrade completes inside uWS's callback. Anything else goes async.
-      const v = this.options.verifier?.verifyNow(found.token);
+      const v = this.deps.options.verifier?.verifyNow(found.token);
       if (v) {
         ctx.identity = toIdentity(v);
         return ctx;
@@ -205,8 +152,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     const conn = this.createConnection(socket, ctx);
     ctx.conn = conn;
     this.connections.set(conn.id, conn);
-    this.metrics.connectionOpened();
-    this.topics.attach(conn);
+    this.deps.metrics.connectionOpened();
+    this.deps.topics.attach(conn);
     if (ctx.authError) this.rejectAuth(conn, ctx.authError.code, ctx.authError.message);
     else if (ctx.identity) this.ready(conn);
     else this.awaitInBand(conn);
@@ -215,12 +162,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   message(ctx: UpgradeContext, data: ArrayBuffer, isBinary: boolean): void {
     const conn = ctx.conn;
     if (!conn) return;
-    if (data.byteLength > this.options.maxMessageSize) {
+    if (data.byteLength > this.deps.options.maxMessageSize) {
       // The whole frame was read (uWS's own limit, `frameCeiling`, is well above), so this close
       // frame arrives cleanly.
       conn.close(
         CloseCode.MESSAGE_TOO_BIG,
-        `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.options.maxMessageSize}`,
+        `frame of ${data.byteLength} bytes exceeds maxMessageSize ${this.deps.options.maxMessageSize}`,
       );
       return;
     }
@@ -241,7 +188,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   drain(ctx: UpgradeContext): void {
     const conn = ctx.conn;
-    if (!conn || conn.bufferedAmount() > this.options.maxBackpressure) return;
+    if (!conn || conn.bufferedAmount() > this.deps.options.maxBackpressure) return;
     if (conn.closing) conn.close(conn.closing.code, conn.closing.reason);
     else conn.overSince = undefined;
   }
@@ -254,12 +201,18 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     if (conn.closing && code === CloseCode.ABNORMAL) ({ code, reason } = conn.closing);
     conn.phase = 'closed';
     conn.inbox?.clear();
-    if (conn.authTimer !== undefined) this.clock.clearTimeout(conn.authTimer);
-    this.topics.detach(conn.id);
+    if (conn.authTimer !== undefined) this.deps.options.clock.clearTimeout(conn.authTimer);
+    this.deps.topics.detach(conn.id);
     this.connections.delete(conn.id);
-    this.metrics.connectionClosed();
+    this.deps.metrics.connectionClosed();
     if (wasConnected) {
-      this.events.emit({ type: 'disconnect', connId: conn.id, userId: conn.identity.userId, code, reason });
+      this.deps.events.emit({
+        type: 'disconnect',
+        connId: conn.id,
+        userId: conn.identity.userId,
+        code,
+        reason,
+      });
     }
   }
 
@@ -271,23 +224,23 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     return this.deps.httpEarly?.(head) ?? null;
   }
 
-  // ── SessionHost ────────────────────────────────────────────────────────────────────────────
+  // ── RouterCallbacks ────────────────────────────────────────────────────────────────────────
 
   authenticate(conn: Connection, v: VerifiedToken): void {
     const runtimeAcl = conn.identity.runtimeAcl;
     conn.identity = toIdentity(v);
     if (runtimeAcl) conn.identity.runtimeAcl = runtimeAcl; // the app's narrowing outlives a refresh
-    if (conn.authTimer !== undefined) this.clock.clearTimeout(conn.authTimer);
+    if (conn.authTimer !== undefined) this.deps.options.clock.clearTimeout(conn.authTimer);
     conn.authTimer = undefined;
     if (conn.phase !== 'auth') return;
     // The send gate opens: topics the app subscribed it to before now move onto uWS's shared frames.
     const wasDirect = conn.direct;
     conn.phase = 'open';
-    if (wasDirect && !conn.direct) this.topics.makeShared(conn);
+    if (wasDirect && !conn.direct) this.deps.topics.makeShared(conn);
   }
 
   ready(conn: Connection): void {
-    const now = this.now();
+    const now = this.deps.options.clock.now();
     conn.lastPingAt = now;
     conn.sendEvent(
       'server_ready',
@@ -296,12 +249,12 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
         userId: conn.identity.userId,
         now,
         tokenExpiresAt: conn.identity.expiresAt,
-        features: this.features,
+        features: this.deps.features,
       }),
     );
     // The event (and its info snapshot) is built only when someone listens.
-    if (!this.events.wants('connect')) return;
-    this.events.emit({
+    if (!this.deps.events.wants('connect')) return;
+    this.deps.events.emit({
       type: 'connect',
       connId: conn.id,
       userId: conn.identity.userId,
@@ -310,15 +263,16 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
   }
 
   rejectAuth(conn: Connection, code: AuthCode, message: string, extra?: Record<string, unknown>): void {
-    this.metrics.authFailure();
+    this.deps.metrics.authFailure();
     this.stats.authFailures++;
     this.authRefusals.refused(code, message, conn.remoteAddress);
     conn.sendError(code, message, extra);
     conn.close(code === 'AUTH_EXPIRED' ? CloseCode.TOKEN_EXPIRED : CloseCode.AUTH_FAILED, code);
   }
 
-  publish(topic: string, envelope: Envelope): number | Promise<number> {
-    return this.deps.publish(topic, envelope);
+  rateLimited(): void {
+    this.deps.metrics.rateLimited();
+    this.stats.rateLimited++;
   }
 
   // ── queries and lifecycle ──────────────────────────────────────────────────────────────────
@@ -328,7 +282,7 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
       id: conn.id,
       userId: conn.identity.userId,
       anonymous: conn.identity.anonymous,
-      topics: this.topics.topicsOf(conn.id),
+      topics: this.deps.topics.topicsOf(conn.id),
       format: conn.format,
       encrypted: conn.encrypted,
       connectedAt: conn.connectedAt,
@@ -338,21 +292,6 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     if (conn.identity.expiresAt !== undefined) info.tokenExpiresAt = conn.identity.expiresAt;
     if (conn.e2e) info.e2e = { version: conn.e2e.version, rotations: conn.e2e.rotations };
     return info;
-  }
-
-  /** Starts the sweep; its period follows the shortest configured interval so tests stay fast. */
-  startSweep(): void {
-    const o = this.options;
-    const rotation = o.keyRotationIntervalMs > 0 ? o.keyRotationIntervalMs : Number.POSITIVE_INFINITY;
-    const shortest = Math.min(o.pingInterval, o.idleTimeout, o.slowConsumerGraceMs || 1000, rotation);
-    const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
-    this.stopSweep();
-    this.stopSweepTimer = every(this.clock, period, () => this.sweep());
-  }
-
-  stopSweep(): void {
-    this.stopSweepTimer?.();
-    this.stopSweepTimer = undefined;
   }
 
   /** Refuses new upgrades with `code` and closes every open connection with it. */
@@ -366,76 +305,10 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
     this.closing = null;
   }
 
-  /** Heartbeat, idle close, token expiry and slow consumers, for every connection. */
-  sweep(): void {
-    const now = this.now();
-    const o = this.options;
-    const leewayMs = (o.auth ? (o.auth.leewaySec ?? 30) : 0) * 1000;
-    for (const conn of this.connections.values()) {
-      if (conn.phase === 'auth') continue;
-      if (conn.closing) {
-        this.closeSlowConsumer(conn, now);
-        continue;
-      }
-      if (now - conn.lastActivity >= o.idleTimeout) {
-        conn.close(CloseCode.NORMAL, 'idle timeout');
-      } else if (conn.identity.expiresAt !== undefined && now >= conn.identity.expiresAt + leewayMs) {
-        conn.sendError('AUTH_EXPIRED', 'token expired: refresh it and reconnect');
-        conn.close(CloseCode.TOKEN_EXPIRED, 'token expired');
-      } else {
-        if (now - conn.lastPingAt >= o.pingInterval) {
-          conn.lastPingAt = now;
-          conn.sendEvent('ping', { server_time: now });
-        }
-        const rotateEvery = o.keyRotationIntervalMs;
-        if (rotateEvery > 0 && conn.e2e && now - conn.keysSince >= rotateEvery) requestRekey(conn, now);
-        this.checkBackpressure(conn, now);
-      }
-    }
-  }
-
-  /** Marks a connection over `maxBackpressure`; past the grace period it is closed with 4008. */
-  checkBackpressure(conn: Connection, now = this.now()): void {
-    if (conn.bufferedAmount() <= this.options.maxBackpressure) {
-      conn.overSince = undefined;
-      return;
-    }
-    if (conn.overSince === undefined) {
-      conn.overSince = now;
-      this.stats.slowConsumers++;
-      this.metrics.slowConsumer();
-      return;
-    }
-    if (now - conn.overSince >= this.options.slowConsumerGraceMs) this.closeSlowConsumer(conn, now);
-  }
-
-  /**
-   * 4008 the client can see: uWS drops any frame (the close frame too) while the buffer is over
-   * `maxBackpressure`, so the connection stops receiving (topics unsubscribed at uWS, sends
-   * suppressed) and the close frame is queued as soon as a drain brings the buffer under the
-   * limit. A peer that reads nothing for two more grace periods (at least 2 s) is dropped (it sees
-   * 1006; the `disconnect` event still says 4008).
-   */
-  private closeSlowConsumer(conn: Connection, now: number): void {
-    if (conn.closing) {
-      if (now - conn.closing.since >= Math.max(2000, 2 * this.options.slowConsumerGraceMs)) {
-        if (conn.handle?.terminate) conn.handle.terminate();
-        else conn.close(conn.closing.code, conn.closing.reason);
-      }
-      return;
-    }
-    if (conn.bufferedAmount() <= this.options.maxBackpressure) {
-      conn.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
-      return;
-    }
-    conn.closing = { code: CloseCode.SLOW_CONSUMER, reason: 'slow consumer', since: now };
-    for (const topic of this.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
-  }
-
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
   private async authenticateUpgrade(ctx: UpgradeContext, found: ExtractedToken): Promise<UpgradeContext> {
-    const verify = this.verify as (token: string) => Promise<VerifiedToken>;
+    const verify = this.deps.verify as (token: string) => Promise<VerifiedToken>;
     if (found.rejected) {
       ctx.authError = {
         code: 'AUTH_FAILED',
@@ -461,8 +334,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Sessio
 
   /** docs-site/protocol §3.1: no token at the door → wait for `client_hello.p.token`, else AUTH_REQUIRED. */
   private awaitInBand(conn: Connection): void {
-    const timeout = (this.options.auth || undefined)?.inBandTimeoutMs ?? 5000;
-    conn.authTimer = this.clock.setTimeout(() => {
+    const timeout = (this.deps.options.auth || undefined)?.inBandTimeoutMs ?? 5000;
+    conn.authTimer = this.deps.options.clock.setTimeout(() => {
       if (conn.phase === 'auth') this.rejectAuth(conn, 'AUTH_REQUIRED', 'no token received in time');
     }, timeout);
   }

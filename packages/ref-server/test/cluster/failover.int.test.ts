@@ -216,12 +216,12 @@ async function failoverRun(victimIndex: 0 | 1, total: number, seed: number): Pro
 
 describe('failover across nodes (processes, kill -9)', () => {
   it('kill -9 the node subscriber 1 is on, mid-stream: every message once per stream, in order (or one recovery_failed)', async () => {
-    const out = await failoverRun(0, 1000, Date.now() % 97);
+    const out = await failoverRun(0, 5000, Date.now() % 97);
     console.log(out);
   }, 90_000);
 
   it('kill -9 the node subscriber 2 is on (its streams recovered through other nodes)', async () => {
-    const out = await failoverRun(1, 1000, (Date.now() + 41) % 97);
+    const out = await failoverRun(1, 5000, (Date.now() + 41) % 97);
     console.log(out);
     // Subscriber 2 moved to C, which held none of A's and B's streams: it had to ask the mesh.
     expect(lastFigures[1]?.recover_asked).toBeGreaterThan(0);

@@ -5,45 +5,43 @@ import type { VerifiedToken } from '../auth/token-verifier';
 import type { ServerMetrics } from '../http/server-metrics';
 import type { ResolvedOptions } from '../options';
 import type { PresenceApi } from '../presence/presence-api';
-import type { Clock } from '../server-clock';
 import type { TopicService } from '../topics/topic-service';
-import type { Connection } from './connection';
+import type { HttpRequestHead, HttpRequestInfo, HttpResult } from '../transport/transport';
 import type { EventHub } from './event-hub';
 import type { Features } from './negotiate';
 import type { SubscribeFlow } from './subscribe-flow';
 
-/** What the message router needs from the session manager (kept narrow so the router stays testable). */
-export interface SessionHost {
+/**
+ * Everything the session layer uses from the rest of the server, declared once: `WSEServer` builds
+ * it, `SessionManager` keeps it as one field and hands the same object to its `MessageRouter`.
+ * The clock is `options.clock` (one clock for the whole server).
+ *
+ * @example
+ * const sessions = new SessionManager({ options, logger, metrics, topics, events, features,
+ *   serverVersion, subscribeFlow, presence: null, publish, http });
+ */
+export interface SessionDeps {
   readonly options: ResolvedOptions;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly topics: TopicService;
   readonly events: EventHub;
+  /** What this server offers in `server_ready`/`server_hello` (negotiated per connection). */
   readonly features: Features;
+  /** `server_hello.server_version`. */
   readonly serverVersion: string;
-  readonly stats: { rateLimited: number };
   /** Subscribe + recovery replay + presence join, atomically. */
   readonly subscribeFlow: SubscribeFlow;
   /** Null when presence is off (presence queries then reach the app as messages). */
   readonly presence: PresenceApi | null;
   /** `requireSignatures` (docs-site/protocol §6); undefined when off. */
   readonly signatures?: SignatureGate;
-  now(): number;
-  /** The server's clock (timers: the in-band auth deadline). */
-  readonly clock: Clock;
-  /** Verifies a token; undefined verifier = auth off. */
-  verify?: (token: string) => Promise<VerifiedToken>;
-  /** Adopts a verified identity (in-band auth or refresh). */
-  authenticate(conn: Connection, verified: VerifiedToken): void;
-  /** Sends `server_ready` and emits `connect`. */
-  ready(conn: Connection): void;
-  /** Sends the auth error (with `extra` fields) and closes 4401 (4403 for AUTH_EXPIRED). */
-  rejectAuth(
-    conn: Connection,
-    code: 'AUTH_FAILED' | 'AUTH_REQUIRED' | 'AUTH_EXPIRED',
-    message: string,
-    extra?: Record<string, unknown>,
-  ): void;
-  /** A client `publish` that passed policy. Returns the local delivery count. */
+  /** Verifies a token; undefined = auth off (every connection is anonymous). */
+  readonly verify?: (token: string) => Promise<VerifiedToken>;
+  /** A client `publish` that passed policy, handed to the engine. Returns the local delivery count. */
   publish(topic: string, envelope: Envelope): number | Promise<number>;
+  /** Every HTTP request on the server's port (API routes, static files, 404). */
+  http(request: HttpRequestInfo): Promise<HttpResult>;
+  /** Answers from the request head alone (before any body byte is read). */
+  httpEarly?(head: HttpRequestHead): HttpResult | null;
 }
