@@ -26,11 +26,12 @@
 import { decryptBytes, encryptBytes } from './crypto';
 import { ProtocolError } from './errors';
 import { IV_LENGTH, TAG_LENGTH } from './limits';
+import { ReplayWindow } from './replay-window';
 
 /** E2E scheme version: 1 = one key, random IVs; 2 = a key per direction, counter IVs. */
 export type E2EVersion = 1 | 2;
 
-/** IVs a version 1 receiver remembers (FIFO). */
+/** IVs a version 1 receiver remembers (FIFO; a {@link ReplayWindow}, ≈ 18 KB when full). */
 export const DEFAULT_REPLAY_CACHE = 1024;
 
 /**
@@ -83,7 +84,7 @@ export class E2EChannel {
   #next: CryptoKey | null = null;
   #sent = 0;
   #expected = 0;
-  readonly #seen = new Set<string>();
+  #seen: ReplayWindow | null = null; // allocated at the first v1 frame: v2 and idle channels pay nothing
   readonly #mark: Uint8Array;
   /** Receive-key switches so far (completed rotations). */
   rotations = 0;
@@ -93,6 +94,8 @@ export class E2EChannel {
     keys: E2EKeys,
     private readonly replayCache = DEFAULT_REPLAY_CACHE,
   ) {
+    if (!Number.isInteger(replayCache))
+      throw new RangeError(`replayCache must be an integer (≤ 0: no cache), got ${replayCache}`);
     this.#send = keys.send;
     this.#recv = keys.recv;
     this.#mark = version === 1 ? globalThis.crypto.getRandomValues(new Uint8Array(4)) : new Uint8Array(4);
@@ -127,7 +130,7 @@ export class E2EChannel {
     this.#recv = key;
     this.#next = null;
     this.#expected = 0;
-    this.#seen.clear();
+    this.#seen?.clear();
   }
 
   /** Accept `key` as soon as a frame under it arrives; until then the current key stays. */
@@ -165,22 +168,22 @@ export class E2EChannel {
     for (let i = 0; i < 4 && marked; i++)
       marked = ((frame[2 + i] as number) ^ (this.#mark[i] as number)) === frame[10 + i];
     if (marked) throw refused('E: frame carries our own IV mark (reflected)');
-    const id = String.fromCharCode(...frame.subarray(2, 2 + IV_LENGTH));
-    if (this.#seen.has(id)) throw refused('E: IV seen before (replayed)');
+    const id = frame.slice(2, 2 + IV_LENGTH); // a copy: `frame` may be reused during the await
+    if (this.#seen?.has(id)) throw refused('E: IV seen before (replayed)');
     this.#remember(id); // before the await: a concurrent copy of this frame is refused too
     try {
       return await decryptBytes(this.#recv, frame);
     } catch (err) {
       const next = this.#next;
       if (!next) {
-        this.#seen.delete(id); // not authentic: it proves nothing about the IV
+        this.#seen?.delete(id); // not authentic: it proves nothing about the IV
         throw err;
       }
       let inner: Uint8Array;
       try {
         inner = await decryptBytes(next, frame);
       } catch (again) {
-        this.#seen.delete(id);
+        this.#seen?.delete(id);
         throw again;
       }
       this.rotateRecv(next);
@@ -189,12 +192,9 @@ export class E2EChannel {
     }
   }
 
-  #remember(id: string): void {
+  #remember(iv: Uint8Array): void {
     if (this.replayCache <= 0) return;
-    this.#seen.add(id);
-    if (this.#seen.size > this.replayCache) {
-      const oldest = this.#seen.values().next().value as string;
-      this.#seen.delete(oldest);
-    }
+    this.#seen ??= new ReplayWindow(this.replayCache);
+    this.#seen.add(iv); // evicts the oldest past `replayCache`
   }
 }
