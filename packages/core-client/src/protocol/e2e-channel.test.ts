@@ -137,6 +137,47 @@ describe('E2E version 1', () => {
     expect(client.version).toBe(1);
   });
 
+  it('forged frames take no room in the replay cache, also when they fail between later frames', async () => {
+    const key = await deriveSessionKey(
+      (await generateKeyPair()).privateKey,
+      (await generateKeyPair()).publicKey,
+    );
+    const sender = new E2EChannel(1, { send: key, recv: key });
+    const receiver = new E2EChannel(1, { send: key, recv: key }, 3);
+    const f = async (t: string) => sender.seal(text(`{"t":"${t}"}`));
+    const forged = async () => {
+      const frame = await f('x');
+      frame.set(globalThis.crypto.getRandomValues(new Uint8Array(12)), 2); // an IV the tag does not cover
+      return frame;
+    };
+    const [a, b, c, d, e] = [await f('a'), await f('b'), await f('c'), await f('d'), await f('e')];
+    await receiver.open(a);
+    await receiver.open(b);
+    for (let i = 0; i < 10; i++) expect(await refusal(receiver.open(await forged()))).toBe('DECRYPT_FAILED');
+    expect(await refusal(receiver.open(a))).toBe('REPLAYED_FRAME'); // a flood of forgeries evicts nothing
+    // A forgery that fails after a later frame was taken: {a, b, forged} + c → {b, forged, c} → {b, c}.
+    const [bad, good] = await Promise.allSettled([receiver.open(await forged()), receiver.open(c)]);
+    expect(bad.status).toBe('rejected');
+    expect(good.status).toBe('fulfilled');
+    await receiver.open(d); // {b, c, d}: the forgery's slot was given back
+    expect(await refusal(receiver.open(b))).toBe('REPLAYED_FRAME');
+    await receiver.open(e); // {c, d, e}
+    expect(plain(await receiver.open(b))).toBe('{"t":"b"}'); // evicted at last: the documented bound
+  });
+
+  it('refuses a replay cache size that is not an integer (≤ 0 turns the cache off)', async () => {
+    const key = await deriveSessionKey(
+      (await generateKeyPair()).privateKey,
+      (await generateKeyPair()).publicKey,
+    );
+    for (const bad of [1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => new E2EChannel(1, { send: key, recv: key }, bad)).toThrow(RangeError);
+    const off = new E2EChannel(1, { send: key, recv: key }, 0);
+    const frame = await new E2EChannel(1, { send: key, recv: key }).seal(text('{"t":"a"}'));
+    await off.open(frame);
+    expect(plain(await off.open(frame))).toBe('{"t":"a"}'); // no cache: the documented opt-out
+  });
+
   it('rotation: the trial under the pending key survives the caller reusing its buffer', async () => {
     const { client, server } = await pair(1);
     const c = await generateKeyPair();
