@@ -28,7 +28,7 @@ import {
 import type { Connection } from './connection';
 import { type AgreedKey, agreeKey } from './handshake';
 
-/** IVs a version 1 connection remembers to refuse replays (about 50 KB at most per connection). */
+/** IVs a version 1 connection remembers to refuse replays (≈ 18.6 KB when full, allocated at its first v1 frame). */
 export const E2E_REPLAY_CACHE = 1024;
 /** Plaintext types accepted from a client at any time (docs-site/protocol §6). */
 const PLAINTEXT_ANYTIME = new Set(['client_hello', 'ping', 'PONG', 'pong']);
