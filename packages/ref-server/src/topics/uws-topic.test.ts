@@ -11,7 +11,15 @@ describe('uwsTopic', () => {
   });
 
   it('never maps two (topic, variant) pairs to one name, even for app-chosen control-character topics', () => {
-    const topics = ['chat', '\u0001chat', '\u0002chat', '\u0002\u0001chat', '\u0001\u0001chat', '\u0000all', 'x'];
+    const topics = [
+      'chat',
+      '\u0001chat',
+      '\u0002chat',
+      '\u0002\u0001chat',
+      '\u0001\u0001chat',
+      '\u0000all',
+      'x',
+    ];
     const names = new Map<string, string>();
     for (const t of topics) {
       for (const v of ['compressed', 'plain'] as const) {
