@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WSEServer } from '../src/server';
 import type { TopicRegistry } from '../src/topics/topic-registry';
 import { uwsTopic } from '../src/topics/uws-topic';
+import { fullMesh, routed, startNode } from './cluster/cluster-support';
 import { type Frame, SECRET, startServer, TestClient, token } from './helpers';
 
 let server: WSEServer | undefined;
@@ -192,5 +193,30 @@ describe('compression: false on the uWS path', () => {
     await enc.next('tick');
     expect(packed.raw.some(isC)).toBe(false);
     expect(enc.raw.some(isC)).toBe(false);
+  });
+});
+
+describe('compression: false, remote publications (cluster mesh)', () => {
+  it('a publication made on another node reaches both uWS names once, C: only on the shared one', async () => {
+    const a = await startNode({});
+    const b = await startNode({ seeds: [a.address] });
+    try {
+      await fullMesh([a, b]);
+      const noZ = await TestClient.ready(b.url, NO_Z);
+      const zip = await TestClient.ready(b.url);
+      await subscribe(noZ, 'remote');
+      await subscribe(zip, 'remote');
+      await routed(a, b, 1);
+      expect(inside(b.server).uws('remote')).toEqual({ compressed: 1, plain: 1 });
+      a.server.broadcast('remote', { t: 'tick', p: { n: 0, pad: 'r'.repeat(4096) } });
+      a.server.broadcast('remote', { t: 'tick', p: { n: 1 } });
+      for (const c of [noZ, zip]) await until(() => ticks(c).length >= 2);
+      await new Promise((r) => setTimeout(r, 50));
+      for (const c of [noZ, zip]) expect(ticks(c)).toEqual([0, 1]);
+      expect(noZ.raw.every((f) => typeof f === 'string')).toBe(true);
+      expect(zip.raw.filter(isC)).toHaveLength(1);
+    } finally {
+      await Promise.all([a.server.stop(), b.server.stop()]);
+    }
   });
 });
