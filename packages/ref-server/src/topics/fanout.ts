@@ -89,8 +89,10 @@ export function jsonFrame(json: string, threshold: number, bytes?: number): stri
 /**
  * Topic fan-out. Publications are queued and flushed once per event-loop turn: outside uWS's
  * message callback `app.publish` lets uWS coalesce each subscriber's frames into few writes
- * (TOOLCHAIN.md: ~3 M vs ~0.2 M deliveries/s). Each publication is encoded once for all plain-JSON
- * subscribers (uWS `publish`), once per format for direct subscribers, then encrypted per connection.
+ * (TOOLCHAIN.md: ~3 M vs ~0.2 M deliveries/s). Each publication is encoded once for all JSON
+ * subscribers on uWS (one `publish` under the topic's name, plus one of the uncompressed JSON under
+ * its second name for `compression: false` ones, see {@link uwsTopic}), once per format for direct
+ * subscribers, then encrypted per connection.
  *
  * @example
  * fanout.enqueue('chat', buildEnvelope('chat_message', { text: 'hi' }));
