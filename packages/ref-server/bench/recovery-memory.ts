@@ -61,7 +61,7 @@ function perRegistryTopic(n: number): void {
   const reg = new TopicRegistry();
   keep.push(reg);
   const before = heap();
-  for (let i = 0; i < n; i++) reg.add(`c${i % 100}`, `room:${i}`, false);
+  for (let i = 0; i < n; i++) reg.add(`c${i % 100}`, `room:${i}`, 'compressed');
   const after = heap();
   console.log(`registry topic (1 subscriber): heap ${((after - before) / n).toFixed(0)} B each`);
 }

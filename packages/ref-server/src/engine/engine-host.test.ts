@@ -33,7 +33,13 @@ function setup(
   topics.onInterest = (topic, present) => interest.push([topic, present]);
   const refused: string[] = [];
   const host = createEngineHost({ nodeId: 'me', log, topics, onRefused: (_o, _t, why) => refused.push(why) });
-  const sub = (id: string): Subscriber => ({ id, direct: false, closed: false, handle: null, identity: {} });
+  const sub = (id: string): Subscriber => ({
+    id,
+    uwsVariant: 'compressed',
+    closed: false,
+    handle: null,
+    identity: {},
+  });
   return { topics, host, published, interest, refused, sub, flush: () => scheduled?.() };
 }
 

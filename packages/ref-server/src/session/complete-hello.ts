@@ -65,10 +65,10 @@ function sendServerHello(
     publicKey: agreed?.publicKey,
     signature: agreed?.signature,
   });
-  const wasDirect = conn.direct;
   conn.compress = hello.features.compression; // docs-site/protocol §2: `false` → never C: to this client
   conn.sendEvent('server_hello', payload, { cid });
   if (agreed) startE2E(conn, hello.encryptionVersion, agreed, o.clock.now());
   if (msgpack) conn.format = 'msgpack';
-  if (conn.direct && !wasDirect) deps.topics.makeDirect(conn);
+  // Its topics move to the path it needs now: direct (E2E, msgpack) or uWS's uncompressed name.
+  deps.topics.updatePath(conn);
 }

@@ -101,6 +101,6 @@ export class ConnectionSweep {
       return;
     }
     conn.closing = { code: CloseCode.SLOW_CONSUMER, reason: 'slow consumer', since: now };
-    for (const topic of this.deps.topics.topicsOf(conn.id)) conn.handle?.unsubscribe(topic);
+    this.deps.topics.leaveTransport(conn);
   }
 }

@@ -104,7 +104,12 @@ describe('Connection', () => {
     noZ.conn.compress = false;
     noZ.conn.sendEvent('big', big);
     expect(typeof noZ.sent[0]?.data).toBe('string');
-    expect(noZ.conn.direct).toBe(true);
+    // Rides uWS under the topic's uncompressed name, not one send per publication.
+    expect(noZ.conn.uwsVariant).toBe('plain');
+    expect(noZ.conn.direct).toBe(false);
+    expect(plain.conn.uwsVariant).toBe('compressed');
+    expect(enc.conn.uwsVariant).toBe('none');
+    expect(connection('msgpack').conn.uwsVariant).toBe('none');
   });
 
   it('closes after pending encrypted frames and ignores sends after close', async () => {
@@ -156,6 +161,8 @@ describe('the send gate (Connection.admits, issue 18)', () => {
   it('before authentication: errors only', () => {
     const { conn, everyPath } = gated(false, false);
     expect(conn.direct).toBe(true); // kept off uWS's shared frames
+    conn.compress = false;
+    expect(conn.uwsVariant).toBe('none'); // …under either name, compression or not
     const sent = everyPath();
     expect(sent).toHaveLength(1);
     expect(sent[0]).toContain('AUTH_REQUIRED');

@@ -9,6 +9,7 @@ import {
 import type { VerifiedToken } from '../auth/token-verifier';
 import { jsonFrame } from '../topics/fanout';
 import { envelopeIds } from '../topics/publication';
+import type { UwsVariant } from '../topics/uws-topic';
 import type { SocketHandle } from '../transport/transport';
 import type { SerialInbox } from './serial-inbox';
 import { TokenBucket } from './token-bucket';
@@ -137,12 +138,22 @@ export class Connection {
   }
 
   /**
-   * Needs its own frame for publications (cannot ride on uWS's shared frame). A connection the gate
-   * refuses data is direct too: it is then never subscribed in uWS, so `app.publish` cannot reach
-   * it, and the fan-out's per-connection path stops at {@link admits}.
+   * How publications reach it (the topic layer subscribes it in uWS accordingly):
+   * - `none` (direct): it needs its own frame — msgpack, E2E — or the gate refuses it data: then it
+   *   is never subscribed in uWS under any name, so `app.publish` cannot reach it, and the fan-out's
+   *   per-connection path stops at {@link admits};
+   * - `plain`: JSON, but the client said `features.compression: false` — uWS, under the topic's
+   *   uncompressed name (never `C:`);
+   * - `compressed`: JSON — uWS, the shared frame (`C:` above the threshold).
    */
+  get uwsVariant(): UwsVariant {
+    if (this.format === 'msgpack' || this.e2e !== undefined || !this.admits('data')) return 'none';
+    return this.compress ? 'compressed' : 'plain';
+  }
+
+  /** Needs its own frame for publications (cannot ride on uWS at all, see {@link uwsVariant}). */
   get direct(): boolean {
-    return this.format === 'msgpack' || this.e2e !== undefined || !this.compress || !this.admits('data');
+    return this.uwsVariant === 'none';
   }
 
   /** E2E is on (every frame to this connection is `E:`). */

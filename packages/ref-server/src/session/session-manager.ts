@@ -234,9 +234,8 @@ export class SessionManager implements TransportHandlers<UpgradeContext>, Router
     conn.authTimer = undefined;
     if (conn.phase !== 'auth') return;
     // The send gate opens: topics the app subscribed it to before now move onto uWS's shared frames.
-    const wasDirect = conn.direct;
     conn.phase = 'open';
-    if (wasDirect && !conn.direct) this.deps.topics.makeShared(conn);
+    this.deps.topics.updatePath(conn);
   }
 
   ready(conn: Connection): void {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ALL_TOPIC, type DirectTarget, Fanout, jsonFrame } from './fanout';
 import { QueueGroups } from './queue-groups';
 import { TopicRegistry } from './topic-registry';
+import { uwsTopic } from './uws-topic';
 
 function target(
   format: 'json' | 'msgpack',
@@ -33,6 +34,7 @@ function setup(targets: Record<string, DirectTarget>) {
   const registry = new TopicRegistry();
   const published: Array<[string, string | Uint8Array]> = [];
   const skipped: string[] = [];
+  const delivered: Array<[number, number]> = [];
   let scheduled: (() => void) | undefined;
   const fanout = new Fanout({
     transport: {
@@ -47,12 +49,12 @@ function setup(targets: Record<string, DirectTarget>) {
     compressionThreshold: 1024,
     maxBackpressure: 100,
     onSkipped: (id) => skipped.push(id),
-    onDelivered: () => {},
+    onDelivered: (count, bytes) => delivered.push([count, bytes]),
     schedule: (fn) => {
       scheduled = fn;
     },
   });
-  return { registry, fanout, published, skipped, run: () => scheduled?.() };
+  return { registry, fanout, published, skipped, delivered, run: () => scheduled?.() };
 }
 
 const env = (n: number) => buildEnvelope('tick', { n }) as Envelope;
@@ -60,7 +62,7 @@ const env = (n: number) => buildEnvelope('tick', { n }) as Envelope;
 describe('Fanout', () => {
   it('queues within a turn and publishes once per publication to uWS', () => {
     const { registry, fanout, published, run } = setup({});
-    registry.add('a', 'news', false);
+    registry.add('a', 'news', 'compressed');
     fanout.enqueue('news', env(1));
     fanout.enqueue('news', env(2));
     fanout.enqueue('empty', env(3)); // nobody subscribed: dropped at once
@@ -80,7 +82,7 @@ describe('Fanout', () => {
     const enc = target('json', { key });
     const slow = target('json', { key, buffered: 1000 });
     const { registry, fanout, skipped, run } = setup({ mp1: mp1.t, mp2: mp2.t, enc: enc.t, slow: slow.t });
-    for (const id of ['mp1', 'mp2', 'enc', 'slow']) registry.add(id, 'x', true);
+    for (const id of ['mp1', 'mp2', 'enc', 'slow']) registry.add(id, 'x', 'none');
     fanout.enqueue('x', env(7));
     run();
     expect(mp1.frames[0]).toBe(mp2.frames[0]); // the very same encoded bytes
@@ -91,20 +93,65 @@ describe('Fanout', () => {
     expect(await decodeAnyFrame(mp1.frames[0] as Uint8Array)).toMatchObject({ t: 'tick' });
   });
 
-  it('a big publication: C: on the shared frame, plain JSON inside E: and to compression:false targets', () => {
-    const shared = target('json');
+  it('a big publication: C: on the shared name, the JSON text on the uncompressed name and inside E:', () => {
     const enc = target('json', { key: {} as CryptoKey });
     const noZ = target('json', { compress: false });
-    const { registry, fanout, published, run } = setup({ enc: enc.t, noZ: noZ.t, shared: shared.t });
-    registry.add('plain', 'big', false);
-    registry.add('enc', 'big', true);
-    registry.add('noZ', 'big', true);
+    const { registry, fanout, published, delivered, run } = setup({ enc: enc.t, noZ: noZ.t });
+    registry.add('shared', 'big', 'compressed');
+    registry.add('enc', 'big', 'none');
+    registry.add('noZ', 'big', 'plain');
+    registry.add('noZ2', 'big', 'plain');
     fanout.enqueue('big', buildEnvelope('tick', { pad: 'x'.repeat(4096) }) as Envelope);
     run();
-    expect((published[0] as [string, Uint8Array])[1][0]).toBe(0x43); // 'C:' for uWS subscribers
+    expect(published.map(([t]) => t)).toEqual(['big', uwsTopic('big', 'plain')]);
+    const [zipped, text] = [published[0]?.[1] as Uint8Array, published[1]?.[1]];
+    expect(zipped[0]).toBe(0x43); // 'C:' for the compressed name
+    expect(typeof text).toBe('string'); // one publish reaches every compression:false subscriber
+    expect(decodeFrame(text as string).p.pad).toHaveLength(4096);
+    expect(noZ.frames).toHaveLength(0); // not sent one by one any more
     expect(enc.encrypted[0]?.[0]).toBe(0x7b); // '{': JSON inside E:
-    expect(typeof noZ.frames[0]).toBe('string');
-    expect(decodeFrame(noZ.frames[0] as string).p.pad).toHaveLength(4096);
+    expect(new TextDecoder().decode(enc.encrypted[0])).toBe(text); // the same JSON text, made once
+    // uWS deliveries: 1 compressed + 2 uncompressed (the E2E one is counted by its connection).
+    expect(delivered).toEqual([[3, zipped.length + 2 * (text as string).length]]);
+  });
+
+  it('a small publication: the very same frame under both names (not encoded twice)', () => {
+    const { registry, fanout, published, delivered, run } = setup({});
+    registry.add('a', 'news', 'compressed');
+    registry.add('b', 'news', 'plain');
+    fanout.enqueue('news', env(1));
+    run();
+    expect(published.map(([t]) => t)).toEqual(['news', uwsTopic('news', 'plain')]);
+    expect(typeof published[0]?.[1]).toBe('string');
+    expect(published[1]?.[1]).toBe(published[0]?.[1]);
+    expect(delivered[0]?.[0]).toBe(2);
+  });
+
+  it('only compression:false subscribers: one publish under the uncompressed name, none under the shared one', () => {
+    const { registry, fanout, published, run } = setup({});
+    registry.add('b', 'big', 'plain');
+    fanout.enqueue('big', buildEnvelope('tick', { pad: 'y'.repeat(4096) }) as Envelope);
+    fanout.enqueueUnstamped('big', buildEnvelope('presence_join', { topic: 'big' }) as Envelope);
+    run();
+    expect(published.map(([t, d]) => [t, typeof d])).toEqual([
+      [uwsTopic('big', 'plain'), 'string'],
+      [uwsTopic('big', 'plain'), 'string'],
+    ]);
+  });
+
+  it('broadcastAll and queue-group members that said compression:false get the JSON text, never C:', () => {
+    const noZ = target('json', { compress: false });
+    const z = target('json');
+    const groups = new QueueGroups();
+    const { fanout, run } = setup({ noZ: noZ.t, z: z.t });
+    (fanout as unknown as { deps: { groups: QueueGroups } }).deps.groups = groups;
+    groups.join('noZ', 'jobs', 'w');
+    const big = () => buildEnvelope('tick', { pad: 'q'.repeat(4096) }) as Envelope;
+    fanout.enqueue(ALL_TOPIC, big());
+    fanout.enqueue('jobs', big());
+    run();
+    expect(noZ.frames.map((f) => typeof f)).toEqual(['string', 'string']);
+    expect((z.frames[0] as Uint8Array)[0]).toBe(0x43);
   });
 
   it('broadcastAll reaches every connection without a uWS topic', () => {
@@ -132,7 +179,7 @@ describe('Fanout', () => {
 
   it("sends the stamp's JSON text as is and keeps presence-style events unstamped", () => {
     const { registry, fanout, published, run } = setup({});
-    registry.add('c1', 'news', false);
+    registry.add('c1', 'news', 'compressed');
     let offset = 0;
     fanout.stamp = (topic, e) => {
       const envelope = { ...e, tp: topic, e: 'abcdef01', o: offset++ };

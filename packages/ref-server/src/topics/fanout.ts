@@ -2,6 +2,7 @@ import { deflateZlib, type Envelope, encodeFrame, toBytes } from '@wse/core-clie
 import type { Transport } from '../transport/transport';
 import type { QueueGroups } from './queue-groups';
 import type { TopicRegistry } from './topic-registry';
+import { uwsTopic } from './uws-topic';
 
 /**
  * Reserved name for "every connection" (`broadcastAll`). Control characters are rejected in client
@@ -11,7 +12,10 @@ import type { TopicRegistry } from './topic-registry';
  */
 export const ALL_TOPIC = '\u0000all';
 
-/** A connection that needs its own frame (msgpack, E2E, or no `C:`). */
+/**
+ * A connection the fan-out sends to itself: a direct subscriber (msgpack, E2E, not admitted yet),
+ * any connection for `broadcastAll`, a chosen queue-group member.
+ */
 export interface DirectTarget {
   readonly format: 'json' | 'msgpack';
   /** E2E on: gets `E:` around JSON or `M:` (never `C:` inside, docs-site/protocol §2). */
@@ -34,7 +38,7 @@ export interface FanoutDeps {
   maxBackpressure: number;
   /** A direct subscriber was skipped because it is over `maxBackpressure`. */
   onSkipped(connId: string): void;
-  /** Once per flush: shared-frame deliveries, their bytes, and the mean seconds per publication. */
+  /** Once per flush: uWS-path deliveries, their bytes, and the mean seconds per publication. */
   onDelivered(count: number, bytes: number, seconds: number): void;
   /** Defaults to setImmediate; injected so tests can flush by hand. */
   schedule?: (fn: () => void) => void;
@@ -85,8 +89,10 @@ export function jsonFrame(json: string, threshold: number, bytes?: number): stri
 /**
  * Topic fan-out. Publications are queued and flushed once per event-loop turn: outside uWS's
  * message callback `app.publish` lets uWS coalesce each subscriber's frames into few writes
- * (TOOLCHAIN.md: ~3 M vs ~0.2 M deliveries/s). Each publication is encoded once for all plain-JSON
- * subscribers (uWS `publish`), once per format for direct subscribers, then encrypted per connection.
+ * (TOOLCHAIN.md: ~3 M vs ~0.2 M deliveries/s). Each publication is encoded once for all JSON
+ * subscribers on uWS (one `publish` under the topic's name, plus one of the uncompressed JSON under
+ * its second name for `compression: false` ones, see {@link uwsTopic}), once per format for direct
+ * subscribers, then encrypted per connection.
  *
  * @example
  * fanout.enqueue('chat', buildEnvelope('chat_message', { text: 'hi' }));
@@ -164,32 +170,46 @@ export class Fanout {
     let count = 0;
     let bytes = 0;
     for (const pub of batch) {
-      const sent = this.deliver(pub);
-      count += sent;
-      bytes += sent === 0 ? 0 : sent * this.lastFrameLength;
+      count += this.deliver(pub);
+      bytes += this.lastBytes;
     }
     this.deps.onDelivered(count, bytes, (performance.now() - started) / 1000 / batch.length);
   }
 
-  private lastFrameLength = 0;
+  /** Bytes of the uWS deliveries {@link deliver} made last. */
+  private lastBytes = 0;
 
-  /** Returns the uWS shared-frame deliveries (direct sends are counted by the connection). */
+  /**
+   * Returns the uWS-path deliveries: the shared frame under the topic's name, and the JSON never
+   * compressed under its second name (`compression: false` subscribers) — the very same frame when
+   * the shared one is text, so nothing is encoded twice. Direct sends are counted by the connection.
+   */
   private deliver(pub: Publication): number {
-    const { registry } = this.deps;
+    const { registry, transport } = this.deps;
     const threshold = this.deps.compressionThreshold;
     const plain =
       pub.json === undefined ? this.encode(pub.envelope, 'json') : jsonFrame(pub.json, threshold, pub.bytes);
-    this.lastFrameLength = plain.length;
+    this.lastBytes = 0;
     if (pub.topic === ALL_TOPIC) {
       this.deliverDirect(pub, this.deps.allConnections(), plain);
       return 0;
     }
     const direct = registry.directSubscribers(pub.topic);
-    const count = registry.subscriberCount(pub.topic);
-    if (count > 0) this.deps.transport.publish(pub.topic, plain, typeof plain !== 'string');
-    if (direct) this.deliverDirect(pub, direct, plain);
+    const uncompressed = registry.plainSubscriberCount(pub.topic);
+    const shared = registry.subscriberCount(pub.topic) - (direct?.size ?? 0) - uncompressed;
+    if (shared > 0) {
+      transport.publish(uwsTopic(pub.topic, 'compressed'), plain, typeof plain !== 'string');
+      this.lastBytes = shared * plain.length;
+    }
+    let raw: string | undefined;
+    if (uncompressed > 0) {
+      raw = this.rawJson(pub, plain);
+      transport.publish(uwsTopic(pub.topic, 'plain'), raw, false);
+      this.lastBytes += uncompressed * raw.length;
+    }
+    if (direct) this.deliverDirect(pub, direct, plain, raw);
     if (pub.grouped) this.deliverGroups(pub, plain);
-    return count - (direct?.size ?? 0);
+    return shared + uncompressed;
   }
 
   /**
@@ -220,11 +240,17 @@ export class Fanout {
   /**
    * One encoding per frame kind, shared by every direct subscriber; encryption is per connection.
    * Kinds: the shared JSON frame (maybe `C:`), JSON never compressed (E2E and `compression: false`
-   * connections), msgpack.
+   * connections; `raw` when {@link deliver} made it already), msgpack.
    */
-  private deliverDirect(pub: Publication, ids: Iterable<string>, plain: string | Uint8Array): void {
+  private deliverDirect(
+    pub: Publication,
+    ids: Iterable<string>,
+    plain: string | Uint8Array,
+    raw?: string,
+  ): void {
     const frames: { json: string | Uint8Array; raw?: string; msgpack?: string | Uint8Array } = {
       json: plain,
+      raw,
     };
     const inner: { raw?: Uint8Array; msgpack?: Uint8Array } = {};
     for (const id of ids) {

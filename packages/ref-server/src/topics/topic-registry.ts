@@ -1,23 +1,37 @@
+import type { UwsVariant } from './uws-topic';
+
+interface TopicEntry {
+  all: Set<string>;
+  /** Subscribers the fan-out sends to one by one (variant `none`). */
+  direct: Set<string>;
+  /** Subscribers on uWS under the topic's uncompressed name (variant `plain`). */
+  plain: Set<string>;
+}
+
 /**
- * Who is subscribed to what. Pure bookkeeping, no I/O.
+ * Who is subscribed to what, and how each connection rides uWS ({@link UwsVariant}). Pure
+ * bookkeeping, no I/O.
  *
- * Invariant: a connection is "direct" when it needs its own frame (E2E or msgpack); the registry keeps
- * those per topic in a separate set so a publish touches only them in JS, while uWS's own `publish`
- * reaches every plain-JSON subscriber in C++.
+ * Invariant: a connection is "direct" (variant `none`) when it needs its own frame (E2E, msgpack,
+ * or not admitted yet); the registry keeps those per topic in a separate set so a publish touches
+ * only them in JS. Every other subscriber is reached by uWS's own `publish` in C++: `compressed`
+ * ones under the topic's name, `plain` ones (no `C:`) under its second name. The variant recorded
+ * here is the one the connection is subscribed in uWS with.
  *
  * @example
  * const reg = new TopicRegistry();
- * reg.add('c1', 'chat', false);
+ * reg.add('c1', 'chat', 'compressed');
  * reg.subscriberCount('chat'); // 1
  */
 export class TopicRegistry {
   /** A connection's topics: the topic itself while it has one (the common case), a Set from two on. */
   private readonly byConn = new Map<string, string | Set<string>>();
-  private readonly byTopic = new Map<string, { all: Set<string>; direct: Set<string> }>();
+  private readonly byTopic = new Map<string, TopicEntry>();
   private readonly directConns = new Set<string>();
+  private readonly plainConns = new Set<string>();
 
   /** Subscribes; returns false when the connection already had the topic. */
-  add(connId: string, topic: string, direct: boolean): boolean {
+  add(connId: string, topic: string, variant: UwsVariant = 'compressed'): boolean {
     const topics = this.byConn.get(connId);
     if (topics === undefined) this.byConn.set(connId, topic);
     else if (typeof topics === 'string') {
@@ -29,14 +43,13 @@ export class TopicRegistry {
     }
     let entry = this.byTopic.get(topic);
     if (!entry) {
-      entry = { all: new Set(), direct: new Set() };
+      entry = { all: new Set(), direct: new Set(), plain: new Set() };
       this.byTopic.set(topic, entry);
     }
     entry.all.add(connId);
-    if (direct) {
-      entry.direct.add(connId);
-      this.directConns.add(connId);
-    }
+    this.record(connId, variant);
+    if (variant === 'none') entry.direct.add(connId);
+    else if (variant === 'plain') entry.plain.add(connId);
     return true;
   }
 
@@ -55,6 +68,7 @@ export class TopicRegistry {
     if (entry) {
       entry.all.delete(connId);
       entry.direct.delete(connId);
+      entry.plain.delete(connId);
       if (entry.all.size === 0) this.byTopic.delete(topic);
     }
     return true;
@@ -65,19 +79,34 @@ export class TopicRegistry {
     const topics = this.topicsOf(connId);
     for (const topic of topics) this.remove(connId, topic);
     this.directConns.delete(connId);
+    this.plainConns.delete(connId);
     return topics;
   }
 
-  /** Moves a connection's existing subscriptions between the uWS path and the direct path. */
-  setDirect(connId: string, direct: boolean): void {
-    if (direct) this.directConns.add(connId);
-    else this.directConns.delete(connId);
+  /** Moves a connection's existing subscriptions to `variant` (the caller re-subscribes in uWS). */
+  setVariant(connId: string, variant: UwsVariant): void {
+    this.record(connId, variant);
     for (const topic of this.topicsOf(connId)) {
       const entry = this.byTopic.get(topic);
       if (!entry) continue;
-      if (direct) entry.direct.add(connId);
-      else entry.direct.delete(connId);
+      entry.direct.delete(connId);
+      entry.plain.delete(connId);
+      if (variant === 'none') entry.direct.add(connId);
+      else if (variant === 'plain') entry.plain.add(connId);
     }
+  }
+
+  /** The variant the connection is recorded (and subscribed in uWS) with; `compressed` by default. */
+  variantOf(connId: string): UwsVariant {
+    if (this.directConns.has(connId)) return 'none';
+    return this.plainConns.has(connId) ? 'plain' : 'compressed';
+  }
+
+  private record(connId: string, variant: UwsVariant): void {
+    if (variant === 'none') this.directConns.add(connId);
+    else this.directConns.delete(connId);
+    if (variant === 'plain') this.plainConns.add(connId);
+    else this.plainConns.delete(connId);
   }
 
   topicsOf(connId: string): string[] {
@@ -106,7 +135,12 @@ export class TopicRegistry {
     return direct && direct.size > 0 ? direct : undefined;
   }
 
-  /** Every direct connection, subscribed or not (broadcastAll reaches them one by one). */
+  /** Subscribers on uWS under the topic's uncompressed name (`compression: false` clients). */
+  plainSubscriberCount(topic: string): number {
+    return this.byTopic.get(topic)?.plain.size ?? 0;
+  }
+
+  /** Every direct connection, subscribed or not. */
   allDirect(): ReadonlySet<string> {
     return this.directConns;
   }

@@ -11,11 +11,13 @@ import {
   type SubscriptionRequest,
 } from './subscription-check';
 import type { TopicRegistry } from './topic-registry';
+import { type UwsVariant, uwsTopic } from './uws-topic';
 
 /** What the topic layer needs to know about a connection. */
 export interface Subscriber {
   readonly id: string;
-  readonly direct: boolean;
+  /** How it can ride uWS now (`Connection.uwsVariant`); the registry records what it is subscribed as. */
+  readonly uwsVariant: UwsVariant;
   readonly closed: boolean;
   readonly handle: SocketHandle | null;
   readonly identity: { acl?: VerifiedToken['topics']; runtimeAcl?: VerifiedToken['topics'] };
@@ -31,9 +33,11 @@ export interface SubscriptionOutcome {
 }
 
 /**
- * Subscriptions and publications. Plain-JSON subscribers are also subscribed in uWS (so
- * `app.publish` reaches them); direct subscribers live only in the registry (the fan-out sends them
- * their own frames). `makeDirect` moves a connection from the first kind to the second.
+ * Subscriptions and publications. JSON subscribers are also subscribed in uWS (so `app.publish`
+ * reaches them) under the name of their {@link UwsVariant} (`compressed`: the topic's name; `plain`,
+ * for `compression: false` clients: its second name, see {@link uwsTopic}); direct subscribers live
+ * only in the registry (the fan-out sends them their own frames). `updatePath` moves a connection
+ * between the three when what it needs changes.
  *
  * @example
  * topics.subscribe(conn, ['chat']);
@@ -69,25 +73,39 @@ export class TopicService {
     readonly groups: QueueGroups = new QueueGroups(),
   ) {}
 
-  /** A new connection (msgpack from the query string is direct from the start). */
+  /** A new connection (msgpack from the query string, or not yet authenticated, is direct from the start). */
   attach(sub: Subscriber): void {
-    if (sub.direct) this.registry.setDirect(sub.id, true);
-  }
-
-  /** The connection now needs its own frames (E2E agreed or msgpack chosen in client_hello). */
-  makeDirect(sub: Subscriber): void {
-    for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.unsubscribe(topic);
-    this.registry.setDirect(sub.id, true);
+    if (sub.uwsVariant !== 'compressed') this.registry.setVariant(sub.id, sub.uwsVariant);
   }
 
   /**
-   * The connection can ride on uWS's shared frames again (the send gate opened at authentication):
-   * subscribe it in uWS to the topics it already has.
+   * What the connection needs changed (client_hello: msgpack, E2E, `compression: false`; the send
+   * gate opened at authentication): moves the topics it already has to its new uWS name, or out of
+   * uWS (direct), or back in. A no-op when nothing changed; publications still queued are sent at
+   * the next flush along the new path.
    */
-  makeShared(sub: Subscriber): void {
-    if (sub.direct) return;
-    for (const topic of this.registry.topicsOf(sub.id)) sub.handle?.subscribe(topic);
-    this.registry.setDirect(sub.id, false);
+  updatePath(sub: Subscriber): void {
+    const was = this.registry.variantOf(sub.id);
+    const now = sub.uwsVariant;
+    if (was === now) return;
+    const handle = sub.handle;
+    if (handle) {
+      for (const topic of this.registry.topicsOf(sub.id)) {
+        if (was !== 'none') handle.unsubscribe(uwsTopic(topic, was));
+        if (now !== 'none') handle.subscribe(uwsTopic(topic, now));
+      }
+    }
+    this.registry.setVariant(sub.id, now);
+  }
+
+  /**
+   * Takes the connection off uWS (every name it is subscribed under) without forgetting its
+   * subscriptions: a slow consumer being closed gets nothing more, the registry cleans up at close.
+   */
+  leaveTransport(sub: Subscriber): void {
+    const variant = this.registry.variantOf(sub.id);
+    if (variant === 'none' || !sub.handle) return;
+    for (const topic of this.registry.topicsOf(sub.id)) sub.handle.unsubscribe(uwsTopic(topic, variant));
   }
 
   /**
@@ -99,13 +117,15 @@ export class TopicService {
    */
   subscribe(sub: Subscriber, topics: string[], queueGroup?: string): string[] {
     const added: string[] = [];
+    this.updatePath(sub); // the topics it has and the one it adds ride the same path
     for (const topic of topics) {
       if (queueGroup !== undefined) {
         if (!this.groups.join(sub.id, topic, queueGroup)) continue;
         this.dropPlain(sub, topic);
       } else {
-        if (!this.registry.add(sub.id, topic, sub.direct)) continue;
-        if (!sub.direct) sub.handle?.subscribe(topic);
+        const variant = sub.uwsVariant;
+        if (!this.registry.add(sub.id, topic, variant)) continue;
+        if (variant !== 'none') sub.handle?.subscribe(uwsTopic(topic, variant));
         this.groups.leave(sub.id, topic);
       }
       added.push(topic);
@@ -115,8 +135,9 @@ export class TopicService {
   }
 
   private dropPlain(sub: Subscriber, topic: string): boolean {
+    const variant = this.registry.variantOf(sub.id); // what it IS subscribed in uWS as
     if (!this.registry.remove(sub.id, topic)) return false;
-    if (!sub.direct) sub.handle?.unsubscribe(topic);
+    if (variant !== 'none') sub.handle?.unsubscribe(uwsTopic(topic, variant));
     return true;
   }
 
