@@ -1,7 +1,8 @@
 /**
  * The exact set of the last N accepted E2E version 1 IVs, in fixed typed-array memory (the replay
- * cache of {@link E2EChannel}). It replaced a `Set<string>` of 12-char strings, which held ≈ 53 KB
- * of V8 heap per full 1 024-IV cache; this holds ≈ 18 KB (package README, "E2E channel").
+ * cache of {@link E2EChannel}). It replaced a `Set<string>` of 12-char strings, which held 53 KB of
+ * V8 heap per full 1 024-IV cache (74 KB once evicting); this holds ≈ 18.6 KB (package README, "v1
+ * replay cache"; `bench/replay-memory.ts`).
  *
  * Layout:
  * - `ring`: the IVs in arrival order, 12 bytes per slot. It has `N + max(1, N/8)` slots: a
