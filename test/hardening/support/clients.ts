@@ -145,9 +145,15 @@ export class HostileSocket {
       if (env.t === 'error') this.errors.push(String(env.p.code));
       if (env.t !== 'ping' && env.t !== 'PONG') this.frames.push(env);
     });
-    ws.on('error', (err: NodeJS.ErrnoException) => {
+    const onError = (err: NodeJS.ErrnoException) => {
       this.socketError ??= err.code ?? err.message;
-    });
+    };
+    ws.on('error', onError);
+    // ws swallows errors of its TCP socket once open (ECONNRESET included): listen there too.
+    (ws as unknown as { _socket?: { on(e: 'error', l: typeof onError): void } })._socket?.on(
+      'error',
+      onError,
+    );
     this.closed = new Promise((resolve) =>
       ws.once('close', (code) => {
         this.closeCode = code;
