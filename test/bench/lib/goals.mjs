@@ -17,33 +17,31 @@ export function goals(report) {
   const { results } = report;
   const out = [];
   const f100 = by(results.fanout.filter((r) => r.subscribers === 100));
-  const wse = f100.get('wse');
-  out.push({
-    figure: 'fan-out, 100 subscribers, × raw uWS (paired median)',
-    ours: 'WSE, JWT, recovery off',
-    value: num(wse?.pairedRatioMedian),
+  // The floor: raw uWS sending frames as large as ours, in the same rounds.
+  const fanoutRow = (row, figure, ours) => ({
+    figure,
+    ours,
+    value: num(row?.pairedRatioMedian),
     unit: '×',
     target: '≥ 0.85',
-    met: typeof wse?.pairedRatioMedian === 'number' ? wse.pairedRatioMedian >= 0.85 : null,
-    vsUws: num(wse?.pairedRatioMedian),
-    vsSioUws: pairedMedian(wse, f100.get('sio-uws')),
-    // The floor: raw uWS sending frames as large as ours, in the same rounds.
-    vsFloor: pairedMedian(wse, f100.get('uws-245')),
+    met: typeof row?.pairedRatioMedian === 'number' ? row.pairedRatioMedian >= 0.85 : null,
+    vsUws: num(row?.pairedRatioMedian),
+    vsSioUws: pairedMedian(row, f100.get('sio-uws')),
+    vsFloor: pairedMedian(row, f100.get('uws-245')),
     floorLabel: 'raw uWS with 245-byte frames',
   });
-  const rec = f100.get('wse-rec');
-  out.push({
-    figure: 'fan-out, 100 subscribers, recovery on, × raw uWS (paired median)',
-    ours: 'WSE, JWT, recovery on',
-    value: num(rec?.pairedRatioMedian),
-    unit: '×',
-    target: '≥ 0.85',
-    met: typeof rec?.pairedRatioMedian === 'number' ? rec.pairedRatioMedian >= 0.85 : null,
-    vsUws: num(rec?.pairedRatioMedian),
-    vsSioUws: pairedMedian(rec, f100.get('sio-uws')),
-    vsFloor: pairedMedian(rec, f100.get('uws-245')),
-    floorLabel: 'raw uWS with 245-byte frames',
-  });
+  out.push(
+    fanoutRow(
+      f100.get('wse'),
+      'fan-out, 100 subscribers, × raw uWS (paired median)',
+      'WSE, JWT, recovery off',
+    ),
+    fanoutRow(
+      f100.get('wse-rec'),
+      'fan-out, 100 subscribers, recovery on, × raw uWS (paired median)',
+      'WSE, JWT, recovery on',
+    ),
+  );
   const mem = by(results.memory);
   const m = mem.get('wse-rec');
   const idle = (r) => r?.idleBytesPerConn ?? r?.bytesPerConn;
