@@ -134,19 +134,12 @@ export class SubscribeFlow {
     const { topics, log } = this.deps;
     topics.flush();
     topics.subscribe(conn, plan.accepted, plan.queueGroup);
-    const reply: Record<string, unknown> = {
-      action: 'subscribe',
-      success: plan.failed.length === 0,
-      success_topics: plan.accepted,
-      failed_topics: plan.failed,
-    };
-    if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
-    const replay: StampedPublication[][] = [];
+    const reply = subscribeReply(plan);
+    const replay = new ReplayBudget(this.deps.maxBackpressure - conn.bufferedAmount());
     if (plan.recover && plan.queueGroup === undefined) {
       // Keyed by client-chosen topic names: no prototype, so a topic named `__proto__` is an entry
       // like any other instead of silently replacing the object's prototype (and vanishing).
       const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;
-      let budget = this.deps.maxBackpressure - conn.bufferedAmount();
       for (const topic of plan.accepted) {
         const positions = positionsFor(plan.recovery, topic);
         if (positions === undefined) {
@@ -159,29 +152,11 @@ export class SubscribeFlow {
             ? recoverCombined(log, topic, positions ?? [], perTopic)
             : log.recoverTopic(topic, positions ?? []);
         const head = r.positions[0] ?? log.open(topic);
-        let { recovered, count } = r;
-        if (recovered && count > 0) {
-          const cost = replayCost(r.publications);
-          if (cost > budget) {
-            recovered = false;
-            count = 0;
-          } else {
-            budget -= cost;
-            replay.push(r.publications);
-          }
-        }
-        recovery[topic] = { epoch: head.epoch, offset: head.offset, recovered, count };
+        recovery[topic] = { epoch: head.epoch, offset: head.offset, ...replay.admit(r) };
       }
       reply.recovery = recovery;
     }
-    const presenceErrors = this.joinPresence(conn, plan);
-    conn.cork(() => {
-      for (const list of replay) for (const pub of list) conn.sendPublication(pub);
-      for (const { err, topic } of presenceErrors) {
-        conn.sendError(err.code, err.message, { ...err.details, topic }, plan.cid);
-      }
-      conn.sendEvent('subscription_update', reply, { cid: plan.cid });
-    });
+    this.answer(conn, plan, replay.lists, reply);
     return reply;
   }
 
@@ -229,49 +204,42 @@ export class SubscribeFlow {
   }
 
   private finishShared(conn: Connection, plan: SubscribePlan, prepared: PreparedSubscribe) {
-    const reply: Record<string, unknown> = {
-      action: 'subscribe',
-      success: plan.failed.length === 0,
-      success_topics: plan.accepted,
-      failed_topics: plan.failed,
-    };
+    const reply = subscribeReply(plan);
     if (conn.closed) return reply;
     this.deps.topics.flush();
     this.deps.topics.subscribe(conn, plan.accepted, plan.queueGroup);
-    if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
-    const sends: StampedPublication[] = [];
+    const replay = new ReplayBudget(this.deps.maxBackpressure - conn.bufferedAmount());
     if (plan.recover && plan.queueGroup === undefined) {
       const recovery = Object.create(null) as Record<string, TopicRecoveryReport>;
-      let budget = this.deps.maxBackpressure - conn.bufferedAmount();
       for (const [topic, r] of prepared.results) {
         const head = r.positions[0] as StreamPosition;
-        let { recovered, count } = r;
-        if (recovered && count > 0) {
-          const cost = replayCost(r.publications);
-          if (cost > budget) {
-            recovered = false;
-            count = 0;
-          } else {
-            budget -= cost;
-            sends.push(...r.publications);
-          }
-        }
-        for (const pub of prepared.tapped(topic)) {
-          if (pub.epoch !== head.epoch || pub.offset > head.offset) sends.push(pub);
-        }
-        recovery[topic] = { epoch: head.epoch, offset: head.offset, recovered, count };
+        const report = replay.admit(r);
+        // What fan-out delivered while the history was read, past the read's head (the overlap is dropped).
+        const live = prepared.tapped(topic).filter((p) => p.epoch !== head.epoch || p.offset > head.offset);
+        replay.lists.push(live);
+        recovery[topic] = { epoch: head.epoch, offset: head.offset, ...report };
       }
       reply.recovery = recovery;
     }
+    this.answer(conn, plan, replay.lists, reply);
+    return reply;
+  }
+
+  /** Presence joins, then in one cork: the replay, presence errors, and the `subscription_update`. */
+  private answer(
+    conn: Connection,
+    plan: SubscribePlan,
+    replay: readonly (readonly StampedPublication[])[],
+    reply: Record<string, unknown>,
+  ): void {
     const presenceErrors = this.joinPresence(conn, plan);
     conn.cork(() => {
-      for (const pub of sends) conn.sendPublication(pub);
+      for (const list of replay) for (const pub of list) conn.sendPublication(pub);
       for (const { err, topic } of presenceErrors) {
         conn.sendError(err.code, err.message, { ...err.details, topic }, plan.cid);
       }
       conn.sendEvent('subscription_update', reply, { cid: plan.cid });
     });
-    return reply;
   }
 
   private joinPresence(conn: Connection, plan: SubscribePlan): Array<{ err: PresenceError; topic: string }> {
@@ -291,6 +259,41 @@ export class SubscribeFlow {
 }
 
 /** Bytes a replay adds to a connection's send buffer (estimated when the UTF-8 size is unknown). */
+/** The `subscription_update` reply of a subscribe, before its recovery report. */
+function subscribeReply(plan: SubscribePlan): Record<string, unknown> {
+  const reply: Record<string, unknown> = {
+    action: 'subscribe',
+    success: plan.failed.length === 0,
+    success_topics: plan.accepted,
+    failed_topics: plan.failed,
+  };
+  if (plan.queueGroup !== undefined) reply.queue_group = plan.queueGroup;
+  return reply;
+}
+
+/**
+ * The replay one subscribe may queue on a connection: what fits in its free backpressure room.
+ * A topic whose replay does not fit is reported `recovered: false` (the client reloads it) rather
+ * than sent in part.
+ */
+class ReplayBudget {
+  readonly lists: StampedPublication[][] = [];
+  constructor(private bytes: number) {}
+
+  /** Takes `r`'s publications if they fit; returns what to report for the topic. */
+  admit(r: { recovered: boolean; count: number; publications: StampedPublication[] }): {
+    recovered: boolean;
+    count: number;
+  } {
+    if (!r.recovered || r.count === 0) return { recovered: r.recovered, count: r.count };
+    const cost = replayCost(r.publications);
+    if (cost > this.bytes) return { recovered: false, count: 0 };
+    this.bytes -= cost;
+    this.lists.push(r.publications);
+    return { recovered: true, count: r.count };
+  }
+}
+
 export function replayCost(pubs: readonly StoredPublication[] | readonly StampedPublication[]): number {
   let bytes = 0;
   for (const p of pubs) bytes += (p.bytes ?? p.json.length * 3) + FRAME_OVERHEAD;
