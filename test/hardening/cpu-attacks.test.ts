@@ -3,7 +3,7 @@
 // counts by its age) must stay under a generous bound — one event-loop stall of seconds fails.
 // Each test names the issue item it guards; on a main without the fix it fails (not skipped).
 import { deflateSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HostileSocket,
   openSocket,
@@ -14,22 +14,13 @@ import {
   token,
   waitFor,
 } from './support/clients';
+import { perTest } from './support/per-test';
 import { record } from './support/results';
-import { ServerProcess } from './support/server-process';
 
 const SUITE = 'cpu-attacks';
 /** Largest bystander ping RTT tolerated while under attack (the machine is shared: generous). */
 const MAX_PING_MS = 2500;
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
-});
-
-async function server(options: Record<string, unknown>): Promise<ServerProcess> {
-  const srv = await ServerProcess.start({ auth: false, ...options });
-  cleanup.push(() => srv.stop());
-  return srv;
-}
+const { cleanup, server } = perTest();
 
 async function probe(url: string, headers?: Record<string, string>): Promise<PingProbe> {
   const p = await PingProbe.start(url, 50, headers);

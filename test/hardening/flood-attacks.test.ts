@@ -2,22 +2,13 @@
 // bounded by what it is allowed to send, and a connection the server ends must learn why (a close
 // code, not 1006 — where the server can send one). Each test names the item it guards; on a main
 // without the fix it fails.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HostileSocket, sleep } from './support/clients';
+import { perTest } from './support/per-test';
 import { record } from './support/results';
-import { ServerProcess } from './support/server-process';
 
 const SUITE = 'flood-attacks';
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
-});
-
-async function server(options: Record<string, unknown>): Promise<ServerProcess> {
-  const srv = await ServerProcess.start({ auth: false, ...options });
-  cleanup.push(() => srv.stop());
-  return srv;
-}
+const { cleanup, server } = perTest();
 
 async function hostile(url: string): Promise<HostileSocket> {
   const h = await HostileSocket.open(url);

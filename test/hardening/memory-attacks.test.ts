@@ -5,23 +5,15 @@
 // states the behaviour the issue demands; where the fix had not landed when the suite was written,
 // the comment names the item and the test fails until it does — it is not skipped or weakened.
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HostileSocket, sleep } from './support/clients';
+import { perTest } from './support/per-test';
 import { record } from './support/results';
-import { mib, type ServerMemory, ServerProcess } from './support/server-process';
+import { mib, type ServerMemory } from './support/server-process';
 
 const SUITE = 'memory-attacks';
 const MiB = 1024 * 1024;
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
-});
-
-async function server(options: Record<string, unknown>): Promise<ServerProcess> {
-  const srv = await ServerProcess.start({ auth: false, ...options });
-  cleanup.push(() => srv.stop());
-  return srv;
-}
+const { cleanup, server } = perTest();
 
 /** What the server's JS holds after two full GCs: heap objects plus buffers outside the heap. */
 const retainedBytes = (m: ServerMemory): number => m.heapUsed + m.external;
