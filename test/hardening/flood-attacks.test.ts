@@ -73,7 +73,9 @@ describe('floods and close codes', () => {
     await srv.call('pump', { topic: 'feed', count: 40_000, perTick: 400, intervalMs: 1, pad: 500 });
     await sleep(2000);
     h.ws.resume();
-    await Promise.race([h.closed, sleep(5000)]);
+    // The close frame comes after everything already buffered for it (megabytes): on a loaded box
+    // reading that took over 5 s once, so allow up to 20 s for the close to arrive.
+    await Promise.race([h.closed, sleep(20_000)]);
     record(
       SUITE,
       'slow consumer close code',
@@ -81,7 +83,7 @@ describe('floods and close codes', () => {
       { bound: '4008', passed: h.closeCode === 4008, item: '12' },
     );
     expect(h.closeCode).toBe(4008);
-  }, 30_000);
+  }, 45_000);
 
   // Issue 18 item 12 asked for 1007; decided in the ref-server README ("Close codes"): uWS 20.30
   // drops a socket with invalid UTF-8 in a text frame itself, before the app sees the frame, so
